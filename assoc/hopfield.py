@@ -1,0 +1,366 @@
+"""Classical Hopfield networks: learning rules x dynamics, batched over cues.
+
+Learning rules
+--------------
+``hebbian``         W = (1/n) sum_mu xi xi^T, zero diagonal (Hopfield 1982)
+``storkey``         incremental local rule with the h_ij correction (Storkey 1997)
+``pseudo_inverse``  W = Xi^T (Xi Xi^T)^+ Xi, the projector on the stored patterns
+                    (Personnaz, Guyon & Dreyfus 1985; Kanter & Sompolinsky 1987);
+                    ``diagonal=False`` removes the self-couplings
+``palimpsest``      learning within bounds (Parisi 1986): J <- clip(J + xi xi^T / sqrt(n),
+                    -bound, bound), W = J / sqrt(n); old memories fade as new ones arrive
+
+Dynamics
+--------
+``async``    random-sequential T = 0 updates s_i <- sign(h_i) until a sweep changes nothing
+``sync``     parallel updates s <- sign(W s); detects fixed points and two-cycles
+``glauber``  random-sequential heat-bath updates at temperature T:
+             P(s_i = +1) = 1 / (1 + exp(-2 h_i / T)), for ``max_steps`` sweeps
+
+The Hebbian rule with P < n/2 runs in pattern space: the P overlaps ``M = Xi s`` are kept
+in integer arithmetic and updated in O(P) per spin flip, and no n x n matrix is built. The
+other rules (and Hebbian with P >= n/2) use an explicit weight matrix and keep the n local
+fields up to date, O(n) per flip. A field of exactly zero leaves a spin unchanged, and an
+unknown spin (an erased cue entry, 0) with zero field becomes +1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .kernels import kernel
+from .memory import (
+    STATUS_CYCLE,
+    STATUS_FIXED,
+    STATUS_LIMIT,
+    BaseMemory,
+    Recall,
+    check_choice,
+    check_float,
+    check_int,
+    check_memory_estimate,
+    check_patterns,
+)
+
+RULES = ("hebbian", "storkey", "pseudo_inverse", "palimpsest")
+DYNAMICS = ("async", "sync", "glauber")
+REPRESENTATIONS = ("auto", "patterns", "weights")
+
+#: Largest |h| for which float32 matrix products of +/-1 values are exact (2**24).
+FLOAT32_EXACT = 2**24
+
+
+class Hopfield(BaseMemory):
+    """Classical Hopfield network of ``n`` +/-1 neurons.
+
+    Parameters
+    ----------
+    n : int
+        Number of neurons (>= 1).
+    rule : {"hebbian", "storkey", "pseudo_inverse", "palimpsest"}
+    dynamics : {"async", "sync", "glauber"}
+    temperature : float
+        Glauber temperature T > 0 (only with ``dynamics="glauber"``; must be 0 otherwise).
+    max_steps : int
+        Most sweeps (async, glauber) or parallel updates (sync) per recall.
+    diagonal : bool
+        Pseudo-inverse rule only: keep the self-couplings W_ii (True) or zero them (False).
+    bound : float
+        Palimpsest rule only: the bound A on |J_ij| (increments are 1/sqrt(n)).
+    representation : {"auto", "patterns", "weights"}
+        Hebbian only: pattern space (no n x n matrix) or explicit weights; ``auto`` picks
+        pattern space while P < n/2.
+    backend : {"auto", "numpy", "numba", "cupy"}
+    seed : int or None
+        Seeds the generator that draws update orders and Glauber noise.
+
+    Examples
+    --------
+    >>> import assoc
+    >>> mem = assoc.Hopfield(n=200, seed=0, backend="numpy")
+    >>> xi = assoc.patterns.random_pm1(10, 200, rng=1)
+    >>> mem.store(xi)
+    >>> out = mem.recall(assoc.patterns.flip(xi, 0.1, rng=2))
+    >>> bool((out.states == xi).all())
+    True
+    """
+
+    alphabet = "pm1"
+    _params = ("rule", "dynamics", "temperature", "max_steps", "diagonal", "bound", "representation")
+
+    def __init__(
+        self,
+        n: int,
+        rule: str = "hebbian",
+        dynamics: str = "async",
+        *,
+        temperature: float = 0.0,
+        max_steps: int = 100,
+        diagonal: bool = True,
+        bound: float = 0.3,
+        representation: str = "auto",
+        backend: str = "auto",
+        seed: int | None = None,
+    ):
+        super().__init__(n, backend=backend, seed=seed)
+        self.rule = check_choice("rule", rule, RULES)
+        self.dynamics = check_choice("dynamics", dynamics, DYNAMICS)
+        self.temperature = check_float("temperature", temperature, low=0)
+        if self.dynamics == "glauber" and self.temperature == 0:
+            raise ValueError("temperature must be > 0 with dynamics='glauber', got 0.0")
+        if self.dynamics != "glauber" and self.temperature != 0:
+            raise ValueError(
+                f"temperature={self.temperature} requires dynamics='glauber', got dynamics={self.dynamics!r}"
+            )
+        self.max_steps = check_int("max_steps", max_steps, low=1)
+        if not isinstance(diagonal, (bool, np.bool_)):
+            raise TypeError(f"diagonal must be a bool, got {diagonal!r}")
+        self.diagonal = bool(diagonal)
+        self.bound = check_float("bound", bound, low=0, low_open=True)
+        self.representation = check_choice("representation", representation, REPRESENTATIONS)
+        if self.representation == "patterns" and self.rule != "hebbian":
+            raise ValueError(
+                f"representation='patterns' needs rule='hebbian', got rule={self.rule!r}"
+            )
+        self._w: np.ndarray | None = None  # float64 (n, n) on the host, or None
+        self._j: np.ndarray | None = None  # palimpsest: bounded couplings J
+
+    # ------------------------------------------------------------------ storage
+    def _reset(self) -> None:
+        self._w = None
+        self._j = None
+
+    def _weights_bytes(self) -> int:
+        return 8 * self.n * self.n
+
+    def uses_pattern_space(self) -> bool:
+        """Whether recall runs on pattern overlaps (True) or an n x n matrix (False)."""
+        if self.rule != "hebbian":
+            return False
+        if self.representation == "auto":
+            return len(self) < self.n / 2
+        return self.representation == "patterns"
+
+    def store(self, patterns: Any, values: Any = None) -> None:
+        """Store a ``(P, n)`` batch of +/-1 patterns (online: may be called again).
+
+        Hopfield networks are auto-associative; ``values`` must be None.
+        """
+        if values is not None:
+            raise ValueError("values must be None: a Hopfield network is auto-associative")
+        xi = self._check_store(patterns)
+        if self.rule != "hebbian" or self._w is not None:
+            check_memory_estimate(2 * self._weights_bytes(), f"an n x n weight matrix for n={self.n}")
+        self.patterns = np.concatenate([self.patterns, xi])
+        if self.rule == "hebbian":
+            if self._w is not None:  # keep an existing matrix in step
+                x = xi.astype(np.float64)
+                self._w += (x.T @ x) / self.n
+                np.fill_diagonal(self._w, 0.0)
+        elif self.rule == "storkey":
+            self._store_storkey(xi)
+        elif self.rule == "pseudo_inverse":
+            self._w = None  # recomputed from all patterns on demand
+        else:
+            self._store_palimpsest(xi)
+
+    def _store_storkey(self, xi: np.ndarray) -> None:
+        n = self.n
+        w = self._w if self._w is not None else np.zeros((n, n))
+        for x in xi.astype(np.float64):
+            h = w @ x
+            w += (np.outer(x, x) - np.outer(x, h) - np.outer(h, x) + 2.0 * w) / n
+            np.fill_diagonal(w, 0.0)
+        self._w = w
+
+    def _store_palimpsest(self, xi: np.ndarray) -> None:
+        n = self.n
+        j = self._j if self._j is not None else np.zeros((n, n))
+        step = 1.0 / np.sqrt(n)
+        for x in xi.astype(np.float64):
+            j += step * np.outer(x, x)
+            np.clip(j, -self.bound, self.bound, out=j)
+            np.fill_diagonal(j, 0.0)
+        self._j = j
+        self._w = None
+
+    def weights(self) -> np.ndarray:
+        """The ``(n, n)`` float64 coupling matrix W (built on demand for Hebbian storage)."""
+        if self._w is None:
+            check_memory_estimate(self._weights_bytes(), f"an n x n weight matrix for n={self.n}")
+            if self.rule == "hebbian":
+                x = self.patterns.astype(np.float64)
+                w = (x.T @ x) / self.n
+                np.fill_diagonal(w, 0.0)
+            elif self.rule == "pseudo_inverse":
+                x = self.patterns.astype(np.float64)
+                if len(x) == 0:
+                    w = np.zeros((self.n, self.n))
+                else:
+                    w = x.T @ np.linalg.pinv(x @ x.T) @ x
+                    w = (w + w.T) / 2
+                if not self.diagonal:
+                    np.fill_diagonal(w, 0.0)
+            elif self.rule == "palimpsest":
+                j = self._j if self._j is not None else np.zeros((self.n, self.n))
+                w = j / np.sqrt(self.n)
+            else:  # storkey with nothing stored yet
+                w = np.zeros((self.n, self.n))
+            self._w = w
+        return self._w
+
+    # ------------------------------------------------------------------ energy
+    def energy(self, states: Any) -> np.ndarray:
+        """Energy ``E(s) = -1/2 s^T W s`` of a ``(B, n)`` batch of +/-1 states."""
+        s = check_patterns("states", states, alphabet="ternary", n=self.n).astype(np.float64)
+        if self.uses_pattern_space():
+            m = s @ self.patterns.T.astype(np.float64)
+            return -0.5 * ((m * m).sum(axis=1) - len(self) * (s * s).sum(axis=1)) / self.n
+        return -0.5 * np.einsum("bi,ij,bj->b", s, self.weights(), s)
+
+    def overlaps(self, states: Any) -> np.ndarray:
+        """Mattis overlaps ``m_mu = xi_mu . s / n``, shape (B, P)."""
+        s = check_patterns("states", states, alphabet="ternary", n=self.n)
+        return (s.astype(np.float64) @ self.patterns.T.astype(np.float64)) / self.n
+
+    # ------------------------------------------------------------------ recall
+    def recall(
+        self,
+        cues: Any,
+        *,
+        clamp: Any = None,
+        max_steps: int | None = None,
+    ) -> Recall:
+        """Run the dynamics from a ``(B, n)`` batch of cues.
+
+        Parameters
+        ----------
+        cues : array_like, shape (B, n)
+            Values in {-1, 0, +1}: 0 marks an unknown (erased) entry.
+        clamp : array_like of bool, shape (B, n), optional
+            Entries held at their cue value throughout (asynchronous and Glauber dynamics).
+        max_steps : int, optional
+            Overrides the constructor's ``max_steps`` for this call.
+
+        Returns
+        -------
+        Recall
+            ``states`` (B, n) int8 +/-1; ``overlaps`` (B, P) Mattis overlaps; ``steps``;
+            ``converged``; ``status``; ``energy``.
+        """
+        s = self._check_cues(cues, alphabet="ternary")
+        steps_limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
+        if clamp is None:
+            mask = np.zeros(s.shape, dtype=bool)
+        else:
+            mask = np.asarray(clamp)
+            if mask.dtype != bool or mask.shape != s.shape:
+                raise ValueError(
+                    f"clamp must be a boolean array of shape {s.shape}, got dtype {mask.dtype} shape {mask.shape}"
+                )
+            if self.dynamics == "sync":
+                raise ValueError("clamp is supported with dynamics 'async' and 'glauber', got 'sync'")
+        if len(self) == 0:
+            raise ValueError("recall needs stored patterns: call store() first")
+        if self.dynamics == "sync":
+            states, steps, status = self._run_sync(s, steps_limit)
+        else:
+            states, steps, status = self._run_async(s, mask, steps_limit)
+        return Recall(
+            states=self.backend.asarray(states),
+            overlaps=self.backend.asarray(self.overlaps(states)),
+            steps=steps,
+            converged=status == STATUS_FIXED,
+            status=status,
+            energy=self.energy(states),
+        )
+
+    def _run_async(self, s: np.ndarray, clamp: np.ndarray, limit: int):
+        b, n = s.shape
+        be = self.backend
+        glauber = self.dynamics == "glauber"
+        if self.uses_pattern_space():
+            sweep = kernel("async_sweep_patterns", be.name)
+            xi_t = be.asarray(np.ascontiguousarray(self.patterns.T))
+            state = be.asarray(s.copy())
+            aux = be.asarray(s.astype(np.int64) @ self.patterns.T.astype(np.int64))
+        else:
+            sweep = kernel("async_sweep_weights", be.name)
+            w = self.weights()
+            xi_t = be.asarray(w)
+            state = be.asarray(s.copy())
+            aux = be.asarray(s.astype(np.float64) @ w)
+        active = np.ones(b, dtype=bool)
+        steps = np.zeros(b, dtype=np.int64)
+        status = np.full(b, STATUS_LIMIT, dtype=np.int8)
+        clamp_d = be.asarray(clamp)
+        base = np.tile(np.arange(n, dtype=np.int64), (b, 1))
+        uniforms = be.asarray(np.zeros((b, n)))
+        for _ in range(limit):
+            order = self.rng.permuted(base, axis=1)
+            if glauber:
+                uniforms = be.asarray(self.rng.random((b, n)))
+            flips = be.to_numpy(
+                sweep(state, aux, xi_t, be.asarray(order), be.asarray(active), clamp_d, self.temperature, uniforms)
+            )
+            steps[active] += 1
+            if not glauber:
+                done = active & (flips == 0)
+                status[done] = STATUS_FIXED
+                active &= ~done
+                if not active.any():
+                    break
+        return be.to_numpy(state), steps, status
+
+    def _run_sync(self, s: np.ndarray, limit: int):
+        be = self.backend
+        xp = be.xp
+        b, n = s.shape
+        p = len(self)
+        if self.uses_pattern_space():
+            dtype = xp.float32 if p * n < FLOAT32_EXACT else xp.float64
+            xi = be.asarray(self.patterns, dtype=dtype)
+
+            def field(x):
+                return (x @ xi.T) @ xi - p * x
+        else:
+            w = be.asarray(self.weights())
+
+            def field(x):
+                return x @ w
+            dtype = xp.float64
+        cur = be.asarray(s, dtype=dtype)
+        prev = None
+        steps = np.zeros(b, dtype=np.int64)
+        status = np.full(b, STATUS_LIMIT, dtype=np.int8)
+        active = xp.ones(b, dtype=bool)
+        for _ in range(limit):
+            h = field(cur)
+            new = xp.where(h > 0, 1, xp.where(h < 0, -1, xp.where(cur == 0, 1, cur))).astype(dtype)
+            new = xp.where(active[:, None], new, cur)
+            fixed = active & (new == cur).all(axis=1)
+            cycle = active & ~fixed & ((new == prev).all(axis=1) if prev is not None else False)
+            act_h = be.to_numpy(active)
+            steps[act_h] += 1
+            status[be.to_numpy(fixed)] = STATUS_FIXED
+            status[be.to_numpy(cycle)] = STATUS_CYCLE
+            active = active & ~fixed & ~cycle
+            prev, cur = cur, new
+            if not bool(active.any()):
+                break
+        return be.to_numpy(cur).astype(np.int8), steps, status
+
+    # ------------------------------------------------------------------ state
+    def _extra_state(self) -> dict:
+        out = {}
+        if self.rule == "storkey" and self._w is not None:
+            out["w"] = self._w.copy()
+        if self.rule == "palimpsest" and self._j is not None:
+            out["j"] = self._j.copy()
+        return out
+
+    def _load_extra_state(self, state: dict) -> None:
+        self._w = np.array(state["w"]) if "w" in state else None
+        self._j = np.array(state["j"]) if "j" in state else None

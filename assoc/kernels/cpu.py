@@ -1,0 +1,108 @@
+"""Numba CPU kernels: the hot loops of the +/-1 memories, parallel over cues.
+
+Module-level ``@njit(cache=True)`` functions; inputs are trusted (validated by the public
+classes). Each kernel performs one asynchronous sweep: for every cue ``b`` it visits the
+spins in the order ``order[b]`` and updates them one at a time, keeping the local fields
+(or the pattern overlaps) in step with every flip. Arithmetic matches
+:mod:`assoc.kernels.ref` operation for operation, so both give identical states.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, parallel=True)
+def async_sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, uniforms):
+    """One random-sequential sweep in pattern space (Hebbian couplings, zero diagonal).
+
+    s : int8 (B, N) states, updated in place
+    overlaps : int64 (B, P) ``s @ xi.T``, updated in place
+    xi_t : int8 (N, P) stored patterns, transposed
+    order : int64 (B, N) visiting order per cue
+    active : bool (B,) cues to update
+    clamp : bool (B, N) entries never updated (all False for none)
+    temperature : float; 0 for deterministic sign dynamics, > 0 for Glauber
+    uniforms : float64 (B, N) uniform draws for Glauber (ignored at T = 0)
+
+    Returns int64 (B,) number of flips per cue.
+    """
+    nb, n = s.shape
+    p = xi_t.shape[1]
+    flips = np.zeros(nb, dtype=np.int64)
+    for b in prange(nb):
+        if not active[b]:
+            continue
+        count = 0
+        for t in range(n):
+            i = order[b, t]
+            if clamp[b, i]:
+                continue
+            h = np.int64(0)
+            for mu in range(p):
+                h += xi_t[i, mu] * overlaps[b, mu]
+            h -= p * s[b, i]
+            old = s[b, i]
+            new = old
+            if temperature == 0.0:
+                if h > 0:
+                    new = 1
+                elif h < 0:
+                    new = -1
+                elif old == 0:
+                    new = 1
+            else:
+                prob = 1.0 / (1.0 + math.exp(-2.0 * (h / n) / temperature))
+                new = 1 if uniforms[b, t] < prob else -1
+            if new != old:
+                s[b, i] = new
+                for mu in range(p):
+                    overlaps[b, mu] += (new - old) * xi_t[i, mu]
+                count += 1
+        flips[b] = count
+    return flips
+
+
+@njit(cache=True, parallel=True)
+def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms):
+    """One random-sequential sweep with an explicit symmetric weight matrix.
+
+    s : int8 (B, N) states, updated in place
+    fields : float64 (B, N) local fields ``s @ w`` (w symmetric), updated in place
+    w : float64 (N, N)
+    Other arguments as in :func:`async_sweep_patterns`.
+    """
+    nb, n = s.shape
+    flips = np.zeros(nb, dtype=np.int64)
+    for b in prange(nb):
+        if not active[b]:
+            continue
+        count = 0
+        for t in range(n):
+            i = order[b, t]
+            if clamp[b, i]:
+                continue
+            h = fields[b, i]
+            old = s[b, i]
+            new = old
+            if temperature == 0.0:
+                if h > 0:
+                    new = 1
+                elif h < 0:
+                    new = -1
+                elif old == 0:
+                    new = 1
+            else:
+                prob = 1.0 / (1.0 + math.exp(-2.0 * h / temperature))
+                new = 1 if uniforms[b, t] < prob else -1
+            if new != old:
+                s[b, i] = new
+                d = float(new - old)
+                for j in range(n):
+                    fields[b, j] += d * w[i, j]
+                count += 1
+        flips[b] = count
+    return flips

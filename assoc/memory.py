@@ -1,0 +1,339 @@
+"""The Memory protocol, the Recall result and the input validation every family shares.
+
+Every memory in :mod:`assoc` is batch first: ``store`` takes a ``(P, n)`` batch of patterns
+and ``recall`` a ``(B, n)`` batch of cues. Each family declares its alphabet explicitly:
+
+``"pm1"``      values in {-1, +1} (classical Hopfield, dense memories)
+``"binary"``   values in {0, 1}  (sparse-distributed memories, spiking CA3)
+``"ternary"``  values in {-1, 0, +1} (diluted patterns; also erased cues for +/-1 memories)
+
+Inputs are validated once, here, at the public boundary. Nothing is silently coerced: a wrong
+alphabet, shape, dtype, NaN or out-of-range parameter raises ``ValueError`` (or ``TypeError``
+for a wrong type) whose message names the parameter, the value received and what is allowed.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Protocol, runtime_checkable
+
+import numpy as np
+
+ALPHABETS = {
+    "pm1": (-1, 1),
+    "binary": (0, 1),
+    "ternary": (-1, 0, 1),
+}
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_int(name: str, value: Any, *, low: int | None = None, high: int | None = None) -> int:
+    """Return ``value`` as ``int`` if it is an integer within ``[low, high]``.
+
+    Booleans and floats are refused (``TypeError``): ``n=10.0`` is almost always a bug.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {_short(value)} of type {type(value).__name__}")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def check_float(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as ``float`` if it is a finite real number within the given bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {_short(value)} of type {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    lo = "(" if low_open else "["
+    hi = ")" if high_open else "]"
+    interval = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must lie in {interval}, got {value}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must lie in {interval}, got {value}")
+    return value
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices`` (strings)."""
+    choices = tuple(choices)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {choices}, got {_short(value)}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def check_seed(name: str, value: Any) -> int | None:
+    """A seed is ``None`` or a non-negative integer."""
+    if value is None:
+        return None
+    return check_int(name, value, low=0)
+
+
+def check_patterns(
+    name: str,
+    x: Any,
+    *,
+    alphabet: str,
+    n: int | None = None,
+    allow_empty: bool = False,
+    ndim: int = 2,
+) -> np.ndarray:
+    """Validate a batch of patterns and return it as a C-contiguous ``int8`` NumPy array.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name used in error messages (``"patterns"``, ``"cues"``, ...).
+    x : array_like, shape (B, n)
+        Integer or boolean array (float arrays are accepted only if every value is an exact
+        member of the alphabet; NaN is refused).
+    alphabet : {"pm1", "binary", "ternary"}
+    n : int, optional
+        Required number of columns.
+    allow_empty : bool
+        Whether a batch of zero rows is accepted.
+    """
+    if alphabet not in ALPHABETS:
+        raise ValueError(f"alphabet must be one of {tuple(ALPHABETS)}, got {alphabet!r}")
+    x = to_numpy(x)
+    if not isinstance(x, np.ndarray):
+        try:
+            x = np.asarray(x)
+        except Exception as exc:  # ragged lists and the like
+            raise TypeError(f"{name} must be an array of shape (batch, n), got {_short(x)}") from exc
+    if x.dtype == object or not (
+        np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating) or x.dtype == bool
+    ):
+        raise TypeError(f"{name} must be a numeric array, got dtype {x.dtype}")
+    if x.ndim != ndim:
+        shape = "(batch, n)" if ndim == 2 else f"{ndim} dimensions"
+        raise ValueError(f"{name} must have shape {shape}, got shape {x.shape}")
+    if n is not None and x.shape[-1] != n:
+        raise ValueError(f"{name} must have {n} columns (the memory's n), got shape {x.shape}")
+    if x.shape[-1] < 1:
+        raise ValueError(f"{name} must have at least one column, got shape {x.shape}")
+    if x.shape[0] == 0 and not allow_empty:
+        raise ValueError(f"{name} must hold at least one row, got shape {x.shape}")
+    if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    allowed = ALPHABETS[alphabet]
+    if x.dtype == bool:
+        if alphabet == "pm1":
+            raise ValueError(f"{name} must hold values in {set(allowed)} ({alphabet}), got a boolean array")
+        return np.ascontiguousarray(x, dtype=np.int8)
+    if x.size:
+        bad = ~np.isin(x, allowed)
+        if bad.any():
+            found = np.unique(x[bad])[:5]
+            raise ValueError(
+                f"{name} must hold values in {set(allowed)} ({alphabet} alphabet), found {found.tolist()}"
+            )
+    return np.ascontiguousarray(x, dtype=np.int8)
+
+
+def to_numpy(x: Any) -> Any:
+    """Bring a CuPy array (or anything with ``.get()``) to the host; leave others untouched."""
+    if hasattr(x, "__cuda_array_interface__") and hasattr(x, "get"):
+        return x.get()
+    return x
+
+
+def available_memory_bytes() -> int:
+    """Physical memory currently available, from ``/proc/meminfo`` (or total RAM as a fallback)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
+
+
+def check_memory_estimate(nbytes: int | float, what: str, *, fraction: float = 0.8) -> None:
+    """Refuse, before allocating, a request whose estimate exceeds the available memory."""
+    avail = available_memory_bytes()
+    if nbytes > fraction * avail:
+        raise ValueError(
+            f"{what} would need about {nbytes / 2**30:.2f} GiB, more than the "
+            f"{fraction * avail / 2**30:.2f} GiB this machine can spare; reduce the size"
+        )
+
+
+# --------------------------------------------------------------------------- results
+
+
+STATUS_FIXED = 0
+STATUS_CYCLE = 1
+STATUS_LIMIT = 2
+STATUS_NAMES = ("fixed", "cycle", "limit")
+
+
+@dataclass
+class Recall:
+    """Result of ``Memory.recall`` for a batch of B cues.
+
+    Attributes
+    ----------
+    states : array, shape (B, n)
+        Final states, in the memory's alphabet (``int8``), on the memory's backend.
+    overlaps : array, shape (B, P)
+        Overlap of each final state with each stored pattern. For +/-1 memories the Mattis
+        overlap ``m = xi . s / n`` in [-1, 1]; families document their own definition.
+    steps : ndarray of int, shape (B,)
+        Update steps taken (sweeps for asynchronous dynamics, parallel updates for synchronous).
+    converged : ndarray of bool, shape (B,)
+        True where the dynamics reached a fixed point.
+    status : ndarray of int8, shape (B,)
+        0 fixed point, 1 two-cycle (synchronous dynamics), 2 step limit reached.
+    energy : ndarray of float, shape (B,), optional
+        Energy of the final states where the family defines one.
+    extra : dict
+        Family-specific results (for example retrieved values of a hetero-association).
+    """
+
+    states: Any
+    overlaps: Any
+    steps: np.ndarray
+    converged: np.ndarray
+    status: np.ndarray | None = None
+    energy: np.ndarray | None = None
+    extra: dict = field(default_factory=dict)
+
+    def best(self) -> np.ndarray:
+        """Index of the stored pattern with the largest overlap, per cue (shape (B,))."""
+        return np.asarray(to_numpy(self.overlaps)).argmax(axis=1)
+
+    def status_names(self) -> list[str]:
+        """Status of each cue as a word: 'fixed', 'cycle' or 'limit'."""
+        if self.status is None:
+            return ["fixed" if c else "limit" for c in np.asarray(self.converged)]
+        return [STATUS_NAMES[int(s)] for s in np.asarray(self.status)]
+
+
+@runtime_checkable
+class Memory(Protocol):
+    """What every memory offers; see ``../DESIGN.md`` and :func:`assoc.agents.check_memory`."""
+
+    n: int
+    alphabet: str
+
+    def store(self, patterns: Any, values: Any = None) -> None: ...
+
+    def recall(self, cues: Any) -> Recall: ...
+
+    def __len__(self) -> int: ...
+
+    def reset(self) -> None: ...
+
+    def state_dict(self) -> dict: ...
+
+    def load_state_dict(self, state: dict) -> None: ...
+
+
+# --------------------------------------------------------------------------- shared base
+
+
+class BaseMemory:
+    """Bookkeeping shared by the array-based families: backend, seed, stored patterns.
+
+    Subclasses set ``alphabet`` and implement ``_store`` / ``recall``; they list the
+    constructor arguments in ``_params`` so ``state_dict`` can rebuild the object.
+    """
+
+    alphabet: str = "pm1"
+    _params: tuple[str, ...] = ()
+
+    def __init__(self, n: int, *, backend: str = "auto", seed: int | None = None):
+        from .backend import get_backend
+
+        self.n = check_int("n", n, low=1)
+        self.seed = check_seed("seed", seed)
+        self.backend = get_backend(backend)
+        self.rng = np.random.default_rng(self.seed)
+        self.patterns = np.zeros((0, self.n), dtype=np.int8)
+
+    # -- protocol -----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return int(self.patterns.shape[0])
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("n",) + self._params)
+        return f"{type(self).__name__}({args}, backend={self.backend.name!r}, stored={len(self)})"
+
+    def reset(self) -> None:
+        """Forget every stored pattern and restart the random generator from the seed."""
+        self.patterns = np.zeros((0, self.n), dtype=np.int8)
+        self.rng = np.random.default_rng(self.seed)
+        self._reset()
+
+    def _reset(self) -> None:  # subclasses clear their weights here
+        pass
+
+    def _check_store(self, patterns: Any) -> np.ndarray:
+        return check_patterns("patterns", patterns, alphabet=self.alphabet, n=self.n)
+
+    def _check_cues(self, cues: Any, alphabet: str | None = None) -> np.ndarray:
+        return check_patterns("cues", cues, alphabet=alphabet or self.alphabet, n=self.n)
+
+    def state_dict(self) -> dict:
+        """Everything needed to rebuild this memory exactly (plain NumPy arrays and scalars)."""
+        state = {
+            "class": type(self).__name__,
+            "n": self.n,
+            "seed": self.seed,
+            "backend": self.backend.name,
+            "params": {k: getattr(self, k) for k in self._params},
+            "patterns": self.patterns.copy(),
+            "rng": self.rng.bit_generator.state,
+        }
+        state.update(self._extra_state())
+        return state
+
+    def _extra_state(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a state produced by :meth:`state_dict` of the same class and size."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
+        if state.get("class") != type(self).__name__:
+            raise ValueError(f"state is for class {state.get('class')!r}, not {type(self).__name__!r}")
+        if state.get("n") != self.n:
+            raise ValueError(f"state has n={state.get('n')}, this memory has n={self.n}")
+        for k, v in state["params"].items():
+            setattr(self, k, v)
+        self.patterns = np.array(state["patterns"], dtype=np.int8)
+        self.rng = np.random.default_rng()
+        self.rng.bit_generator.state = state["rng"]
+        self._load_extra_state(state)
+
+    def _load_extra_state(self, state: dict) -> None:
+        pass
