@@ -1,0 +1,562 @@
+"""Sweeps: TOML spec -> grid -> points -> executor -> driver -> SQLite store (resumable).
+
+Spec (``sims/NAME.toml``)::
+
+    name = "hopfield-capacity"
+    description = "m vs alpha for several n"
+    driver = "capacity"            # a driver of assoc.experiments
+    model = "hopfield-hebbian"     # optional: models/NAME.toml, whose [params] come first
+    seed = 2024
+    trials = 4
+    [params]                        # fixed for every point (override the model's)
+    dynamics = "async"
+    [grid]                          # swept: a list, or {start, stop, num[, log]}
+    n = [500, 1000, 2000]
+    alpha = {start = 0.05, stop = 0.25, num = 21}
+    [figure]                        # optional: assoc.figures.<kind>(table, **rest)
+    kind = "capacity_curve"
+
+Seeds: trial ``t`` of point ``i`` runs with ``SeedSequence(seed, spawn_key=(i, t))``, so
+results do not depend on the executor or the number of workers.
+
+Store: one SQLite file per sweep (WAL mode), one row per (point, trial), keyed by a hash of
+the resolved parameters, the seed, the point and trial and the package version. Every row is
+committed as it arrives; re-running a sweep computes only the rows that are missing, so an
+interrupted sweep resumes where it stopped, with nothing lost and nothing duplicated.
+
+Executors: ``workers=1`` runs in this process; more workers use a local process pool;
+``scheduler="tcp://host:8786"`` (or ``"local-dask"``) runs on a dask.distributed cluster
+through ``Client.get_executor()``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import hashlib
+import itertools
+import json
+import multiprocessing
+import os
+import sqlite3
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .experiments import get_driver
+from .memory import check_int
+
+SPEC_KEYS = ("name", "description", "driver", "model", "seed", "trials", "params", "grid", "figure")
+MODEL_KEYS = ("name", "family", "cite", "description", "params")
+
+
+# --------------------------------------------------------------------------- data files
+
+
+def data_dir(kind: str) -> Path:
+    """Folder of bundled ``models`` or ``sims``: inside the wheel, or the source tree."""
+    here = Path(__file__).resolve().parent
+    for cand in (here / "_data" / kind, here.parent / kind):
+        if cand.is_dir():
+            return cand
+    raise FileNotFoundError(f"no bundled {kind}/ folder found next to {here}")
+
+
+def bundled(kind: str) -> dict[str, Path]:
+    """``{name: path}`` of the bundled ``models`` or ``sims`` TOML files."""
+    try:
+        folder = data_dir(kind)
+    except FileNotFoundError:
+        return {}
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))}
+
+
+def _find(kind: str, ref: str | os.PathLike) -> Path:
+    path = Path(ref)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise FileNotFoundError(f"{kind[:-1]} file {str(path)!r} does not exist")
+        return path
+    known = bundled(kind)
+    if str(ref) not in known:
+        raise ValueError(f"unknown {kind[:-1]} {str(ref)!r}; bundled: {sorted(known)} (or give a path to a .toml file)")
+    return known[str(ref)]
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path} is not valid TOML: {exc}") from None
+
+
+def load_model(ref: str | os.PathLike) -> dict:
+    """Read a model preset (``models/NAME.toml`` or a path); returns its table."""
+    path = _find("models", ref)
+    data = _read_toml(path)
+    unknown = sorted(set(data) - set(MODEL_KEYS))
+    if unknown:
+        raise ValueError(f"unknown key(s) {unknown} in model {path}; allowed: {list(MODEL_KEYS)}")
+    if not isinstance(data.get("params", {}), dict):
+        raise ValueError(f"params in model {path} must be a table")
+    return data
+
+
+# --------------------------------------------------------------------------- spec
+
+
+@dataclass
+class Spec:
+    """A parsed sweep spec; ``points()`` expands its grid."""
+
+    name: str
+    driver: str
+    seed: int
+    trials: int
+    params: dict
+    grid: dict[str, list]
+    figure: dict = field(default_factory=dict)
+    description: str = ""
+    model: str | None = None
+    path: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {k: getattr(self, k) for k in ("name", "driver", "seed", "trials", "params", "grid", "figure", "model")},
+            sort_keys=True,
+        )
+
+    def points(self) -> list[dict]:
+        """Resolved parameters of every grid point, in grid order (first key varies slowest)."""
+        drv = get_driver(self.driver)
+        keys = list(self.grid)
+        out = []
+        for combo in itertools.product(*(self.grid[k] for k in keys)):
+            p = dict(self.params)
+            p.update(zip(keys, combo))
+            out.append(drv.resolve(p))
+        return out
+
+
+def _expand_axis(name: str, value: Any) -> list:
+    if isinstance(value, list):
+        if not value:
+            raise ValueError(f"grid.{name} must not be empty")
+        return value
+    if isinstance(value, dict):
+        allowed = {"start", "stop", "num", "log", "integer"}
+        unknown = sorted(set(value) - allowed)
+        missing = sorted({"start", "stop", "num"} - set(value))
+        if unknown or missing:
+            raise ValueError(
+                f"grid.{name} range needs keys start, stop, num (optional log, integer); "
+                f"unknown {unknown}, missing {missing}"
+            )
+        num = check_int(f"grid.{name}.num", value["num"], low=1)
+        start, stop = float(value["start"]), float(value["stop"])
+        if value.get("log"):
+            if start <= 0 or stop <= 0:
+                raise ValueError(f"grid.{name} log range needs start, stop > 0, got {start}, {stop}")
+            vals = np.geomspace(start, stop, num)
+        else:
+            vals = np.linspace(start, stop, num)
+        if value.get("integer"):
+            return sorted({int(round(v)) for v in vals})
+        return [round(float(v), 12) for v in vals]
+    raise ValueError(f"grid.{name} must be a list or a {{start, stop, num}} table, got {value!r}")
+
+
+def load_spec(ref: str | os.PathLike | dict) -> Spec:
+    """Parse a spec from a bundled name, a TOML path or an already-read dict."""
+    path = None
+    if isinstance(ref, dict):
+        data = ref
+    else:
+        path = _find("sims", ref)
+        data = _read_toml(path)
+    where = f"spec {path}" if path else "spec"
+    unknown = sorted(set(data) - set(SPEC_KEYS))
+    if unknown:
+        raise ValueError(f"unknown key(s) {unknown} in {where}; allowed: {list(SPEC_KEYS)}")
+    for key in ("name", "driver"):
+        if not isinstance(data.get(key), str):
+            raise ValueError(f"{where} needs a string '{key}', got {data.get(key)!r}")
+    for key in ("params", "grid", "figure"):
+        if not isinstance(data.get(key, {}), dict):
+            raise ValueError(f"{key} in {where} must be a table, got {data.get(key)!r}")
+    params: dict = {}
+    model = data.get("model")
+    if model is not None:
+        params.update(load_model(model).get("params", {}))
+    params.update(data.get("params", {}))
+    grid = {k: _expand_axis(k, v) for k, v in data.get("grid", {}).items()}
+    spec = Spec(
+        name=data["name"],
+        driver=data["driver"],
+        seed=check_int("seed", data.get("seed", 0), low=0),
+        trials=check_int("trials", data.get("trials", 1), low=1),
+        params=params,
+        grid=grid,
+        figure=dict(data.get("figure", {})),
+        description=str(data.get("description", "")),
+        model=model,
+        path=str(path) if path else None,
+    )
+    spec.points()  # validates the driver name and every parameter name now
+    return spec
+
+
+# --------------------------------------------------------------------------- store
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def row_key(params: dict, seed: int, point: int, trial: int, version: str) -> str:
+    blob = json.dumps(
+        {"params": params, "seed": seed, "point": point, "trial": trial, "version": version},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+class Store:
+    """One SQLite file per sweep: a ``meta`` table and one ``rows`` row per (point, trial)."""
+
+    def __init__(self, path: str | os.PathLike, *, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise FileNotFoundError(f"store {str(self.path)!r} does not exist")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=60)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS rows (key TEXT PRIMARY KEY, point INTEGER, trial INTEGER,"
+                " params TEXT, metrics TEXT, version TEXT, backend TEXT, seed INTEGER,"
+                " elapsed REAL, created REAL)"
+            )
+            self.db.commit()
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(f"{self.path} is not a usable assoc store ({exc})") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def meta(self) -> dict:
+        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+
+    def bind(self, spec: Spec) -> None:
+        """Attach ``spec`` to the store; refuse a store written by another package version."""
+        meta = self.meta()
+        version = _version()
+        if "version" in meta and meta["version"] != version:
+            raise ValueError(
+                f"store {self.path} was written by assoc {meta['version']}, this is assoc {version}; "
+                "results of different versions are never mixed: use another --out folder or remove the store"
+            )
+        if "name" in meta and meta["name"] != spec.name:
+            raise ValueError(f"store {self.path} belongs to sweep {meta['name']!r}, not {spec.name!r}")
+        with self.db:
+            for k, v in (("version", version), ("name", spec.name), ("spec", spec.to_json())):
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (k, v))
+
+    def keys(self) -> set[str]:
+        return {k for (k,) in self.db.execute("SELECT key FROM rows")}
+
+    def add(self, key: str, point: int, trial: int, params: dict, metrics: dict, seed: int, elapsed: float) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR IGNORE INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    point,
+                    trial,
+                    json.dumps(params, sort_keys=True, default=str),
+                    json.dumps(metrics, sort_keys=True),
+                    _version(),
+                    str(params.get("backend", "")),
+                    seed,
+                    elapsed,
+                    time.time(),
+                ),
+            )
+
+    def rows(self, keys: set[str] | None = None) -> list[dict]:
+        """Table rows (params + point + trial + metrics), ordered by point then trial."""
+        out = []
+        cur = self.db.execute("SELECT key, point, trial, params, metrics FROM rows ORDER BY point, trial")
+        for key, point, trial, params, metrics in cur:
+            if keys is not None and key not in keys:
+                continue
+            row = {"point": point, "trial": trial}
+            row.update(json.loads(params))
+            row.update(json.loads(metrics))
+            out.append(row)
+        return out
+
+
+def load_table(store: str | os.PathLike) -> list[dict]:
+    """The table of a store: the rows of its current spec (list of dicts)."""
+    with Store(store, create=False) as st:
+        meta = st.meta()
+        if "spec" not in meta:
+            raise ValueError(f"{store} holds no sweep (no spec in its meta table)")
+        spec = load_spec(json.loads(meta["spec"]) | {"name": meta["name"]})
+        return st.rows(set(_keys(spec)))
+
+
+def _keys(spec: Spec) -> Iterator[str]:
+    version = _version()
+    for i, p in enumerate(spec.points()):
+        for t in range(spec.trials):
+            yield row_key(p, spec.seed, i, t, version)
+
+
+# --------------------------------------------------------------------------- execution
+
+
+def _worker_init() -> None:  # one numba thread per worker process: parallelism is across tasks
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except Exception:
+        pass
+
+
+def run_task(driver: str, params: dict, seed: int, point: int, trial: int) -> tuple[dict, float]:
+    """Run one (point, trial): the function every executor calls."""
+    t0 = time.perf_counter()
+    raw = get_driver(driver)(params, np.random.SeedSequence(seed, spawn_key=(point, trial)))
+    metrics = {}
+    for k, v in raw.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        if not isinstance(v, (int, float, bool, str)):
+            raise TypeError(f"driver {driver!r} returned {k}={v!r}; metrics must be plain numbers or strings")
+        metrics[k] = v
+    return metrics, time.perf_counter() - t0
+
+
+class _InProcess(cf.Executor):
+    """Runs each task at submission, in this process (workers=1)."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        fut: cf.Future = cf.Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - delivered through the future
+            fut.set_exception(exc)
+        return fut
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None):
+    """Return ``(executor, closer)`` for the requested workers / scheduler."""
+    if scheduler is not None:
+        from distributed import Client, LocalCluster
+
+        if scheduler == "local-dask":
+            cluster = LocalCluster(
+                n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                dashboard_address=None,
+            )
+            client = Client(cluster)
+
+            def close() -> None:
+                client.close()
+                cluster.close()
+        else:
+            if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+                raise ValueError(
+                    f"scheduler must be 'local-dask' or an address like tcp://host:8786, got {scheduler!r}"
+                )
+            client = Client(scheduler)
+            close = client.close
+        return client.get_executor(pure=False), close
+    workers = (os.cpu_count() or 1) if workers is None else check_int("workers", workers, low=1)
+    if workers == 1:
+        ex = _InProcess()
+        return ex, ex.shutdown
+    ctx = multiprocessing.get_context("spawn")
+    ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    return ex, lambda: ex.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class SweepResult:
+    spec: Spec
+    store: Path
+    table: list[dict]
+    computed: int
+    reused: int
+    figure: Path | None = None
+    csv: Path | None = None
+
+
+def _progress(total: int, initial: int, quiet: bool, name: str):
+    from tqdm import tqdm
+
+    disable = quiet or not sys.stderr.isatty()
+    return tqdm(total=total, initial=initial, disable=disable, desc=name, unit="run", dynamic_ncols=True)
+
+
+def run_spec(
+    spec: str | os.PathLike | dict | Spec,
+    *,
+    out_dir: str | os.PathLike = "results",
+    store: str | os.PathLike | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    quiet: bool = False,
+    figure: str | os.PathLike | bool = True,
+    csv_path: str | os.PathLike | bool = True,
+    trials: int | None = None,
+) -> SweepResult:
+    """Run (or resume) a sweep and write its store, table and figure.
+
+    Parameters
+    ----------
+    spec : name of a bundled spec, path to a TOML file, dict, or :class:`Spec`
+    out_dir : folder for ``NAME.sqlite``, ``NAME.csv`` and ``NAME.png``
+    store : store path (overrides ``out_dir/NAME.sqlite``)
+    workers : processes (default: all cores); 1 runs in this process
+    scheduler : ``"local-dask"`` or a dask scheduler address
+    quiet : no progress bar
+    figure : True for ``out_dir/NAME.png``, a path, or False for none
+    csv_path : True for ``out_dir/NAME.csv``, a path, or False for none
+    trials : overrides the spec's number of trials
+    """
+    if not isinstance(spec, Spec):
+        spec = load_spec(spec)
+    if trials is not None:
+        spec.trials = check_int("trials", trials, low=1)
+    out = Path(out_dir)
+    store_path = Path(store) if store is not None else out / f"{spec.name}.sqlite"
+    version = _version()
+    tasks = []
+    for i, p in enumerate(spec.points()):
+        for t in range(spec.trials):
+            tasks.append((row_key(p, spec.seed, i, t, version), i, t, p))
+    with Store(store_path) as st:
+        st.bind(spec)
+        done = st.keys()
+        todo = [task for task in tasks if task[0] not in done]
+        reused = len(tasks) - len(todo)
+        if todo:
+            _execute(st, spec, todo, reused, len(tasks), workers, scheduler, quiet)
+        table = st.rows({task[0] for task in tasks})
+    result = SweepResult(spec, store_path, table, computed=len(todo), reused=reused)
+    if csv_path:
+        result.csv = write_csv(table, out / f"{spec.name}.csv" if csv_path is True else Path(csv_path))
+    if figure and spec.figure:
+        path = out / f"{spec.name}.png" if figure is True else Path(figure)
+        result.figure = draw_figure(spec, table, path)
+    return result
+
+
+def _execute(st: Store, spec: Spec, todo: list, reused: int, total: int, workers, scheduler, quiet) -> None:
+    executor, close = make_executor(workers, scheduler)
+    window = max(4, 4 * (workers or os.cpu_count() or 1))
+    bar = _progress(total, reused, quiet, spec.name)
+    pending: dict[cf.Future, tuple] = {}
+    queue = iter(todo)
+    try:
+        while True:
+            while len(pending) < window:
+                task = next(queue, None)
+                if task is None:
+                    break
+                key, i, t, p = task
+                pending[executor.submit(run_task, spec.driver, p, spec.seed, i, t)] = task
+            if not pending:
+                break
+            finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in finished:
+                key, i, t, p = pending.pop(fut)
+                metrics, elapsed = fut.result()
+                st.add(key, i, t, p, metrics, spec.seed, elapsed)
+                bar.update(1)
+    finally:
+        bar.close()
+        for fut in pending:
+            fut.cancel()
+        close()
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def columns(table: list[dict]) -> list[str]:
+    cols: dict[str, None] = {}
+    for row in table:
+        for k in row:
+            cols.setdefault(k, None)
+    return list(cols)
+
+
+def write_csv(table: list[dict], path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=columns(table))
+        w.writeheader()
+        w.writerows(table)
+    return path
+
+
+def write_parquet(table: list[dict], path: str | os.PathLike) -> Path:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ValueError("format 'parquet' needs pyarrow: pip install 'assoc[parquet]'") from None
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cols = columns(table)
+    pq.write_table(pa.table({c: [row.get(c) for row in table] for c in cols}), path)
+    return path
+
+
+def draw_figure(spec: Spec, table: list[dict], path: str | os.PathLike) -> Path:
+    from . import figures
+
+    kwargs = dict(spec.figure)
+    kind = kwargs.pop("kind", None)
+    if not isinstance(kind, str) or not hasattr(figures, kind) or kind.startswith("_"):
+        raise ValueError(f"figure.kind in spec {spec.name!r} must name a function of assoc.figures, got {kind!r}")
+    fig = getattr(figures, kind)(table, **kwargs)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path
+
+
+def store_spec(store: str | os.PathLike) -> Spec:
+    """The spec recorded in a store (for ``assoc plot``)."""
+    with Store(store, create=False) as st:
+        meta = st.meta()
+    if "spec" not in meta:
+        raise ValueError(f"{store} holds no sweep (no spec in its meta table)")
+    return load_spec(json.loads(meta["spec"]) | {"name": meta["name"]})

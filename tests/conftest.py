@@ -1,0 +1,48 @@
+"""Shared test configuration: the ``slow`` and ``gpu`` markers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT.parent / "shared" / "reference"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help="also run the slow statistical tests (marked 'slow')")
+
+
+def pytest_report_header(config):
+    if config.getoption("--runslow"):
+        return "assoc: running the full suite, slow statistical tests included"
+    return "assoc: fast subset; tests marked 'slow' are skipped (run with --runslow for all)"
+
+
+def _gpu_usable() -> tuple[bool, str]:
+    from assoc.backend import available_backends
+
+    return available_backends()["cupy"]
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_slow = pytest.mark.skip(reason="slow statistical test: run with --runslow")
+    gpu_ok, why = None, ""
+    for item in items:
+        if "slow" in item.keywords and not config.getoption("--runslow"):
+            item.add_marker(skip_slow)
+        if "gpu" in item.keywords:
+            if gpu_ok is None:
+                gpu_ok, why = _gpu_usable()
+            if not gpu_ok:
+                item.add_marker(pytest.mark.skip(reason=f"no usable GPU: {why}"))
+
+
+@pytest.fixture
+def reference_dir() -> Path:
+    """``../shared/reference`` from the project root; skips when it is absent."""
+    if not REFERENCE.is_dir():
+        pytest.skip(f"reference data folder {REFERENCE} is absent")
+    return REFERENCE

@@ -1,0 +1,272 @@
+"""Classical Hopfield networks: fixed points, capacity ordering of the rules, energy descent,
+backend agreement, finite-temperature overlap, and input validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import assoc
+from assoc import patterns as pt
+from assoc.hopfield import RULES
+
+
+def fixed_point_fraction(rule: str, n: int, p: int, seed: int, **kw) -> np.ndarray:
+    """Per stored pattern: is it an exact fixed point (no flip in one asynchronous sweep)?"""
+    xi = pt.random_pm1(p, n, rng=seed)
+    mem = assoc.Hopfield(n, rule, "async", backend="numba", seed=seed, **kw)
+    mem.store(xi)
+    out = mem.recall(xi, max_steps=1)
+    return np.asarray(out.converged) & (np.asarray(out.states) == xi).all(axis=1)
+
+
+def test_hebbian_patterns_are_fixed_points_below_capacity():
+    # alpha = 0.05, n = 1000: a bit is unstable with probability Phi(-1/sqrt(alpha)) = 3.9e-6,
+    # so a trial (50 patterns x 1000 bits) has every pattern stable with probability ~0.82.
+    trials = [fixed_point_fraction("hebbian", 1000, 50, seed) for seed in range(20)]
+    all_fixed = sum(t.all() for t in trials)
+    # Binomial(20, 0.82): P(X <= 11) < 0.5%.
+    assert all_fixed >= 12, all_fixed
+    assert np.mean(np.concatenate(trials)) >= 0.99
+
+
+def test_storkey_stores_more_than_hebbian():
+    # n = 400, P = 56 (alpha = 0.14): beyond Hebbian's error-free load n / (2 ln n) = 33,
+    # below Storkey's n / sqrt(2 ln n) = 163.
+    heb = np.concatenate([fixed_point_fraction("hebbian", 400, 56, s) for s in range(4)]).mean()
+    sto = np.concatenate([fixed_point_fraction("storkey", 400, 56, s) for s in range(4)]).mean()
+    assert sto > 0.9, sto
+    assert heb < 0.5, heb
+    assert sto - heb > 0.4
+
+
+@pytest.mark.parametrize("alpha", [0.25, 0.5, 0.9])
+def test_pseudo_inverse_makes_every_pattern_a_fixed_point_below_alpha_1(alpha):
+    n = 200
+    fixed = fixed_point_fraction("pseudo_inverse", n, int(alpha * n), seed=3)
+    assert fixed.all()
+
+
+def test_pseudo_inverse_self_couplings_shrink_the_basins():
+    # Self-couplings W_ii ~ alpha stabilise every state near a pattern: at alpha = 0.5 a cue
+    # with 5% flipped bits stays stuck with the diagonal and is repaired without it
+    # (Kanter & Sompolinsky 1987).
+    n = 200
+    xi = pt.random_pm1(100, n, rng=4)
+    cues = pt.flip(xi, 0.05, rng=1)
+    done = {}
+    for diagonal in (True, False):
+        mem = assoc.Hopfield(n, "pseudo_inverse", diagonal=diagonal, backend="numba", seed=0)
+        mem.store(xi)
+        done[diagonal] = (np.asarray(mem.recall(cues).states) == xi).all(axis=1).mean()
+    assert done[True] < 0.05
+    assert done[False] > 0.95
+
+
+def test_palimpsest_forgets_old_patterns_and_keeps_recent_ones():
+    n, p = 400, 200  # far beyond the Hebbian capacity: Hebbian would retrieve nothing
+    xi = pt.random_pm1(p, n, rng=5)
+    mem = assoc.Hopfield(n, "palimpsest", "async", bound=0.3, backend="numba", seed=0)
+    mem.store(xi)
+    m = np.asarray(mem.recall(pt.flip(xi, 0.05, rng=6)).overlaps)[np.arange(p), np.arange(p)]
+    assert m[-10:].mean() > 0.95  # the newest are retrieved
+    assert m[:50].mean() < 0.5  # the oldest are gone
+
+
+@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize("dynamics", ["async", "sync"])
+def test_noisy_cues_are_completed_below_capacity(rule, dynamics):
+    n = 400
+    xi = pt.random_pm1(20, n, rng=1)
+    mem = assoc.Hopfield(n, rule, dynamics, backend="numpy", seed=0)
+    mem.store(xi)
+    out = mem.recall(pt.flip(xi, 0.15, rng=2))
+    assert (np.asarray(out.states) == xi).all()
+    assert np.asarray(out.converged).all()
+    np.testing.assert_allclose(np.diag(np.asarray(out.overlaps)), 1.0)
+
+
+def test_erased_fragment_is_completed():
+    n = 500
+    xi = pt.random_pm1(25, n, rng=7)
+    mem = assoc.Hopfield(n, backend="numba", seed=1)
+    mem.store(xi)
+    cues = pt.fragment(xi, 0.4, rng=8, rest="erase")
+    assert (cues == 0).sum(axis=1).min() == 300
+    out = mem.recall(cues)
+    assert (np.asarray(out.states) == xi).all()
+
+
+def test_clamped_entries_never_change():
+    n = 300
+    xi = pt.random_pm1(10, n, rng=9)
+    mem = assoc.Hopfield(n, backend="numpy", seed=2)
+    mem.store(xi)
+    cues = pt.random_pm1(10, n, rng=10)
+    mask = pt.clamp_mask(10, n, 0.3, rng=11)
+    out = mem.recall(cues, clamp=mask)
+    states = np.asarray(out.states)
+    assert (states[mask] == cues[mask]).all()
+    assert (states[~mask] != cues[~mask]).any()
+
+
+def test_sync_dynamics_detects_two_cycles():
+    mem = assoc.Hopfield(2, "hebbian", "sync", backend="numpy")
+    mem.store([[1, -1]])  # W_12 = -1/2: from (+1, +1) the parallel update oscillates
+    out = mem.recall([[1, 1], [1, -1]])
+    assert out.status_names() == ["cycle", "fixed"]
+    assert list(np.asarray(out.converged)) == [False, True]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(4, 40),
+    p=st.integers(1, 12),
+    rule=st.sampled_from(RULES),
+    seed=st.integers(0, 2**16),
+)
+def test_energy_never_increases_under_async_dynamics(n, p, rule, seed):
+    xi = pt.random_pm1(p, n, rng=seed)
+    mem = assoc.Hopfield(n, rule, "async", backend="numpy", seed=seed)
+    mem.store(xi)
+    s = pt.random_pm1(3, n, rng=seed + 1)
+    energies = [mem.energy(s)]
+    for _ in range(6):
+        s = np.asarray(mem.recall(s, max_steps=1).states)
+        energies.append(mem.energy(s))
+    e = np.array(energies)
+    assert (np.diff(e, axis=0) <= 1e-9 * (1 + np.abs(e[:-1]))).all(), e
+
+
+@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize("dynamics,temperature", [("async", 0.0), ("sync", 0.0), ("glauber", 0.4)])
+def test_numpy_and_numba_give_identical_states(rule, dynamics, temperature):
+    n = 120
+    xi = pt.random_pm1(30, n, rng=12)  # alpha = 0.25: plenty of non-trivial dynamics
+    cues = pt.flip(xi[:16], 0.2, rng=13)
+    results = []
+    for backend in ("numpy", "numba"):
+        mem = assoc.Hopfield(n, rule, dynamics, temperature=temperature, max_steps=15,
+                             backend=backend, seed=42)
+        mem.store(xi)
+        out = mem.recall(cues)
+        results.append((np.asarray(out.states), out.steps, out.status))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    np.testing.assert_array_equal(results[0][2], results[1][2])
+
+
+def test_pattern_space_and_weight_matrix_agree():
+    n = 150
+    xi = pt.random_pm1(40, n, rng=14)
+    cues = pt.flip(xi, 0.25, rng=15)
+    outs = []
+    for rep in ("patterns", "weights"):
+        mem = assoc.Hopfield(n, representation=rep, backend="numba", seed=3)
+        mem.store(xi)
+        outs.append(np.asarray(mem.recall(cues).states))
+        assert mem.uses_pattern_space() == (rep == "patterns")
+    np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_glauber_overlap_matches_mean_field_at_low_load():
+    # alpha -> 0: the retrieval overlap solves m = tanh(m / T) (Curie-Weiss); T = 0.5 -> 0.9575.
+    n, t = 2000, 0.5
+    xi = pt.random_pm1(2, n, rng=16)
+    mem = assoc.Hopfield(n, dynamics="glauber", temperature=t, max_steps=30, backend="numba", seed=4)
+    mem.store(xi)
+    out = mem.recall(np.repeat(xi[:1], 20, axis=0))
+    m = np.asarray(out.overlaps)[:, 0]
+    # Per-sample fluctuations ~ sqrt((1 - m^2) / n) ~ 0.006; 20 samples -> sem ~ 0.0015.
+    assert abs(m.mean() - 0.9575) < 0.01, m.mean()
+
+
+def test_online_storage_equals_batch_storage():
+    n = 100
+    xi = pt.random_pm1(20, n, rng=17)
+    for rule in RULES:
+        a = assoc.Hopfield(n, rule, backend="numpy")
+        b = assoc.Hopfield(n, rule, backend="numpy")
+        a.store(xi)
+        b.store(xi[:7])
+        b.store(xi[7:])
+        np.testing.assert_allclose(a.weights(), b.weights(), atol=1e-12)
+
+
+def test_state_dict_round_trip_is_exact():
+    n = 80
+    xi = pt.random_pm1(10, n, rng=18)
+    cues = pt.flip(xi, 0.3, rng=19)
+    for rule in RULES:
+        a = assoc.Hopfield(n, rule, "glauber", temperature=0.3, backend="numpy", seed=5)
+        a.store(xi)
+        state = a.state_dict()
+        b = assoc.Hopfield(n, rule, "glauber", temperature=0.3, backend="numpy", seed=99)
+        b.load_state_dict(state)
+        np.testing.assert_array_equal(np.asarray(a.recall(cues).states), np.asarray(b.recall(cues).states))
+        assert len(b) == 10
+
+
+def test_reset_forgets_everything():
+    mem = assoc.Hopfield(50, "storkey", backend="numpy")
+    mem.store(pt.random_pm1(5, 50, rng=0))
+    mem.reset()
+    assert len(mem) == 0
+    assert not mem.weights().any()
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(n=0), "n must be >= 1, got 0"),
+        (dict(n=10.0), "n must be an integer"),
+        (dict(n=10, rule="hebb"), "rule must be one of"),
+        (dict(n=10, dynamics="fast"), "dynamics must be one of"),
+        (dict(n=10, backend="torch"), "backend must be one of"),
+        (dict(n=10, dynamics="glauber"), "temperature must be > 0"),
+        (dict(n=10, temperature=0.5), "requires dynamics='glauber'"),
+        (dict(n=10, temperature=float("nan"), dynamics="glauber"), "temperature must be finite"),
+        (dict(n=10, max_steps=0), "max_steps must be >= 1"),
+        (dict(n=10, rule="storkey", representation="patterns"), "representation='patterns' needs"),
+    ],
+)
+def test_bad_constructor_arguments_name_the_parameter(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        assoc.Hopfield(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "patterns,match",
+    [
+        (np.ones((3, 9)), "must have 10 columns"),
+        (np.ones(10), r"must have shape \(batch, n\)"),
+        (np.zeros((2, 10)), r"values in \{1, -1\}"),
+        (np.full((2, 10), np.nan), "NaN"),
+        (np.full((2, 10), 2), r"found \[2\]"),
+        (np.ones((0, 10)), "at least one row"),
+        (np.array([["a"] * 10]), "numeric array"),
+    ],
+)
+def test_bad_patterns_are_refused(patterns, match):
+    mem = assoc.Hopfield(10, backend="numpy")
+    with pytest.raises((ValueError, TypeError), match=match):
+        mem.store(patterns)
+
+
+def test_bad_cues_are_refused():
+    mem = assoc.Hopfield(10, backend="numpy")
+    with pytest.raises(ValueError, match="call store"):
+        mem.recall(np.ones((1, 10)))
+    mem.store(np.ones((1, 10)))
+    with pytest.raises(ValueError, match="cues must have 10 columns"):
+        mem.recall(np.ones((1, 11)))
+    with pytest.raises(ValueError, match="clamp must be a boolean array"):
+        mem.recall(np.ones((1, 10)), clamp=np.ones((1, 10)))
+
+
+def test_oversized_weight_matrix_is_refused_before_allocating():
+    mem = assoc.Hopfield(2_000_000, "storkey", backend="numpy")
+    with pytest.raises(ValueError, match="GiB"):
+        mem.store(np.ones((1, 2_000_000), dtype=np.int8))
