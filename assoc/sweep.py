@@ -128,9 +128,8 @@ class Spec:
 
     def to_json(self) -> str:
         return json.dumps(
-            {k: getattr(self, k) for k in ("name", "driver", "seed", "trials", "params", "grid", "figure", "model")},
-            sort_keys=True,
-        )
+            {k: getattr(self, k) for k in ("name", "driver", "seed", "trials", "params", "grid", "figure", "model")}
+        )  # not sort_keys: the grid's key order defines the point order
 
     def points(self) -> list[dict]:
         """Resolved parameters of every grid point, in grid order (first key varies slowest)."""
