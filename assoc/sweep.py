@@ -44,7 +44,7 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -131,16 +131,31 @@ class Spec:
             {k: getattr(self, k) for k in ("name", "driver", "seed", "trials", "params", "grid", "figure", "model")}
         )  # not sort_keys: the grid's key order defines the point order
 
-    def points(self) -> list[dict]:
+    def iter_points(self) -> Iterator[dict]:
         """Resolved parameters of every grid point, in grid order (first key varies slowest)."""
         drv = get_driver(self.driver)
         keys = list(self.grid)
-        out = []
         for combo in itertools.product(*(self.grid[k] for k in keys)):
             p = dict(self.params)
             p.update(zip(keys, combo))
-            out.append(drv.resolve(p))
-        return out
+            yield drv.resolve(p)
+
+    def points(self) -> list[dict]:
+        """:meth:`iter_points` as a list."""
+        return list(self.iter_points())
+
+    def n_points(self) -> int:
+        return int(np.prod([len(v) for v in self.grid.values()], dtype=np.int64)) if self.grid else 1
+
+    def tasks(self) -> Iterator[tuple[str, int, int, dict]]:
+        """``(row key, point, trial, params)`` of every run, generated lazily."""
+        version = _version()
+        for i, p in enumerate(self.iter_points()):
+            for t in range(self.trials):
+                yield row_key(p, self.seed, i, t, version), i, t, p
+
+    def keys(self) -> set[str]:
+        return {task[0] for task in self.tasks()}
 
 
 def _expand_axis(name: str, value: Any) -> list:
@@ -207,7 +222,8 @@ def load_spec(ref: str | os.PathLike | dict) -> Spec:
         model=model,
         path=str(path) if path else None,
     )
-    spec.points()  # validates the driver name and every parameter name now
+    for _ in spec.iter_points():  # validates the driver name and every parameter name now
+        pass
     return spec
 
 
@@ -232,13 +248,22 @@ def row_key(params: dict, seed: int, point: int, trial: int, version: str) -> st
 class Store:
     """One SQLite file per sweep: a ``meta`` table and one ``rows`` row per (point, trial)."""
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = True):
+    def __init__(self, path: str | os.PathLike, *, create: bool = True, lock: bool = False):
         self.path = Path(path)
+        self._lock = None
         if not create and not self.path.is_file():
             raise FileNotFoundError(f"store {str(self.path)!r} does not exist")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if lock:
+            self._acquire_lock()
         try:
             self.db = sqlite3.connect(self.path, timeout=60)
+            tables = {t for (t,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables - {"meta", "rows"}:
+                raise sqlite3.DatabaseError(f"it holds foreign tables {sorted(tables - {'meta', 'rows'})}")
+            (check,) = self.db.execute("PRAGMA quick_check").fetchone()
+            if check != "ok":
+                raise sqlite3.DatabaseError(check)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -249,10 +274,42 @@ class Store:
             )
             self.db.commit()
         except sqlite3.DatabaseError as exc:
-            raise ValueError(f"{self.path} is not a usable assoc store ({exc})") from None
+            self._release_lock()
+            raise ValueError(f"{self.path} is not a usable assoc store ({exc}); nothing was read from it") from None
+
+    def _acquire_lock(self) -> None:
+        """One writer per store: a second sweep on the same store is refused, not interleaved.
+
+        The lock is an ``flock`` on ``STORE.lock``; the kernel drops it when the process
+        dies, so a killed sweep never leaves a stale lock behind.
+        """
+        import fcntl
+
+        fh = open(str(self.path) + ".lock", "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise ValueError(
+                f"store {self.path} is being written by another sweep ({holder}); "
+                "wait for it to finish or use another --out folder"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        self._lock = fh
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def close(self) -> None:
         self.db.close()
+        self._release_lock()
 
     def __enter__(self) -> "Store":
         return self
@@ -299,18 +356,22 @@ class Store:
                 ),
             )
 
-    def rows(self, keys: set[str] | None = None) -> list[dict]:
+    def iter_rows(self, keys: set[str] | None = None) -> Iterator[dict]:
         """Table rows (params + point + trial + metrics), ordered by point then trial."""
-        out = []
         cur = self.db.execute("SELECT key, point, trial, params, metrics FROM rows ORDER BY point, trial")
-        for key, point, trial, params, metrics in cur:
-            if keys is not None and key not in keys:
-                continue
-            row = {"point": point, "trial": trial}
-            row.update(json.loads(params))
-            row.update(json.loads(metrics))
-            out.append(row)
-        return out
+        try:
+            for key, point, trial, params, metrics in cur:
+                if keys is not None and key not in keys:
+                    continue
+                row = {"point": point, "trial": trial}
+                row.update(json.loads(params))
+                row.update(json.loads(metrics))
+                yield row
+        except sqlite3.DatabaseError as exc:
+            raise ValueError(f"{self.path} is damaged ({exc}); its rows cannot be read") from None
+
+    def rows(self, keys: set[str] | None = None) -> list[dict]:
+        return list(self.iter_rows(keys))
 
 
 def load_table(store: str | os.PathLike) -> list[dict]:
@@ -320,14 +381,7 @@ def load_table(store: str | os.PathLike) -> list[dict]:
         if "spec" not in meta:
             raise ValueError(f"{store} holds no sweep (no spec in its meta table)")
         spec = load_spec(json.loads(meta["spec"]) | {"name": meta["name"]})
-        return st.rows(set(_keys(spec)))
-
-
-def _keys(spec: Spec) -> Iterator[str]:
-    version = _version()
-    for i, p in enumerate(spec.points()):
-        for t in range(spec.trials):
-            yield row_key(p, spec.seed, i, t, version)
+        return st.rows(spec.keys())
 
 
 # --------------------------------------------------------------------------- execution
@@ -402,13 +456,22 @@ def make_executor(workers: int | None = None, scheduler: str | None = None):
 
 @dataclass
 class SweepResult:
+    """What :func:`run_spec` did; ``table`` is read from the store on first use."""
+
     spec: Spec
     store: Path
-    table: list[dict]
     computed: int
     reused: int
     figure: Path | None = None
     csv: Path | None = None
+    _table: list[dict] | None = None
+
+    @property
+    def table(self) -> list[dict]:
+        if self._table is None:
+            with Store(self.store, create=False) as st:
+                self._table = st.rows(self.spec.keys())
+        return self._table
 
 
 def _progress(total: int, initial: int, quiet: bool, name: str):
@@ -450,30 +513,29 @@ def run_spec(
         spec.trials = check_int("trials", trials, low=1)
     out = Path(out_dir)
     store_path = Path(store) if store is not None else out / f"{spec.name}.sqlite"
-    version = _version()
-    tasks = []
-    for i, p in enumerate(spec.points()):
-        for t in range(spec.trials):
-            tasks.append((row_key(p, spec.seed, i, t, version), i, t, p))
-    with Store(store_path) as st:
+    total = spec.n_points() * spec.trials
+    with Store(store_path, lock=True) as st:
         st.bind(spec)
         done = st.keys()
-        todo = [task for task in tasks if task[0] not in done]
-        reused = len(tasks) - len(todo)
-        if todo:
-            _execute(st, spec, todo, reused, len(tasks), workers, scheduler, quiet)
-        table = st.rows({task[0] for task in tasks})
-    result = SweepResult(spec, store_path, table, computed=len(todo), reused=reused)
-    if csv_path:
-        result.csv = write_csv(table, out / f"{spec.name}.csv" if csv_path is True else Path(csv_path))
+        reused = sum(1 for task in spec.tasks() if task[0] in done)
+        todo = (task for task in spec.tasks() if task[0] not in done)
+        computed = _execute(st, spec, todo, reused, total, workers, scheduler, quiet) if reused < total else 0
+        del done
+        result = SweepResult(spec, store_path, computed=computed, reused=reused)
+        if csv_path:
+            path = out / f"{spec.name}.csv" if csv_path is True else Path(csv_path)
+            keys = spec.keys()
+            result.csv = write_csv(st.iter_rows(keys), path, columns=_columns(st.iter_rows(keys)))
     if figure and spec.figure:
         path = out / f"{spec.name}.png" if figure is True else Path(figure)
-        result.figure = draw_figure(spec, table, path)
+        result.figure = draw_figure(spec, result.table, path)
     return result
 
 
-def _execute(st: Store, spec: Spec, todo: list, reused: int, total: int, workers, scheduler, quiet) -> None:
+def _execute(st: Store, spec: Spec, todo: Iterator, reused: int, total: int, workers, scheduler, quiet) -> int:
+    """Submit ``todo`` through a bounded window, storing each row as it completes."""
     executor, close = make_executor(workers, scheduler)
+    computed = 0
     window = max(4, 4 * (workers or os.cpu_count() or 1))
     bar = _progress(total, reused, quiet, spec.name)
     pending: dict[cf.Future, tuple] = {}
@@ -493,18 +555,20 @@ def _execute(st: Store, spec: Spec, todo: list, reused: int, total: int, workers
                 key, i, t, p = pending.pop(fut)
                 metrics, elapsed = fut.result()
                 st.add(key, i, t, p, metrics, spec.seed, elapsed)
+                computed += 1
                 bar.update(1)
     finally:
         bar.close()
         for fut in pending:
             fut.cancel()
         close()
+    return computed
 
 
 # --------------------------------------------------------------------------- outputs
 
 
-def columns(table: list[dict]) -> list[str]:
+def _columns(table: Iterable[dict]) -> list[str]:
     cols: dict[str, None] = {}
     for row in table:
         for k in row:
@@ -512,11 +576,15 @@ def columns(table: list[dict]) -> list[str]:
     return list(cols)
 
 
-def write_csv(table: list[dict], path: str | os.PathLike) -> Path:
+def write_csv(table: Iterable[dict], path: str | os.PathLike, *, columns: list[str] | None = None) -> Path:
+    """Write rows as CSV; give ``columns`` to stream an iterator in one pass."""
+    if columns is None:
+        table = list(table)
+        columns = _columns(table)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=columns(table))
+        w = csv.DictWriter(fh, fieldnames=columns)
         w.writeheader()
         w.writerows(table)
     return path
@@ -530,7 +598,7 @@ def write_parquet(table: list[dict], path: str | os.PathLike) -> Path:
         raise ValueError("format 'parquet' needs pyarrow: pip install 'assoc[parquet]'") from None
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cols = columns(table)
+    cols = _columns(table)
     pq.write_table(pa.table({c: [row.get(c) for row in table] for c in cols}), path)
     return path
 
