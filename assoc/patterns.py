@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .memory import check_choice, check_float, check_int, check_patterns
+from .memory import check_choice, check_float, check_int, check_memory_estimate, check_patterns
 
 RngLike = Any
 
@@ -39,8 +39,10 @@ def as_rng(rng: RngLike) -> np.random.Generator:
     raise TypeError(f"rng must be a numpy Generator, SeedSequence, non-negative int or None, got {rng!r}")
 
 
-def _sizes(p: Any, n: Any) -> tuple[int, int]:
-    return check_int("p", p, low=0), check_int("n", n, low=1)
+def _sizes(p: Any, n: Any, bytes_per_entry: int = 9) -> tuple[int, int]:
+    p, n = check_int("p", p, low=0), check_int("n", n, low=1)
+    check_memory_estimate(p * n * bytes_per_entry, f"patterns of shape ({p}, {n})")
+    return p, n
 
 
 def random_pm1(p: int, n: int, rng: RngLike = None) -> np.ndarray:
