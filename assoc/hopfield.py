@@ -10,6 +10,9 @@ Learning rules
 ``palimpsest``      learning within bounds (Parisi 1986): J <- clip(J + xi xi^T / sqrt(n),
                     -bound, bound), W = J / sqrt(n); old memories fade as new ones arrive
 
+The Hebbian rule also takes a weight ``decay`` lambda: W <- (1 - lambda) W + xi xi^T / n per
+stored pattern, a palimpsest with exponentially fading traces (Mezard, Nadal & Toulouse 1986).
+
 Dynamics
 --------
 ``async``    random-sequential T = 0 updates s_i <- sign(h_i) until a sweep changes nothing
@@ -69,6 +72,9 @@ class Hopfield(BaseMemory):
         Pseudo-inverse rule only: keep the self-couplings W_ii (True) or zero them (False).
     bound : float
         Palimpsest rule only: the bound A on |J_ij| (increments are 1/sqrt(n)).
+    decay : float
+        Hebbian rule only: weight decay lambda in [0, 1) applied before each stored pattern
+        (0: plain Hebbian storage). A nonzero decay keeps an explicit weight matrix.
     representation : {"auto", "patterns", "weights"}
         Hebbian only: pattern space (no n x n matrix) or explicit weights; ``auto`` picks
         pattern space while P < n/2.
@@ -88,7 +94,7 @@ class Hopfield(BaseMemory):
     """
 
     alphabet = "pm1"
-    _params = ("rule", "dynamics", "temperature", "max_steps", "diagonal", "bound", "representation")
+    _params = ("rule", "dynamics", "temperature", "max_steps", "diagonal", "bound", "representation", "decay")
 
     def __init__(
         self,
@@ -103,6 +109,7 @@ class Hopfield(BaseMemory):
         representation: str = "auto",
         backend: str = "auto",
         seed: int | None = None,
+        decay: float = 0.0,
     ):
         super().__init__(n, backend=backend, seed=seed)
         self.rule = check_choice("rule", rule, RULES)
@@ -124,6 +131,11 @@ class Hopfield(BaseMemory):
             raise ValueError(
                 f"representation='patterns' needs rule='hebbian', got rule={self.rule!r}"
             )
+        self.decay = check_float("decay", decay, low=0, high=1, high_open=True)
+        if self.decay > 0 and self.rule != "hebbian":
+            raise ValueError(f"decay={self.decay} needs rule='hebbian', got rule={self.rule!r}")
+        if self.decay > 0 and self.representation == "patterns":
+            raise ValueError(f"decay={self.decay} needs explicit weights, got representation='patterns'")
         self._w: np.ndarray | None = None  # float64 (n, n) on the host, or None
         self._j: np.ndarray | None = None  # palimpsest: bounded couplings J
 
@@ -137,7 +149,7 @@ class Hopfield(BaseMemory):
 
     def uses_pattern_space(self) -> bool:
         """Whether recall runs on pattern overlaps (True) or an n x n matrix (False)."""
-        if self.rule != "hebbian":
+        if self.rule != "hebbian" or self.decay > 0:
             return False
         if self.representation == "auto":
             return len(self) < self.n / 2
@@ -151,10 +163,12 @@ class Hopfield(BaseMemory):
         if values is not None:
             raise ValueError("values must be None: a Hopfield network is auto-associative")
         xi = self._check_store(patterns)
-        if self.rule != "hebbian" or self._w is not None:
+        if self.rule != "hebbian" or self._w is not None or self.decay > 0:
             check_memory_estimate(2 * self._weights_bytes(), f"an n x n weight matrix for n={self.n}")
         self.patterns = np.concatenate([self.patterns, xi])
-        if self.rule == "hebbian":
+        if self.rule == "hebbian" and self.decay > 0:
+            self._store_decay(xi)
+        elif self.rule == "hebbian":
             if self._w is not None:  # keep an existing matrix in step
                 x = xi.astype(np.float64)
                 self._w += (x.T @ x) / self.n
@@ -173,6 +187,16 @@ class Hopfield(BaseMemory):
             h = w @ x
             w += (np.outer(x, x) - np.outer(x, h) - np.outer(h, x) + 2.0 * w) / n
             np.fill_diagonal(w, 0.0)
+        self._w = w
+
+    def _store_decay(self, xi: np.ndarray) -> None:
+        # sequential W <- (1 - decay) W + x x^T / n, summed in closed form for the batch
+        keep = 1.0 - self.decay
+        b = len(xi)
+        w = self._w if self._w is not None else np.zeros((self.n, self.n))
+        x = xi.astype(np.float64) * np.sqrt(keep ** np.arange(b - 1, -1, -1))[:, None]
+        w = keep**b * w + (x.T @ x) / self.n
+        np.fill_diagonal(w, 0.0)
         self._w = w
 
     def _store_palimpsest(self, xi: np.ndarray) -> None:
@@ -268,14 +292,34 @@ class Hopfield(BaseMemory):
             states, steps, status = self._run_sync(s, steps_limit)
         else:
             states, steps, status = self._run_async(s, mask, steps_limit)
+        overlaps, energy = self._summaries(states)
         return Recall(
             states=self.backend.asarray(states),
-            overlaps=self.backend.asarray(self.overlaps(states)),
+            overlaps=overlaps,
             steps=steps,
             converged=status == STATUS_FIXED,
             status=status,
-            energy=self.energy(states),
+            energy=energy,
         )
+
+    def _summaries(self, states: np.ndarray):
+        """Mattis overlaps (on the backend) and energies (host) of final +/-1 states.
+
+        Products of +/-1 values are integers of magnitude <= n, exact in float32 while
+        n < 2**24 (float64 beyond); the energy in pattern space follows from the overlaps.
+        """
+        be, xp = self.backend, self.backend.xp
+        dtype = xp.float32 if self.n < FLOAT32_EXACT else xp.float64
+        s = be.asarray(states, dtype=dtype)
+        raw = s @ be.asarray(self.patterns, dtype=dtype).T  # (B, P) integers
+        overlaps = raw.astype(xp.float64) / self.n
+        if self.uses_pattern_space():
+            r = raw.astype(xp.float64)
+            energy = -0.5 * ((r * r).sum(axis=1) - len(self) * self.n) / self.n
+        else:
+            s64 = be.asarray(states, dtype=xp.float64)
+            energy = -0.5 * ((s64 @ be.asarray(self.weights())) * s64).sum(axis=1)
+        return overlaps, be.to_numpy(energy)
 
     def _run_async(self, s: np.ndarray, clamp: np.ndarray, limit: int):
         b, n = s.shape
@@ -338,7 +382,10 @@ class Hopfield(BaseMemory):
         active = xp.ones(b, dtype=bool)
         for _ in range(limit):
             h = field(cur)
-            new = xp.where(h > 0, 1, xp.where(h < 0, -1, xp.where(cur == 0, 1, cur))).astype(dtype)
+            new = xp.sign(h)
+            tie = new == 0
+            if bool(tie.any()):  # zero field: keep the spin (an unknown spin becomes +1)
+                new[tie] = xp.where(cur[tie] == 0, 1, cur[tie])
             new = xp.where(active[:, None], new, cur)
             fixed = active & (new == cur).all(axis=1)
             cycle = active & ~fixed & ((new == prev).all(axis=1) if prev is not None else False)
@@ -355,7 +402,7 @@ class Hopfield(BaseMemory):
     # ------------------------------------------------------------------ state
     def _extra_state(self) -> dict:
         out = {}
-        if self.rule == "storkey" and self._w is not None:
+        if (self.rule == "storkey" or self.decay > 0) and self._w is not None:
             out["w"] = self._w.copy()
         if self.rule == "palimpsest" and self._j is not None:
             out["j"] = self._j.copy()
