@@ -75,13 +75,15 @@ def run(
         typer.echo(f"  table  {res.csv}")
     if res.figure:
         typer.echo(f"  figure {res.figure}")
-    _summary(res.spec, res.table)
+    _summary(res)
 
 
-def _summary(spec, table) -> None:
-    """Print the transition loads for capacity-style sweeps."""
-    if spec.figure.get("kind") != "capacity_curve" or not table:
+def _summary(res) -> None:
+    """Print the transition loads for capacity-style sweeps (reads the table only then)."""
+    spec = res.spec
+    if spec.figure.get("kind") != "capacity_curve" or not res.table:
         return
+    table = res.table
     from .metrics import transition_points
 
     x = spec.figure.get("x", "alpha")
