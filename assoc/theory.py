@@ -8,6 +8,10 @@ Classical Hopfield network
 ``mceliece_capacity``      n / (4 ln n): all patterns stable with high probability
                            (McEliece, Posner, Rodemich & Venkatesh 1987)
 ``storkey_capacity``       n / sqrt(2 ln n) (Storkey 1997)
+``ags_rs_solution``        finite-T replica-symmetric (m, q, r); ``ags_free_energy``
+``ags_T_g``, ``ags_T_M``, ``ags_T_c``   the (alpha, T) phase boundaries; ``ags_alpha_M``,
+                           ``ags_alpha_global`` the same lines as loads at given T;
+                           ``ags_phase_lines`` all of them for plotting
 
 Each family appends its own section below.
 """
@@ -77,3 +81,744 @@ def storkey_capacity(n: float | np.ndarray) -> np.ndarray:
     """n / sqrt(2 ln n): Storkey's estimate for his learning rule (Storkey 1997)."""
     n = np.asarray(n, dtype=np.float64)
     return n / np.sqrt(2.0 * np.log(n))
+
+
+# --- classical Hopfield network at finite temperature (Amit, Gutfreund & Sompolinsky)
+#
+# Replica-symmetric theory of the Hebbian network with Glauber dynamics at temperature T
+# (Amit, Gutfreund & Sompolinsky 1985, PRL 55:1530; 1987, Ann. Phys. 173:30). With
+# beta = 1/T, sigma^2 = alpha r and <.> the average over z ~ N(0, 1):
+#
+#     m = <tanh beta (m + sigma z)>,   q = <tanh^2 beta (m + sigma z)>,
+#     r = q / (1 - beta (1 - q))^2,
+#
+#     f = alpha/2 + m^2/2 + alpha/(2 beta) [ln(1 - beta(1 - q)) - beta q / (1 - beta(1 - q))]
+#         + alpha beta r (1 - q)/2 - (1/beta) <ln 2 cosh beta (m + sigma z)>.
+#
+# Phase boundaries: T_g = 1 + sqrt(alpha) (spin-glass solution q > 0 appears); T_M(alpha),
+# above which no retrieval solution m > 0 exists (alpha = 0.138 at T = 0); T_c(alpha), below
+# which the retrieval state has a lower free energy than the spin-glass state (alpha = 0.051
+# at T = 0). Both T_M and T_c tend to 1 as alpha -> 0.
+#
+# Gaussian averages use Gauss-Hermite quadrature while beta sigma is moderate. At low T the
+# integrands approach steps, where Gauss-Hermite converges slowly; there the average is split
+# into its exact T = 0 part (a step: erf and |u| in closed form) plus a correction localised
+# within 1/beta of u = 0, integrated with Gauss-Laguerre quadrature. The T = 0 limit itself
+# (beta (1 - q) -> C finite) is solved in closed form.
+
+_GH_NODES = 160
+_GL_NODES = 80
+_SPLIT = 2.0  # beta * sigma above which the split quadrature is used
+
+
+@lru_cache(maxsize=None)
+def _quadrature() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    x, w = np.polynomial.hermite.hermgauss(_GH_NODES)
+    t, v = np.polynomial.laguerre.laggauss(_GL_NODES)
+    return np.sqrt(2.0) * x, w / np.sqrt(np.pi), t, v
+
+
+def _gauss_moments(m: float, sigma: float, beta: float) -> tuple[float, float, float]:
+    """``<tanh beta u>``, ``<tanh^2 beta u>`` and ``<ln 2 cosh beta u> / beta`` for u ~ N(m, sigma^2)."""
+    z, wz, t, wt = _quadrature()
+    if sigma <= 0.0:
+        h = beta * m
+        return float(np.tanh(h)), float(np.tanh(h) ** 2), float(np.logaddexp(h, -h) / beta)
+    if beta * sigma < _SPLIT:
+        h = beta * (m + sigma * z)
+        th = np.tanh(h)
+        return float(wz @ th), float(wz @ (th * th)), float(wz @ np.logaddexp(h, -h) / beta)
+    # split: exact step part + correction localised near u = 0 (v = beta u = t / 2)
+    u = 0.5 * t / beta
+    dens = np.exp(-0.5 * ((u - m) / sigma) ** 2) / np.sqrt(2 * np.pi)  # phi at u = +v/beta
+    dens_neg = np.exp(-0.5 * ((u + m) / sigma) ** 2) / np.sqrt(2 * np.pi)  # phi at u = -v/beta
+    e = np.exp(-t)
+    scale = 1.0 / (2.0 * beta * sigma)  # dv = dt / 2, density of u = v / beta
+    y = m / (sigma * np.sqrt(2.0))
+    sign_mean = erf(y)
+    abs_mean = m * erf(y) + sigma * np.sqrt(2.0 / np.pi) * np.exp(-y * y)
+    tanh_corr = scale * (wt @ ((-2.0 / (1.0 + e)) * (dens - dens_neg)))
+    sech2 = scale * (wt @ ((4.0 / (1.0 + e) ** 2) * (dens + dens_neg)))
+    lncosh_corr = scale * (wt @ ((np.log1p(e) / e) * (dens + dens_neg))) / beta
+    return float(sign_mean + tanh_corr), float(1.0 - sech2), float(abs_mean + lncosh_corr)
+
+
+def _check_nonneg(name: str, value) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return value
+
+
+def ags_T_g(alpha: float | np.ndarray) -> np.ndarray:
+    """Spin-glass temperature ``T_g = 1 + sqrt(alpha)``: below it the m = 0 solution with q > 0 exists."""
+    return 1.0 + np.sqrt(np.asarray(alpha, dtype=np.float64))
+
+
+def _curie_weiss(beta: float) -> float:
+    """Largest root of ``m = tanh(beta m)`` (the alpha = 0 retrieval overlap)."""
+    if beta <= 1.0:
+        return 0.0
+    return float(brentq(lambda m: np.tanh(beta * m) - m, 1e-12, 1.0, xtol=1e-15))
+
+
+def _branch_point(m: float, beta: float) -> tuple[float, float, float]:
+    """``(alpha, sigma, q)`` of the retrieval solution with overlap ``m`` at inverse temperature beta.
+
+    ``<tanh beta (m + sigma z)>`` falls monotonically with sigma, so the m-equation fixes
+    sigma uniquely; q follows, and the r-equation gives the load
+    ``alpha = sigma^2 (1 - beta (1 - q))^2 / q``. Returns alpha = 0 where no sigma >= 0 works
+    or the solution is unphysical (1 - beta (1 - q) <= 0).
+    """
+    def excess(s: float) -> float:
+        return _gauss_moments(m, s, beta)[0] - m
+
+    if excess(0.0) <= 0.0:
+        return 0.0, 0.0, float(np.tanh(beta * m) ** 2)
+    hi = 0.5
+    while excess(hi) > 0.0:
+        hi *= 2.0
+    s = float(brentq(excess, 0.0, hi, xtol=1e-14))
+    q = _gauss_moments(m, s, beta)[1]
+    d = 1.0 - beta * (1.0 - q)
+    if d <= 0.0 or q <= 0.0:
+        return 0.0, s, q
+    return s * s * d * d / q, s, q
+
+
+@lru_cache(maxsize=512)
+def _retrieval_peak(T: float) -> tuple[float, float, float]:
+    """``(alpha_M, m at the fold, m at alpha = 0)`` of the finite-T retrieval branch."""
+    beta = 1.0 / T
+    top = _curie_weiss(beta)
+    if top <= 0.0:
+        return 0.0, 0.0, 0.0
+    ms = np.linspace(0.005, 0.9995, 120) * top
+    alphas = np.array([_branch_point(m, beta)[0] for m in ms])
+    i = int(np.argmax(alphas))
+    lo, hi = ms[max(i - 1, 0)], ms[min(i + 1, len(ms) - 1)]
+    res = minimize_scalar(lambda m: -_branch_point(m, beta)[0], bounds=(lo, hi), method="bounded",
+                          options={"xatol": 1e-11})
+    return float(-res.fun), float(res.x), top
+
+
+def ags_alpha_M(T: float) -> float:
+    """Largest load at which retrieval solutions exist at temperature ``T`` (0.1379 at T = 0, 0 at T >= 1)."""
+    T = _check_nonneg("T", T)
+    if T == 0.0:
+        return ags_alpha_c()
+    if T >= 1.0:
+        return 0.0
+    return _retrieval_peak(T)[0]
+
+
+def _t0_retrieval(alpha: float) -> tuple[float, float, float]:
+    m = float(ags_overlap(alpha))
+    if m <= 0:
+        return float("nan"), float("nan"), float("nan")
+    if alpha <= 0:
+        return 1.0, 1.0, 1.0
+    y = float(brentq(lambda y: erf(y) - m, 1e-9, 50.0, xtol=1e-15))
+    sigma = m / (np.sqrt(2.0) * y)
+    c = np.sqrt(2.0 / np.pi) * np.exp(-y * y) / sigma
+    return m, 1.0, 1.0 / (1.0 - c) ** 2
+
+
+def _spin_glass(alpha: float, T: float) -> tuple[float, float, float]:
+    """The m = 0 solution ``(0, q, r)``: spin glass for T < T_g, paramagnet (q = 0) above."""
+    if T == 0.0:
+        sigma = np.sqrt(alpha) + np.sqrt(2.0 / np.pi)
+        return 0.0, 1.0, sigma * sigma / alpha
+    beta = 1.0 / T
+    if T >= 1.0 + np.sqrt(alpha):
+        return 0.0, 0.0, 0.0
+
+    def excess(q: float) -> float:
+        d = 1.0 - beta * (1.0 - q)
+        return _gauss_moments(0.0, np.sqrt(alpha * q) / d, beta)[1] - q
+
+    lo = max(1.0 - T, 0.0)
+    span = 1.0 - lo
+    q = float(brentq(excess, lo + 1e-12 * span + (1e-10 if lo == 0 else 0.0), 1.0 - 1e-14, xtol=1e-15))
+    d = 1.0 - beta * (1.0 - q)
+    return 0.0, q, q / (d * d)
+
+
+def ags_rs_solution(alpha: float, T: float, state: str = "retrieval") -> tuple[float, float, float]:
+    """Replica-symmetric order parameters ``(m, q, r)`` at load ``alpha`` and temperature ``T``.
+
+    ``state="retrieval"``: the stable retrieval solution (largest m); all three NaN where it
+    does not exist (alpha > alpha_M(T)). ``state="spin_glass"``: the m = 0 solution (q = 0,
+    the paramagnet, above T_g). At T = 0, q = 1 and r = 1 / (1 - C)^2 with C = beta (1 - q).
+    """
+    alpha = _check_nonneg("alpha", alpha)
+    T = _check_nonneg("T", T)
+    if state not in ("retrieval", "spin_glass"):
+        raise ValueError(f"state must be 'retrieval' or 'spin_glass', got {state!r}")
+    if state == "spin_glass":
+        if alpha <= 0:
+            raise ValueError(f"alpha must be > 0 for the spin-glass solution, got {alpha}")
+        return _spin_glass(alpha, T)
+    if T == 0.0:
+        return _t0_retrieval(alpha)
+    a_m, m_peak, top = _retrieval_peak(T) if T < 1.0 else (0.0, 0.0, 0.0)
+    if top <= 0.0 or alpha > a_m:
+        return float("nan"), float("nan"), float("nan")
+    beta = 1.0 / T
+    if alpha == 0.0:
+        q = top * top
+        return top, q, q / (1.0 - beta * (1.0 - q)) ** 2
+    m = float(brentq(lambda m: _branch_point(m, beta)[0] - alpha, m_peak, top * (1 - 1e-13), xtol=1e-14))
+    _, s, q = _branch_point(m, beta)
+    return m, q, s * s / alpha
+
+
+def ags_free_energy(alpha: float, T: float, m: float, q: float, r: float) -> float:
+    """Replica-symmetric free energy per neuron of the state ``(m, q, r)`` (AGS 1987, eq. 4.9).
+
+    At T = 0 (q = 1, C = beta (1 - q) = 1 - 1/sqrt(r)) this is the energy per neuron
+    ``alpha/2 + m^2/2 - alpha/(2 (1 - C)) + alpha r C / 2 - <|m + sqrt(alpha r) z|>``.
+    """
+    sigma = np.sqrt(alpha * r)
+    if T == 0.0:
+        c = 1.0 - 1.0 / np.sqrt(r) if r > 0 else 0.0
+        y = m / (sigma * np.sqrt(2.0)) if sigma > 0 else np.inf
+        abs_mean = m * erf(y) + sigma * np.sqrt(2.0 / np.pi) * np.exp(-y * y) if sigma > 0 else abs(m)
+        return float(alpha / 2 + m * m / 2 - alpha / (2 * (1 - c)) + alpha * r * c / 2 - abs_mean)
+    beta = 1.0 / T
+    d = 1.0 - beta * (1.0 - q)
+    lncosh = _gauss_moments(m, sigma, beta)[2]
+    return float(alpha / 2 + m * m / 2 + alpha / (2 * beta) * (np.log(d) - beta * q / d)
+                 + alpha * beta * r * (1 - q) / 2 - lncosh)
+
+
+def _delta_f(alpha: float, T: float) -> float:
+    """Free energy of the retrieval state minus that of the spin-glass state."""
+    ret = ags_rs_solution(alpha, T)
+    sg = _spin_glass(alpha, T)
+    return ags_free_energy(alpha, T, *ret) - ags_free_energy(alpha, T, *sg)
+
+
+@lru_cache(maxsize=512)
+def _alpha_global(T: float) -> float:
+    if T == 0.0:
+        a_m = ags_alpha_c()
+        return float(brentq(lambda a: _delta_f(a, 0.0), 5e-3, a_m * (1 - 1e-9), xtol=1e-12))
+    a_m, m_peak, top = _retrieval_peak(T)
+    if a_m <= 0:
+        return 0.0
+    beta = 1.0 / T
+
+    def gap(m: float) -> float:  # along the retrieval branch, parametrised by m
+        a, s, q = _branch_point(m, beta)
+        d = 1.0 - beta * (1.0 - q)
+        return ags_free_energy(a, T, m, q, q / (d * d)) - ags_free_energy(a, T, *_spin_glass(a, T))
+
+    hi = top * (1 - 1e-6)
+    if gap(m_peak) <= 0:
+        return a_m
+    if gap(hi) >= 0:
+        return 0.0
+    m = float(brentq(gap, m_peak, hi, xtol=1e-13))
+    return _branch_point(m, beta)[0]
+
+
+def ags_alpha_global(T: float) -> float:
+    """Load below which retrieval states are global free-energy minima at temperature ``T``
+    (0.051 at T = 0, 0 at T >= 1); between it and :func:`ags_alpha_M` they are metastable."""
+    T = _check_nonneg("T", T)
+    return 0.0 if T >= 1.0 else _alpha_global(T)
+
+
+def _invert_in_T(func, alpha: float, a0: float) -> float:
+    alpha = _check_nonneg("alpha", alpha)
+    if alpha == 0.0:
+        return 1.0
+    t_lo = 0.02  # the RS lines are slightly re-entrant: their largest load lies near T = 0.02
+    if alpha > max(a0, func(t_lo)):
+        return float("nan")
+    if alpha > func(t_lo):
+        return 0.0
+    return float(brentq(lambda t: func(t) - alpha, t_lo, 1.0 - 1e-9, xtol=1e-10))
+
+
+def ags_T_M(alpha: float) -> float:
+    """Temperature above which retrieval states cease to exist at load ``alpha``
+    (1 at alpha -> 0, 0 at alpha = 0.1379; NaN above 0.1379)."""
+    return _invert_in_T(ags_alpha_M, alpha, ags_alpha_c())
+
+
+def ags_T_c(alpha: float) -> float:
+    """Temperature below which retrieval states are global minima at load ``alpha``
+    (1 at alpha -> 0, 0 at alpha = 0.051; NaN above)."""
+    return _invert_in_T(ags_alpha_global, alpha, ags_alpha_global(0.0))
+
+
+def ags_phase_lines(num: int = 40) -> dict[str, np.ndarray]:
+    """The AGS (alpha, T) phase diagram as curves ``{"T": temperatures, "alpha_M": ...,
+    "alpha_c": ..., "T_g_alpha": ..., "T_g": ...}``: the retrieval boundary T_M and the
+    global-minimum line T_c sampled at ``num`` temperatures in [0, 1]."""
+    ts = np.r_[0.0, np.linspace(0.02, 0.995, num - 1)]
+    a_m = np.array([ags_alpha_M(t) for t in ts])
+    a_c = np.array([ags_alpha_global(t) for t in ts])
+    a_g = np.linspace(0.0, max(0.2, float(a_m.max()) * 1.5), 100)
+    return {"T": np.r_[ts, 1.0], "alpha_M": np.r_[a_m, 0.0], "alpha_c": np.r_[a_c, 0.0],
+            "T_g_alpha": a_g, "T_g": ags_T_g(a_g)}
+
+
+# --- sparse distributed memories
+#
+# Willshaw / Steinbuch binary associative memory (Willshaw, Buneman & Longuet-Higgins 1969,
+# Nature 222:960; Palm 1980, Biol. Cybern. 36:19; Buckingham & Willshaw 1992, Network 3:407),
+# Kanerva's sparse distributed memory (Kanerva 1988, "Sparse Distributed Memory", MIT Press),
+# dendritic-segment pattern detection (Ahmad & Hawkins 2016, arXiv:1601.00720).
+#
+# Notation: M stored pairs, keys with k of m units active, values with l of n active, a cue
+# with c active bits (all of them correct: a fragment of the stored key).
+
+from scipy.special import gammaln as _gammaln  # noqa: E402
+from scipy.special import logsumexp as _logsumexp  # noqa: E402
+from scipy.stats import binom as _binom  # noqa: E402
+from scipy.stats import norm as _norm  # noqa: E402
+
+LN2 = float(np.log(2.0))
+
+
+def _log_comb(n, k):
+    n = np.asarray(n, dtype=np.float64)
+    k = np.asarray(k, dtype=np.float64)
+    return _gammaln(n + 1) - _gammaln(k + 1) - _gammaln(n - k + 1)
+
+
+def _pair_probability(k, l, m, n, auto):
+    """Probability that one stored pair sets a given (off-diagonal, if auto) synapse."""
+    k, l, m, n = (np.asarray(v, dtype=np.float64) for v in (k, l, m, n))
+    return k * (k - 1) / (n * (n - 1)) if auto else k * l / (m * n)
+
+
+def willshaw_p1(M, k, l, m, n, *, auto=False):
+    """Fraction of set synapses after M pairs: ``p1 = 1 - (1 - k l / (m n))^M``.
+
+    Exact in expectation for keys with exactly k of m and values with exactly l of n active
+    units placed uniformly at random (each pair sets a given synapse with probability
+    ``k l / (m n)``, independently across pairs). With ``auto=True`` (m = n, k = l, values =
+    keys) this is the off-diagonal fraction, with ``k (k - 1) / (n (n - 1))`` per pattern
+    (the n diagonal synapses fill faster and are left out).
+    """
+    M = np.asarray(M, dtype=np.float64)
+    return -np.expm1(M * np.log1p(-_pair_probability(k, l, m, n, auto)))
+
+
+def willshaw_optimal_load(k, l, m, n, p1=0.5, *, auto=False):
+    """Number of pairs at which the matrix reaches ``p1`` (1/2 maximises the information):
+    ``M = ln(1 - p1) / ln(1 - k l / (m n))``, about ``ln 2 * m n / (k l)`` for sparse patterns."""
+    return np.log1p(-np.asarray(p1, float)) / np.log1p(-_pair_probability(k, l, m, n, auto))
+
+
+def willshaw_false_positive(M, k, l, m, n, c=None, dilution=0.0, *, auto=False):
+    """Probability that a silent output unit fires (classic threshold), independence approximation.
+
+    Without dilution: ``p1^c`` (every one of the c cue inputs must reach the unit through a set
+    synapse, treated as independent). With a fraction ``dilution`` of absent synapses (connection
+    probability f = 1 - dilution) the unit's threshold is the number of cue inputs it receives,
+    c_j ~ Binomial(c, f), and it fires if c_j >= 1 and all of them are set:
+    ``(1 - f + f p1)^c - (1 - f)^c``.
+    """
+    c = k if c is None else c
+    p = willshaw_p1(M, k, l, m, n, auto=auto)
+    f = 1.0 - float(dilution)
+    c = np.asarray(c, dtype=np.float64)
+    return (1.0 - f + f * p) ** c - (1.0 - f) ** c
+
+
+def willshaw_miss(c, dilution=0.0):
+    """Probability that an output unit of the stored value stays silent under the classic
+    threshold: only when none of the c cue inputs reaches it, ``(1 - f)^c`` (0 undiluted)."""
+    return (float(dilution)) ** np.asarray(c, dtype=np.float64) if dilution > 0 else np.zeros_like(np.asarray(c, float))
+
+
+def willshaw_false_positive_exact(M, k, l, m, n, c=None, *, auto=False, tail=12.0):
+    """Exact probability that a silent output unit fires (classic threshold, no dilution).
+
+    A silent unit j of the cued pair's value was active in r of the other M - 1 values,
+    r ~ Binomial(M - 1, l / n). It fires iff each of the c cue inputs is active in at least
+    one of those r keys. The number of cue inputs covered after r keys is a Markov chain:
+    from h covered, a new k-of-m key covers t more with the hypergeometric probability
+    ``C(c - h, t) C(m - c + h, k - t) / C(m, k)``. The chain is run (products of
+    non-negative matrices: no cancellation) over the r within ``tail`` standard deviations
+    of the binomial mean. Unlike ``p1^c`` this accounts for the spread of row loads
+    (Buckingham & Willshaw 1992), which raises the false-positive rate at small k.
+    With ``auto=True`` a pattern active at unit j covers k - 1 of the other n - 1 units.
+    """
+    c = k if c is None else int(c)
+    k, l, m, n, M = int(k), int(l), int(m), int(n), int(M)
+    if M <= 1:
+        return 0.0
+    if auto:
+        k, m = k - 1, n - 1
+    P = np.zeros((c + 1, c + 1))
+    log_den = _log_comb(m, k)
+    for h in range(c + 1):
+        t = np.arange(0, c - h + 1)
+        ok = (k - t >= 0) & (k - t <= m - c + h)
+        lp = np.full(t.shape, -np.inf)
+        lp[ok] = _log_comb(c - h, t[ok]) + _log_comb(m - c + h, k - t[ok]) - log_den
+        P[h, h + t] = np.exp(lp)
+    P /= P.sum(axis=1, keepdims=True)
+    dist = _binom(M - 1, l / n)
+    mean, sd = dist.mean(), dist.std()
+    lo = int(max(0, np.floor(mean - tail * sd - 1)))
+    hi = int(min(M - 1, np.ceil(mean + tail * sd + 1)))
+    state = np.zeros(c + 1)
+    state[0] = 1.0
+    state = state @ np.linalg.matrix_power(P, lo)
+    total = 0.0
+    for r in range(lo, hi + 1):
+        total += dist.pmf(r) * state[c]
+        state = state @ P
+    return float(total)
+
+
+def binary_channel_information(q, p01, p10=0.0):
+    """Transinformation (bits) per unit of a binary channel with prior P(y = 1) = q,
+    false-positive rate p01 = P(out = 1 | y = 0) and miss rate p10 = P(out = 0 | y = 1)."""
+
+    def h(p):
+        p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = -(p * np.log2(p) + (1 - p) * np.log2(1 - p))
+        return np.nan_to_num(v)
+
+    q = np.asarray(q, dtype=np.float64)
+    out1 = q * (1 - p10) + (1 - q) * p01
+    return h(out1) - q * h(p10) - (1 - q) * h(p01)
+
+
+def willshaw_bits_per_synapse(M, k, l, m, n, c=None, *, p01=None, p10=0.0, auto=False):
+    """Information stored per synapse (bits), Palm's measure.
+
+    Hetero-association: ``M n T(l/n, p01, p10) / (m n)``, T the transinformation per output
+    unit (:func:`binary_channel_information`); p01 defaults to the independence estimate
+    ``p1^c``. Its maximum tends to ln 2 = 0.69 bits for large n (Palm 1980).
+
+    Auto-association (m = n, k = l, cue of c of the k bits): only the n - c uncued units
+    carry new information, ``M (n - c) T((k - c)/(n - c), p01, p10)``, counted over the
+    n (n - 1) / 2 independent synapses of the symmetric matrix; the asymptotic maximum is
+    half the hetero-associative one, ln 2 / 2 (ln 2 / 4 per n^2 synapses; Palm 1980,
+    Palm & Sommer 1992).
+    """
+    c = k if c is None else c
+    if p01 is None:
+        p01 = willshaw_false_positive(M, k, l, m, n, c, auto=auto)
+    M = np.asarray(M, dtype=np.float64)
+    if not auto:
+        return M * n * binary_channel_information(l / n, p01, p10) / (float(m) * n)
+    rest = n - np.asarray(c, dtype=np.float64)
+    return M * rest * binary_channel_information((k - np.asarray(c, float)) / rest, p01, p10) / (n * (n - 1) / 2.0)
+
+
+def willshaw_capacity_limit(auto=False):
+    """Asymptotic information per synapse: ln 2 (hetero), ln 2 / 2 (auto, symmetric synapses)."""
+    return LN2 / 2.0 if auto else LN2
+
+
+# Kanerva sparse distributed memory ---------------------------------------------------------
+
+
+def sdm_access_probability(n, radius):
+    """Probability that a random hard location lies within Hamming ``radius`` of an address:
+    ``P(Binomial(n, 1/2) <= radius)``."""
+    return _binom.cdf(np.asarray(radius), int(n), 0.5)
+
+
+def sdm_radius_for(n, p):
+    """Smallest radius whose access probability is at least ``p``."""
+    return int(_binom.ppf(float(p), int(n), 0.5))
+
+
+def sdm_optimal_activation(locations, items):
+    """Kanerva's optimal access probability ``(2 N T)^(-1/3)`` for N locations and T items."""
+    return (2.0 * np.asarray(locations, float) * np.asarray(items, float)) ** (-1.0 / 3.0)
+
+
+def sdm_intersection(n, radius, d):
+    """Probability that a random location is within ``radius`` of two addresses ``d`` apart.
+
+    A location disagrees with the first address on i of the n - d shared positions and on j
+    of the d differing ones: it is at distance i + j from one and i + d - j from the other.
+    """
+    n, radius, d = int(n), int(radius), int(d)
+    i = np.arange(0, n - d + 1)[:, None]
+    j = np.arange(0, d + 1)[None, :]
+    ok = (i + j <= radius) & (i + d - j <= radius)
+    lp = _log_comb(n - d, i) + _log_comb(d, j) - n * np.log(2.0)
+    return float(np.exp(lp[ok]).sum()) if ok.any() else 0.0
+
+
+def sdm_bit_error(n, locations, radius, items, d=0):
+    """Bit-error probability of reading one of T stored random items, cued ``d`` bits from
+    its address (ties, a zero sum, read as 0).
+
+    Reading sums the counters of the activated locations. The cued item contributes its bit
+    (+/-1) once per location shared with the cue: S ~ Binomial(N, p_d) of them
+    (:func:`sdm_intersection`). Each of the T - 1 other random items shares each of the
+    cue's L activated locations with probability p, adding +/-1 noise of variance
+    ``(T - 1) (L p (1 - p) + L^2 p^2)`` (Kanerva 1988, ch. 7). Given S (and L = S for
+    d = 0, else L = N p), the noise is taken as normal with a continuity correction, and the
+    error averaged over both bit values and over S.
+    """
+    N = int(locations)
+    p = float(sdm_access_probability(n, radius))
+    pd = sdm_intersection(n, radius, d)
+    T = np.atleast_1d(np.asarray(items, dtype=np.float64))
+    dist = _binom(N, pd)
+    hi = int(min(N, np.ceil(N * pd + 12 * np.sqrt(N * pd * (1 - pd)) + 2)))
+    s = np.arange(0, hi + 1, dtype=np.float64)
+    w = dist.pmf(s)
+    L = s if d == 0 else np.full_like(s, N * p)
+    var = (T[:, None] - 1) * (L * p * (1 - p) + (L * p) ** 2)
+    sd = np.sqrt(var)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up = np.where(sd > 0, _norm.cdf((0.5 - s) / np.where(sd > 0, sd, 1)), (s <= 0).astype(float))
+        down = np.where(sd > 0, _norm.cdf(-(s + 0.5) / np.where(sd > 0, sd, 1)), 0.0)
+    err = (0.5 * (up + down) * w).sum(axis=1)
+    return err if np.ndim(items) else float(err[0])
+
+
+# Dendritic segments (Ahmad & Hawkins 2016) ------------------------------------------------
+
+
+def segment_log_false_match(n, a, s, theta):
+    """Natural log of the probability that a random pattern (a of n active) shares at least
+    ``theta`` cells with a segment of ``s`` synapses: the hypergeometric tail
+    ``sum_{b >= theta} C(s, b) C(n - s, a - b) / C(n, a)`` (Ahmad & Hawkins 2016, eq. 3),
+    summed in log space so values far below 1e-300 stay exact. Arguments broadcast."""
+    n, a, s, theta = np.broadcast_arrays(*(np.asarray(v, dtype=np.int64) for v in (n, a, s, theta)))
+    out = np.empty(n.shape, dtype=np.float64)
+    for idx in np.ndindex(n.shape):
+        nn, aa, ss, tt = int(n[idx]), int(a[idx]), int(s[idx]), int(theta[idx])
+        b = np.arange(max(tt, aa - (nn - ss), 0), min(ss, aa) + 1)
+        if b.size == 0:
+            out[idx] = -np.inf
+            continue
+        terms = _log_comb(ss, b) + _log_comb(nn - ss, aa - b) - _log_comb(nn, aa)
+        out[idx] = min(0.0, _logsumexp(terms))
+    return out if out.ndim else float(out)
+
+
+def segment_false_match(n, a, s, theta):
+    """Probability of a false match (see :func:`segment_log_false_match`)."""
+    return np.exp(segment_log_false_match(n, a, s, theta))
+
+
+def segment_union_size(n, s, patterns):
+    """Expected number of distinct synapses when ``patterns`` random s-cell subsamples are
+    unioned on one segment: ``n (1 - (1 - s/n)^M)``."""
+    return float(n) * -np.expm1(np.asarray(patterns, float) * np.log1p(-float(s) / n))
+
+
+def segment_union_false_match(n, a, s, theta, patterns):
+    """False-match probability of a union segment holding M patterns (its synapse count set
+    to the expected union size, rounded), Ahmad & Hawkins 2016, section "unions"."""
+    size = np.rint(segment_union_size(n, s, patterns)).astype(np.int64)
+    return segment_false_match(n, a, size, theta)
+
+
+def segment_noise_match(a, s, theta, noise):
+    """Probability that a segment subsampling s of a stored pattern's a cells still matches
+    when a fraction ``noise`` of the pattern's active cells is replaced by cells outside it:
+    the retained ``a - round(noise a)`` cells share b with the segment, hypergeometrically."""
+    a, s, theta = int(a), int(s), int(theta)
+    keep = a - int(round(float(noise) * a))
+    b = np.arange(max(theta, keep - (a - s), 0), min(s, keep) + 1)
+    if b.size == 0:
+        return 0.0
+    return float(min(1.0, np.exp(_logsumexp(_log_comb(s, b) + _log_comb(a - s, keep - b) - _log_comb(a, keep)))))
+
+
+# --- dense associative memories
+#
+# Polynomial dense memories (Krotov & Hopfield 2016, NeurIPS), the exponential memory
+# (Demircigil, Heusel, Loewe, Upgang & Vermet 2017, J. Stat. Phys. 168:288), the modern
+# continuous Hopfield network (Ramsauer et al. 2021, ICLR), dense Hebbian learning from
+# examples (Agliari, Barra et al. 2023, Physica A; arXiv 2211.14067, 2212.00606) and the
+# multitasking diluted network (Agliari et al. 2023, arXiv 2308.04106).
+
+from scipy.optimize import brentq as _brentq  # noqa: E402
+from scipy.special import erfc as _erfc  # noqa: E402
+from scipy.stats import binom as _binom_law  # noqa: E402
+
+
+def double_factorial(k: int) -> int:
+    """``k!! = k (k - 2) (k - 4) ... 1``, with ``(-1)!! = 0!! = 1``."""
+    out = 1
+    for j in range(int(k), 0, -2):
+        out *= j
+    return out
+
+
+def dense_bit_error(n, p, degree):
+    """Probability that a bit of a stored pattern is unstable in a polynomial dense memory.
+
+    Signal ``2 degree n**(degree-1)`` against crosstalk of variance
+    ``4 degree**2 (2 degree - 3)!! n**(degree-1) P`` (Krotov & Hopfield 2016):
+    ``Q(sqrt(n**(degree-1) / ((2 degree - 3)!! P)))`` with Q the normal tail.
+    """
+    n = np.asarray(n, dtype=np.float64)
+    p = np.asarray(p, dtype=np.float64)
+    snr = np.sqrt(n ** (degree - 1) / (double_factorial(2 * degree - 3) * p))
+    return 0.5 * _erfc(snr / np.sqrt(2.0))
+
+
+def dense_capacity(n, degree):
+    """Error-free capacity ``n**(degree-1) / (2 (2 degree - 3)!! ln n)`` of the polynomial dense
+    memory: below it every bit of every stored pattern is stable with high probability
+    (Krotov & Hopfield 2016; at degree 2 this is McEliece et al.'s n / (2 ln n) per-pattern bound)."""
+    n = np.asarray(n, dtype=np.float64)
+    return n ** (degree - 1) / (2.0 * double_factorial(2 * degree - 3) * np.log(n))
+
+
+def dense_pattern_stable(n, p, degree):
+    """Probability that a stored pattern is a fixed point (all n bits stable, taken independent):
+    ``(1 - dense_bit_error)**n``."""
+    return (1.0 - dense_bit_error(n, p, degree)) ** np.asarray(n, dtype=np.float64)
+
+
+def demircigil_rate(x):
+    """Rate function ``I(x) = ((1 + x) ln(1 + x) + (1 - x) ln(1 - x)) / 2`` of a sum of +/-1 spins."""
+    x = np.clip(np.asarray(x, dtype=np.float64), -1.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(x > -1, (1 + x) * np.log1p(x), 0.0)
+        b = np.where(x < 1, (1 - x) * np.log1p(-x), 0.0)
+    return 0.5 * (a + b)
+
+
+def demircigil_alpha(rho=0.0):
+    """Largest exponent alpha such that ``exp(alpha n)`` patterns of the exponential dense memory
+    are retrieved from cues with a fraction ``rho`` of flipped bits: ``I(1 - 2 rho) / 2``
+    (Demircigil et al. 2017; ``ln 2 / 2 = 0.347`` for exact cues, 0.184 at rho = 0.1)."""
+    return demircigil_rate(1.0 - 2.0 * np.asarray(rho, dtype=np.float64)) / 2.0
+
+
+def ramsauer_separation(beta, n_patterns, radius):
+    """Separation above which a pattern is retrieved in one update (Ramsauer et al. 2021, Thm. 4).
+
+    A pattern whose dot product with itself exceeds its dot products with every other pattern
+    by ``Delta >= 2 / (beta N) + ln(2 (N - 1) N beta M**2) / beta`` (N patterns, M the largest
+    pattern norm) is retrieved with an error exponentially small in ``beta Delta``.
+    """
+    nn = float(n_patterns)
+    b = np.asarray(beta, dtype=np.float64)
+    return 2.0 / (b * nn) + np.log(2.0 * (nn - 1.0) * nn * b * float(radius) ** 2) / b
+
+
+def _omega_law(r: float, m: int):
+    """Values and probabilities of the example average ``omega = (1/M) sum_a chi_a``, chi = +1 with
+    probability (1 + r)/2: omega = (2k - M)/M, k ~ Binomial(M, (1 + r)/2)."""
+    k = np.arange(m + 1)
+    return (2.0 * k - m) / m, _binom_law.pmf(k, m, (1.0 + r) / 2.0)
+
+
+def dense_hebbian_overlap(r, m, beta=None, order=4, *, iterations=2000, tol=1e-12):
+    """Archetype Mattis overlap of a dense Hebbian network trained on M examples of quality r,
+    at low load (finitely many archetypes, n -> infinity), replica-symmetric / mean field.
+
+    With ``H = -n ntilde**P / R**(P/2)``, ``R = r**2 + (1 - r**2)/M`` and ``omega`` the average of
+    the M example signs of a neuron (exact binomial law), the state satisfies
+
+        ntilde = E[omega tanh(beta P ntilde**(P-1) omega / R**(P/2))],
+        m      = E[tanh(beta P ntilde**(P-1) omega / R**(P/2))],
+
+    iterated from the archetype (ntilde = r). Supervised and unsupervised protocols share these
+    equations at low load (the unsupervised network reaches this state only once its examples
+    stop being attractors of their own, at larger M). ``beta=None`` is zero noise:
+    ``m = E[sign(omega)]``, with a tie (omega = 0, even M) keeping the archetype's sign as the
+    zero-noise dynamics started there do; for large M this is ``erf(1 / sqrt(2 rho))`` with
+    the dataset entropy ``rho = (1 - r**2)/(M r**2)``. Returns (m, ntilde).
+    """
+    r = float(r)
+    m = int(m)
+    w, pw = _omega_law(r, m)
+    if beta is None:
+        sign = np.where(w == 0, 1.0, np.sign(w))
+        return float((sign * pw).sum()), float((w * sign * pw).sum())
+    big_r = r * r + (1.0 - r * r) / m
+    nt = r
+    for _ in range(iterations):
+        h = beta * order * nt ** (order - 1) * w / big_r ** (order / 2.0)
+        new = float((w * np.tanh(h) * pw).sum())
+        if abs(new - nt) < tol:
+            nt = new
+            break
+        nt = new
+    h = beta * order * nt ** (order - 1) * w / big_r ** (order / 2.0)
+    return float((np.tanh(h) * pw).sum()), nt
+
+
+def multitask_hierarchy(d, k):
+    """Sorted Mattis overlaps of the hierarchical state of a diluted Hebbian network:
+    ``m_j = (1 - d) d**(j-1)``, j = 1..k (each pattern fills the neurons its predecessors left
+    blank; Agliari et al. 2023)."""
+    d = float(d)
+    return (1.0 - d) * d ** np.arange(int(k), dtype=np.float64)
+
+
+def multitask_critical_dilution(k):
+    """Dilution above which the hierarchical state of k diluted patterns stops being a zero-noise
+    fixed point.
+
+    A neuron aligned with pattern 1 has field ``m_1 xi_1 + sum_{j>1} m_j xi_j``; at a neuron where
+    every other pattern is nonzero and opposes pattern 1 it stays aligned while
+    ``m_1 > sum_{j >= 2} m_j``, i.e. ``sum_{j=1}^{k-1} d**j < 1`` (no bound for k = 2; the golden
+    ratio 0.618 for k = 3; 1/2 as k grows).
+    """
+    k = int(k)
+    if k <= 2:
+        return 1.0
+    return float(_brentq(lambda d: sum(d**j for j in range(1, k)) - 1.0, 1e-9, 1.0))
+
+
+# --- spiking CA3
+
+
+def treves_rolls_capacity(C: float | np.ndarray, a: float | np.ndarray, k: float = 0.2) -> np.ndarray:
+    """Treves-Rolls capacity of an autoassociative network with sparse patterns.
+
+    ``P_max = k C / (a ln(1/a))`` patterns for ``C`` recurrent connections per cell and coding
+    level ``a`` (Treves & Rolls 1991, Network 2:371; Rolls & Treves 1998, "Neural Networks and
+    Brain Function", ch. 7). ``k`` (about 0.2-0.3 for threshold-linear units with the covariance
+    rule) depends on the details of the model; figures fit it to the simulations and draw the
+    scaling.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    return k * np.asarray(C, dtype=np.float64) / (a * np.log(1.0 / a))
+
+
+def treves_rolls_fit(C: np.ndarray, a: np.ndarray, p_max: np.ndarray) -> float:
+    """Least-squares constant ``k`` (in log space) of ``P_max = k C / (a ln(1/a))``."""
+    C, a, p_max = (np.asarray(v, dtype=np.float64) for v in (C, a, p_max))
+    ok = np.isfinite(p_max) & (p_max > 0)
+    if not ok.any():
+        return float("nan")
+    return float(np.exp(np.mean(np.log(p_max[ok]) - np.log(treves_rolls_capacity(C[ok], a[ok], 1.0)))))
+
+
+# --- associative recall: linear attention (Hebbian outer product)
+
+
+def linear_attention_bit_error(n_pairs, key_dim):
+    """Probability that a +/-1 value entry read by linear attention has the wrong sign.
+
+    With P pairs of random +/-1 keys scaled to unit norm and +/-1 values, the read at a
+    stored key is ``v_match + sum_{mu != match} (k_mu . q) v_mu``: signal 1 per entry and
+    crosstalk of variance ``(P - 1) / d`` (each ``k_mu . q`` has variance 1/d). In the Gaussian
+    (central-limit) approximation the entry is wrong with probability
+    ``Phi(-sqrt(d / (P - 1)))``: 0.16 at P = d, so linear attention holds of order d pairs
+    (the signal-to-noise argument of Hopfield-network capacity; Amit, Gutfreund & Sompolinsky
+    1985). Exact 0 for a single pair.
+    """
+    p = np.asarray(n_pairs, dtype=np.float64)
+    d = np.asarray(key_dim, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        snr = np.sqrt(d / np.maximum(p - 1.0, 0.0))
+    return 0.5 * (1.0 + erf(-snr / np.sqrt(2.0)))

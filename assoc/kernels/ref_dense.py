@@ -1,0 +1,123 @@
+"""Array-module twin (NumPy, and CuPy through the same code) of :mod:`assoc.kernels.cpu_dense`.
+
+One step visits one spin of every active cue at once. Powers are repeated multiplications,
+pattern sums run in pattern order (a cumulative sum, never a pairwise reduction) and
+exponentials come from the same table, so the states equal the compiled kernel's exactly.
+"""
+
+from __future__ import annotations
+
+from .ref import _xp
+
+
+def _gaps(xp, ov, x, si, kind, degree, inv, table):
+    """Energy gaps (R,) and shifts (R,) for rows of overlaps ``ov`` (R, P) and pattern entries ``x``."""
+    a = ov - x * si[:, None]
+    if kind == 2:
+        c = ov.max(axis=1) + 1
+        terms = x * table[c[:, None] - a]
+    else:
+        c = xp.zeros(ov.shape[0], dtype=xp.int64)
+        up = (a + x) * inv
+        dn = (a - x) * inv
+        if kind == 1:
+            up = xp.maximum(up, 0.0)
+            dn = xp.maximum(dn, 0.0)
+        fu = up.copy()
+        fd = dn.copy()
+        for _ in range(degree - 1):
+            fu = fu * up
+            fd = fd * dn
+        terms = fu - fd
+    return xp.cumsum(terms, axis=1)[:, -1], c
+
+
+def dense_async_sweep(s, overlaps, xt, order, active, clamp, kind, degree, inv, table, gscale, temperature,
+                      uniforms):
+    """Reference twin of :func:`assoc.kernels.cpu_dense.dense_async_sweep`."""
+    xp = _xp(s)
+    n = s.shape[1]
+    rows = xp.nonzero(active)[0]
+    flips = xp.zeros(s.shape[0], dtype=xp.int64)
+    if rows.size == 0:
+        return flips
+    for t in range(n):
+        i = order[rows, t]
+        old = s[rows, i]
+        si = old.astype(xp.int64)
+        x = xt[i].astype(xp.int64)
+        delta, c = _gaps(xp, overlaps[rows], x, si, kind, degree, inv, table)
+        if temperature == 0.0:
+            new = xp.where(delta > 0.0, 1, xp.where(delta < 0.0, -1, xp.where(old == 0, 1, old)))
+        else:
+            if kind == 2:
+                with_sign = xp.sign(delta)
+                mag = xp.abs(delta)
+                safe = xp.where(mag > 0.0, mag, 1.0)
+                lz = xp.minimum(xp.log(gscale / temperature) + c + xp.log(safe), 700.0)
+                z = xp.where(mag > 0.0, with_sign * xp.exp(lz), 0.0)
+            else:
+                z = gscale * delta / temperature
+            z = xp.clip(z, -700.0, 700.0)
+            prob = 1.0 / (1.0 + xp.exp(-z))
+            new = xp.where(uniforms[rows, t] < prob, 1, -1)
+        new = new.astype(old.dtype)
+        change = (new != old) & ~clamp[rows, i]
+        if change.any():
+            r = rows[change]
+            nv = new[change]
+            s[r, i[change]] = nv
+            overlaps[r] += (nv.astype(xp.int64) - si[change])[:, None] * x[change]
+            flips[r] += 1
+    return flips
+
+
+def _refresh(xp, ov, ftab, off):
+    k = ov + off
+    fp2 = ftab[k + 2]
+    fm2 = ftab[k - 2]
+    u = (fp2 - fm2) * 0.5
+    v = ((fp2 + fm2) - 2.0 * ftab[k]) * 0.5
+    w = ftab[k + 1] - ftab[k - 1]
+    return u, v, w
+
+
+def _seqsum(xp, a):
+    return xp.cumsum(a, axis=1)[:, -1]
+
+
+def dense_async_sweep_table(s, overlaps, xt, order, active, clamp, ftab, off, pm1, exact, gscale, temperature,
+                            uniforms):
+    """Reference twin of :func:`assoc.kernels.cpu_dense.dense_async_sweep_table` (sums in pattern order)."""
+    xp = _xp(s)
+    n = s.shape[1]
+    rows = xp.nonzero(active)[0]
+    flips = xp.zeros(s.shape[0], dtype=xp.int64)
+    if rows.size == 0:
+        return flips
+    u, v, w = _refresh(xp, overlaps[rows], ftab, off)
+    vsum = _seqsum(xp, v)
+    for t in range(n):
+        i = order[rows, t]
+        old = s[rows, i]
+        x = xt[i]
+        lin = _seqsum(xp, x * u)
+        quad = vsum if pm1 else _seqsum(xp, xp.abs(x) * v)
+        delta = xp.where(old == 0, _seqsum(xp, x * w), lin - old * quad)
+        if temperature == 0.0:
+            new = xp.where(delta > 0.0, 1, xp.where(delta < 0.0, -1, xp.where(old == 0, 1, old)))
+        else:
+            z = xp.clip(gscale * delta / temperature, -700.0, 700.0)
+            new = xp.where(uniforms[rows, t] < 1.0 / (1.0 + xp.exp(-z)), 1, -1)
+        new = new.astype(old.dtype)
+        change = (new != old) & ~clamp[rows, i]
+        if change.any():
+            c = xp.nonzero(change)[0]
+            r = rows[c]
+            nv = new[c]
+            s[r, i[c]] = nv
+            overlaps[r] += (nv.astype(xp.int64) - old[c].astype(xp.int64))[:, None] * x[c].astype(xp.int64)
+            u[c], v[c], w[c] = _refresh(xp, overlaps[r], ftab, off)
+            vsum[c] = _seqsum(xp, v[c])
+            flips[r] += 1
+    return flips

@@ -1,0 +1,518 @@
+"""Memories as a library for agents: encoders, the family registry, EpisodicMemory,
+check_memory on every family and on a user's own class, the gymnasium wrapper, and the
+MQAR memory rules."""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+
+import numpy as np
+import pytest
+
+from assoc.agents import (
+    BinarySignProjection,
+    EpisodicMemory,
+    KWTAProjection,
+    MemoryCheckError,
+    SignProjection,
+    available_families,
+    check_memory,
+    get_family,
+    register_family,
+)
+from assoc.memory import Recall, check_patterns
+
+# --------------------------------------------------------------------------- encoders
+
+
+def test_sign_projection_bits_disagree_with_probability_angle_over_pi():
+    """Random-hyperplane hashing: P(bit differs) = theta / pi (Charikar 2002); with 8000
+    bits the measured fraction is within 4 binomial standard deviations."""
+    bits = 8000
+    enc = SignProjection(3, bits, seed=0)
+    for theta in (0.3, 1.0, 2.0):
+        x = np.array([[1.0, 0.0, 0.0], [np.cos(theta), np.sin(theta), 0.0]])
+        c = enc(x)
+        frac = float((c[0] != c[1]).mean())
+        p = theta / np.pi
+        sd = np.sqrt(p * (1 - p) / bits)
+        assert abs(frac - p) < 4 * sd, (theta, frac, p)
+
+
+def test_kwta_projection_has_k_winners_and_keeps_similarity():
+    enc = KWTAProjection(20, 400, k=20, seed=1)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(50, 20))
+    near = x + 0.1 * rng.normal(size=x.shape)
+    far = rng.normal(size=x.shape)
+    cx, cn, cf = enc(x), enc(near), enc(far)
+    assert set(np.unique(cx)) == {0, 1}
+    assert (cx.sum(axis=1) == 20).all()
+    # a slightly moved input keeps most winners; an unrelated input shares about k^2/n of them
+    assert (cx * cn).sum(axis=1).mean() > 14
+    assert (cx * cf).sum(axis=1).mean() < 5
+    assert np.array_equal(KWTAProjection(20, 400, k=20, seed=1)(x), cx)  # seeded, reusable
+
+
+@pytest.mark.parametrize("cls", [SignProjection, KWTAProjection, BinarySignProjection])
+def test_encoder_state_round_trip_and_bad_input(cls):
+    a, b = cls(5, 64, seed=3), cls(5, 64, seed=4)
+    x = np.random.default_rng(0).normal(size=(7, 5))
+    assert not np.array_equal(a(x), b(x))
+    b.load_state_dict(pickle.loads(pickle.dumps(a.state_dict())))
+    assert np.array_equal(a(x), b(x))
+    bad = x.copy()
+    bad[2, 1] = np.nan
+    with pytest.raises(ValueError, match="x contains NaN"):
+        a(bad)
+    with pytest.raises(ValueError, match="5 columns"):
+        a(x[:, :4])
+    with pytest.raises(ValueError, match="at least one row"):
+        a(x[:0])
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def test_unknown_family_lists_the_available_ones():
+    with pytest.raises(ValueError) as err:
+        EpisodicMemory("no_such_family", 8, 8)
+    assert "no_such_family" in str(err.value) and "hopfield" in str(err.value)
+
+
+def test_registered_family_whose_class_is_missing_is_not_available():
+    register_family("ghost", "assoc.hopfield:NoSuchClass", alphabet="pm1", mode="auto")
+    try:
+        assert "ghost" not in available_families()
+        with pytest.raises(ValueError, match="cannot be imported"):
+            get_family("ghost")
+    finally:
+        from assoc.agents import FAMILIES
+
+        FAMILIES.pop("ghost")
+
+
+# --------------------------------------------------------------------------- check_memory on every family
+
+
+def _memories():
+    """(id, factory, check_memory kwargs) for every memory class present in the package."""
+    cases = [
+        ("hopfield-async", "assoc.hopfield", "Hopfield", dict(n=64, backend="numba", seed=0), {}),
+        ("hopfield-sync-storkey", "assoc.hopfield", "Hopfield",
+         dict(n=64, rule="storkey", dynamics="sync", backend="numpy", seed=0), {}),
+        ("dense-cubic", "assoc.dense", "DenseAssociativeMemory", dict(n=64, degree=3, backend="numba", seed=0), {}),
+        ("dense-exp", "assoc.dense", "DenseAssociativeMemory",
+         dict(n=64, energy="exponential", backend="numpy", seed=0), {}),
+        ("modern-hopfield", "assoc.dense", "ModernHopfield", dict(n=64, beta=1.0, backend="numpy", seed=0), {}),
+        ("dense-hebbian", "assoc.dense", "DenseHebbian", dict(n=64, order=4, backend="numpy", seed=0),
+         {"values": lambda x, first: np.arange(first, first + len(x))}),
+        ("multitask", "assoc.dense", "MultitaskHebbian", dict(n=64, backend="numpy", seed=0), {}),
+        ("willshaw-auto", "assoc.sdr", "Willshaw", dict(n=128, backend="numpy", seed=0), {}),
+        ("willshaw-hetero", "assoc.sdr", "Willshaw", dict(n=128, n_out=96, backend="numba", seed=0), {}),
+        ("kanerva-hetero", "assoc.sdr", "KanervaSDM",
+         dict(n=64, activation=0.05, n_out=48, backend="numpy", seed=0), {"density": 0.5}),
+        ("sparsey", "assoc.sdr", "Sparsey", dict(n=64, backend="numpy", seed=0), {}),
+        ("dendritic", "assoc.sdr", "DendriticSegments", dict(n=200, synapses=10, theta=5, backend="numpy", seed=0),
+         {}),
+    ]
+    out = []
+    for name, module, cls, kwargs, check in cases:
+        out.append(pytest.param(module, cls, kwargs, check, id=name))
+    return out
+
+
+@pytest.mark.parametrize("module, cls, kwargs, check", _memories())
+def test_every_family_passes_check_memory(module, cls, kwargs, check):
+    klass = getattr(importlib.import_module(module), cls, None)
+    if klass is None:
+        pytest.skip(f"{module}.{cls} is not in this tree")
+    passed = check_memory(klass(**kwargs), **check)
+    assert passed == ["protocol", "reset", "store", "recall", "retrieval", "inputs", "state_dict", "bad_input",
+                      "empty"]
+
+
+class NearestNeighbour:
+    """A user's own memory following the protocol: recall returns the nearest stored pattern."""
+
+    alphabet = "pm1"
+
+    def __init__(self, n, *, nan_check=True, copy_state=True, count=True):
+        self.n = n
+        self.patterns = np.zeros((0, n), dtype=np.int8)
+        self.nan_check, self.copy_state, self.count = nan_check, copy_state, count
+
+    def _check(self, name, x):
+        if not self.nan_check:
+            x = np.nan_to_num(np.asarray(x, dtype=float), nan=1.0)
+        return check_patterns(name, x, alphabet="ternary" if name == "cues" else "pm1", n=self.n)
+
+    def store(self, patterns, values=None):
+        x = self._check("patterns", patterns)
+        self.patterns = np.concatenate([self.patterns, x]) if self.count else x
+
+    def recall(self, cues):
+        s = self._check("cues", cues)
+        if len(self.patterns) == 0:
+            raise ValueError("recall needs stored patterns")
+        m = s.astype(float) @ self.patterns.T / self.n
+        states = self.patterns[m.argmax(axis=1)]
+        return Recall(states=states, overlaps=states.astype(float) @ self.patterns.T / self.n,
+                      steps=np.ones(len(s), int), converged=np.ones(len(s), bool))
+
+    def __len__(self):
+        return len(self.patterns)
+
+    def reset(self):
+        self.patterns = np.zeros((0, self.n), dtype=np.int8)
+
+    def state_dict(self):
+        return {"patterns": self.patterns.copy() if self.copy_state else self.patterns}
+
+    def load_state_dict(self, state):
+        self.patterns = np.array(state["patterns"])
+
+
+def test_a_users_own_class_passes_check_memory():
+    assert "state_dict" in check_memory(NearestNeighbour(40))
+
+
+@pytest.mark.parametrize("flaw, check", [
+    ({"nan_check": False}, "bad_input"),   # silently turns NaN into numbers
+    ({"count": False}, "store"),           # store replaces instead of adding (not online)
+])
+def test_check_memory_names_the_broken_contract(flaw, check):
+    with pytest.raises(MemoryCheckError, match=rf"\[{check}\]"):
+        check_memory(NearestNeighbour(40, **flaw))
+
+
+def test_check_memory_catches_a_state_that_aliases_the_memory():
+    class Aliasing(NearestNeighbour):
+        def store(self, patterns, values=None):  # grows in place, so an aliased state follows
+            x = self._check("patterns", patterns)
+            if len(self.patterns) + len(x) > getattr(self, "_buf", np.zeros((0, self.n))).shape[0]:
+                self._buf = np.zeros((64, self.n), dtype=np.int8)
+                self._buf[: len(self.patterns)] = self.patterns
+            self._buf[len(self.patterns): len(self.patterns) + len(x)] = x
+            self._len = len(self.patterns) + len(x)
+            self.patterns = self._buf[: self._len]
+
+        def state_dict(self):
+            return {"patterns": self._buf, "len": self._len}  # no copy: a view of live storage
+
+        def load_state_dict(self, state):
+            self._buf = state["patterns"]
+            self._len = state["len"]
+            self.patterns = self._buf[: self._len]
+
+    with pytest.raises(MemoryCheckError, match=r"\[state_dict\]"):
+        check_memory(Aliasing(40))
+
+
+# --------------------------------------------------------------------------- EpisodicMemory
+
+
+def _items(family, rng, p, key_dim=12, value_dim=24):
+    alphabet = get_family(family).alphabet
+    keys = rng.normal(size=(p, key_dim))
+    if alphabet == "pm1":
+        values = np.where(rng.random((p, value_dim)) < 0.5, -1, 1)
+    elif family == "kanerva":  # dense data, as Kanerva's counters expect
+        values = (rng.random((p, value_dim)) < 0.5).astype(np.int8)
+    elif alphabet == "binary":  # sparse codes of a fixed number of active bits
+        values = np.zeros((p, value_dim), dtype=np.int8)
+        np.put_along_axis(values, np.argsort(rng.random((p, value_dim)), axis=1)[:, :5], 1, axis=1)
+    else:
+        values = rng.normal(size=(p, value_dim))
+    return keys, values
+
+
+FAMILY_NAMES = sorted(available_families())
+
+
+@pytest.mark.parametrize("family", FAMILY_NAMES)
+def test_episodic_memory_reads_back_what_it_wrote_and_round_trips_exactly(family):
+    rng = np.random.default_rng(5)
+    sharp = {"beta": 8.0} if family == "modern_hopfield" else {}  # a peaked softmax over 6 keys
+    mem = EpisodicMemory(family, 12, 24, encoder="auto", backend="numpy", seed=1, **sharp)
+    keys, values = _items(family, rng, 6)
+    mem.write(keys[:4], values[:4])
+    mem.write(keys[4:], values[4:])  # online
+    assert len(mem) == 6
+    noisy = keys + 0.05 * rng.normal(size=keys.shape)
+    got, scores = mem.read(noisy)
+    got = np.asarray(got)
+    if mem.alphabet == "real":
+        np.testing.assert_allclose(got, values, atol=1e-3)
+    else:
+        assert (got == values).mean() >= 0.97, family  # 6 items: far below every capacity
+    assert scores.shape == (6,) and np.all(np.isfinite(scores))
+    # a memory rebuilt from the state reads identically, and so does the original
+    state = pickle.loads(pickle.dumps(mem.state_dict()))
+    twin = EpisodicMemory.from_state_dict(state)
+    a, sa = mem.read(noisy)
+    b, sb = twin.read(noisy)
+    assert np.array_equal(np.asarray(a), np.asarray(b)) and np.array_equal(sa, sb)
+
+
+def test_a_users_own_class_becomes_an_episodic_family():
+    class UserNN(NearestNeighbour):
+        def __init__(self, n, *, backend=None, seed=None):
+            super().__init__(n)
+
+    register_family("user_nn", UserNN, alphabet="pm1", mode="auto")
+    try:
+        rng = np.random.default_rng(3)
+        mem = EpisodicMemory("user_nn", 10, 16, encoder="auto", code_dim=64, seed=0)
+        keys, values = rng.normal(size=(20, 10)), _pm1_values(rng, 20, 16)
+        mem.write(keys, values)
+        got, scores = mem.read(keys)
+        assert np.array_equal(got, values) and np.allclose(scores, 1.0)
+    finally:
+        from assoc.agents import FAMILIES
+
+        FAMILIES.pop("user_nn")
+
+
+def test_empty_read_and_reset():
+    mem = EpisodicMemory("hopfield", 4, 6, encoder="auto", backend="numpy", seed=0)
+    v, s = mem.read(np.ones((3, 4)))
+    assert v.shape == (3, 6) and not v.any() and not s.any()
+    mem.write(np.ones((1, 4)), np.ones((1, 6), dtype=int))
+    assert len(mem) == 1 and len(mem.memory) == 1
+    mem.reset()
+    assert len(mem) == 0 and len(mem.memory) == 0
+
+
+def _pm1_values(rng, p, dim=32):
+    return np.where(rng.random((p, dim)) < 0.5, -1, 1)
+
+
+def test_fifo_eviction_forgets_the_oldest():
+    rng = np.random.default_rng(0)
+    keys, values = rng.normal(size=(5, 10)), _pm1_values(rng, 5)
+    mem = EpisodicMemory("dense", 10, 32, capacity=3, eviction="fifo", encoder="auto", code_dim=96,
+                         backend="numpy", seed=0)
+    for i in range(5):
+        mem.write(keys[i:i + 1], values[i:i + 1])
+    assert len(mem) == 3 and len(mem.memory) == 3
+    got, _ = mem.read(keys)
+    assert np.array_equal(got[2:], values[2:])
+    assert not np.array_equal(got[0], values[0]) and not np.array_equal(got[1], values[1])
+
+
+def test_lru_eviction_keeps_what_was_read():
+    rng = np.random.default_rng(1)
+    keys, values = rng.normal(size=(4, 10)), _pm1_values(rng, 4)
+    mem = EpisodicMemory("dense", 10, 32, capacity=3, eviction="lru", encoder="auto", code_dim=96,
+                         backend="numpy", seed=0)
+    mem.write(keys[:3], values[:3])
+    mem.read(keys[:1])                      # item 0 is now more recent than items 1 and 2
+    mem.write(keys[3:], values[3:])         # evicts item 1, the least recently used
+    got, _ = mem.read(keys)
+    assert np.array_equal(got[[0, 2, 3]], values[[0, 2, 3]])
+    assert not np.array_equal(got[1], values[1])
+
+
+def test_no_eviction_refuses_to_overflow():
+    mem = EpisodicMemory("hopfield", 4, 8, capacity=2, eviction=None, encoder="auto", backend="numpy", seed=0)
+    mem.write(np.eye(4)[:2], -np.ones((2, 8), dtype=int))
+    with pytest.raises(ValueError, match="capacity=2"):
+        mem.write(np.eye(4)[2:3], np.ones((1, 8), dtype=int))
+    assert len(mem) == 2
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda m: m.write(np.ones((2, 5)), np.ones((2, 8))), "keys must have 4 columns"),
+    (lambda m: m.write(np.ones((2, 4)), np.ones((2, 7))), "values must have 8 columns"),
+    (lambda m: m.write(np.ones((2, 4)), np.ones((3, 8))), "one row per key"),
+    (lambda m: m.write(np.ones((0, 4)), np.ones((0, 8))), "keys must hold at least one row"),
+    (lambda m: m.read(np.full((1, 4), np.nan)), "keys contains NaN"),
+    (lambda m: m.write(np.ones((1, 4)), np.full((1, 8), 2)), "values must hold values in"),
+    (lambda m: m.read(np.ones(4)), "batch first"),
+])
+def test_bad_input_names_the_parameter(call, match):
+    mem = EpisodicMemory("hopfield", 4, 8, encoder="auto", backend="numpy", seed=0)
+    with pytest.raises(ValueError, match=match):
+        call(mem)
+    assert len(mem) == 0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(eviction="random"), "eviction must be one of"),
+    (dict(capacity=0), "capacity must be >= 1"),
+    (dict(encoder=SignProjection(5, 32, seed=0)), "encoder.in_dim must equal key_dim=4"),
+    (dict(encoder=KWTAProjection(4, 32, seed=0)), "encoder.alphabet must be the family's alphabet 'pm1'"),
+    (dict(encoder="pca"), "encoder must be None, 'auto'"),
+    (dict(code_dim=32), "code_dim=32 is only used with encoder='auto'"),
+    (dict(rule="oja"), "rule must be one of"),
+])
+def test_bad_construction_names_the_parameter(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        EpisodicMemory("hopfield", 4, 8, backend="numpy", **kwargs)
+
+
+# --------------------------------------------------------------------------- gymnasium wrapper
+
+
+@pytest.mark.filterwarnings("ignore:.*different from the unwrapped")
+def test_memory_observation_recalls_the_cue_of_the_episode():
+    gym = pytest.importorskip("gymnasium")
+    from gymnasium import spaces
+    from gymnasium.utils.env_checker import check_env
+
+    from assoc.agents import MemoryObservation
+
+    class CueThenQuery(gym.Env):
+        """Step 0 shows (landmark, hint); steps 1..3 show noise; step 4 shows the landmark alone."""
+
+        observation_space = spaces.Box(-10, 10, shape=(9,), dtype=np.float32)
+        action_space = spaces.Discrete(2)
+
+        def reset(self, *, seed=None, options=None):
+            super().reset(seed=seed)
+            self.t = 0
+            self.landmark = self.np_random.normal(size=6)
+            self.hint = self.np_random.choice([-1.0, 1.0], size=3)
+            return np.r_[self.landmark, self.hint].astype(np.float32), {}
+
+        def step(self, action):
+            self.t += 1
+            if self.t < 4:
+                obs = np.r_[self.np_random.normal(size=6), 0, 0, 0]
+            else:
+                obs = np.r_[self.landmark, 0, 0, 0]
+            return obs.astype(np.float32), 0.0, self.t >= 4, False, {}
+
+    mem = EpisodicMemory("hopfield", 6, 3, encoder="auto", code_dim=64, backend="numpy", seed=0)
+    env = MemoryObservation(CueThenQuery(), mem, key=lambda o: o[:6],
+                            value=lambda o: o[6:] if np.any(o[6:]) else None)
+    assert set(env.observation_space.spaces) == {"observation", "recall", "score"}
+    assert env._saved_kwargs["memory"] is mem and "key" in env._saved_kwargs
+    for episode in range(3):
+        obs, _ = env.reset(seed=episode)
+        assert len(mem) == 1                    # cleared, then the cue written
+        assert not obs["recall"].any()          # nothing stored before the first observation
+        hint = obs["observation"][6:].copy()
+        done = False
+        while not done:
+            obs, _, done, _, _ = env.step(0)
+        assert np.array_equal(obs["recall"], hint)
+        assert obs["score"].shape == (1,) and obs["score"][0] > 0.9
+        assert env.observation_space.contains(obs)
+    check_env(env, skip_render_check=True)
+
+
+def test_memory_observation_validates_its_arguments():
+    gym = pytest.importorskip("gymnasium")
+    from assoc.agents import MemoryObservation
+
+    env = gym.make("CartPole-v1")
+    mem = EpisodicMemory("hopfield", 4, 4, encoder="auto", backend="numpy", seed=0)
+    with pytest.raises(TypeError, match="memory must be an EpisodicMemory"):
+        MemoryObservation(env, object())
+    with pytest.raises(ValueError, match="must differ"):
+        MemoryObservation(env, mem, recall_key="observation")
+    wrong = EpisodicMemory("hopfield", 5, 4, encoder="auto", backend="numpy", seed=0)
+    with pytest.raises(ValueError, match="key_dim=5"):
+        MemoryObservation(env, wrong, value=lambda o: None)
+
+
+def test_example_agent_with_memory_beats_the_same_agent_without(monkeypatch):
+    """The example task cannot be solved without memory (chance 1/4); with a memory the same
+    learner passes 0.6 within 160 episodes. Over 60 judged episodes a success rate of 0.25
+    has a standard deviation of 0.056, so both bounds sit more than 3.5 of them from chance."""
+    pytest.importorskip("gymnasium")
+    import importlib.util
+    from pathlib import Path
+
+    import numba
+
+    # the example pins NUMBA_NUM_THREADS if unset; keep this process's value so numba never sees a change
+    monkeypatch.setenv("NUMBA_NUM_THREADS", str(numba.config.NUMBA_NUM_THREADS))
+    path = Path(__file__).resolve().parent.parent / "examples" / "memory_agent.py"
+    spec = importlib.util.spec_from_file_location("memory_agent_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    with_memory = example.train("modern_hopfield", seed=0, episodes=160)
+    without = example.train(None, seed=0, episodes=160)
+    assert with_memory[100:].mean() > 0.6
+    assert without[100:].mean() < 0.45
+
+
+# --------------------------------------------------------------------------- MQAR memory rules
+
+
+def _mqar():
+    """The registered MQAR driver (its module imported directly, not through the registry)."""
+    importlib.import_module("assoc.experiments.mqar")
+    from assoc.experiments import get_driver
+
+    return get_driver("mqar")
+
+
+def test_outer_product_rules_are_exact_on_orthonormal_keys():
+    """With P = d orthonormal keys linear attention and the delta rule read every value back
+    exactly; the decaying outer product reads value t scaled by gamma**(P-1-t)."""
+    from scipy.linalg import hadamard
+
+    from assoc.experiments.mqar import decaying_outer_product, delta_rule, linear_attention
+
+    d = 16
+    keys = hadamard(d) / np.sqrt(d)
+    values = np.random.default_rng(0).normal(size=(d, 5))
+    np.testing.assert_allclose(linear_attention(keys, values, keys), values, atol=1e-12)
+    np.testing.assert_allclose(delta_rule(keys, values, keys), values, atol=1e-12)
+    w = 0.9 ** np.arange(d - 1, -1, -1)
+    np.testing.assert_allclose(decaying_outer_product(keys, values, keys, 0.9), w[:, None] * values, atol=1e-12)
+
+
+def test_delta_rule_overwrites_a_repeated_key_where_linear_attention_averages():
+    from assoc.experiments.mqar import delta_rule, linear_attention
+
+    k = np.array([[1.0, 0.0], [1.0, 0.0]])
+    v = np.array([[1.0], [3.0]])
+    assert delta_rule(k, v, k[:1])[0, 0] == pytest.approx(3.0)
+    assert linear_attention(k, v, k[:1])[0, 0] == pytest.approx(4.0)
+
+
+def test_mqar_softmax_attention_is_one_modern_hopfield_step():
+    drv = _mqar()
+    for p in (32, 512):
+        seed = np.random.SeedSequence(7)
+        a = drv({"method": "softmax", "n_pairs": p, "key_dim": 32}, seed)
+        b = drv({"method": "modern_hopfield", "n_pairs": p, "key_dim": 32}, seed)
+        assert a["accuracy"] == b["accuracy"] and a["bit_error"] == b["bit_error"]
+
+
+def test_mqar_linear_attention_fails_beyond_the_key_dimension_where_softmax_does_not():
+    """At P = d/4 both recall every pair; at P = 16 d linear attention is near chance while
+    softmax attention and the exponential dense memory still recall all 64 queried pairs."""
+    drv = _mqar()
+    d = 32
+    seed = np.random.SeedSequence(3)
+    low = {m: drv({"method": m, "n_pairs": d // 4, "key_dim": d}, seed)["accuracy"] for m in ("linear", "softmax")}
+    high = {m: drv({"method": m, "n_pairs": 16 * d, "key_dim": d}, seed)["accuracy"]
+            for m in ("linear", "softmax", "dense_exp")}
+    assert low == {"linear": 1.0, "softmax": 1.0}
+    assert high["linear"] < 0.3 and high["softmax"] == 1.0 and high["dense_exp"] == 1.0
+
+
+def test_mqar_linear_attention_bit_error_matches_signal_to_noise_theory():
+    """Wrong value entries of linear attention follow Phi(-sqrt(d / (P - 1))). Three sequences
+    of 64 queries x 64 entries give 12288 entries per point: a binomial standard deviation of at
+    most 0.0045, so 0.02 is about 4.5 of them."""
+    from assoc.theory import linear_attention_bit_error
+
+    drv = _mqar()
+    for p in (16, 64, 256):
+        err = np.mean([drv({"method": "linear", "n_pairs": p, "key_dim": 64}, np.random.SeedSequence(s))["bit_error"]
+                       for s in range(3)])
+        assert abs(err - linear_attention_bit_error(p, 64)) < 0.02, (p, err)
+    assert linear_attention_bit_error(65, 64) == pytest.approx(0.1587, abs=1e-4)  # P - 1 = d: Phi(-1)
+
+
+def test_mqar_refuses_unknown_method():
+    with pytest.raises(ValueError, match="method must be one of"):
+        _mqar()({"method": "mamba"}, np.random.SeedSequence(0))

@@ -1,0 +1,472 @@
+"""Dense associative memories: polynomial / exponential energies, modern Hopfield, dense Hebbian
+learning from examples and the multitasking diluted network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assoc import theory
+from assoc.dense import DenseAssociativeMemory, DenseHebbian, ModernHopfield, MultitaskHebbian
+from assoc.hopfield import Hopfield
+from assoc.patterns import archetypes, diluted, flip, random_pm1
+
+# --------------------------------------------------------------------------- polynomial
+
+
+def _unstable_bit_fraction(n, p, degree, sample, seed):
+    xi = random_pm1(p, n, rng=seed)
+    mem = DenseAssociativeMemory(n, "polynomial", degree, backend="numpy")
+    mem.store(xi)
+    d = mem.energy_gaps(xi[:sample])
+    return float((d * xi[:sample] <= 0).mean())
+
+
+@pytest.mark.parametrize("degree", [3, 4])
+def test_stored_patterns_are_fixed_points_well_below_capacity(degree):
+    n = 60 if degree == 3 else 40
+    p = int(0.3 * theory.dense_capacity(n, degree))
+    xi = random_pm1(p, n, rng=degree)
+    mem = DenseAssociativeMemory(n, "polynomial", degree, backend="numba", seed=0)
+    mem.store(xi)
+    assert p > 0.3 * n  # well above what a pairwise network of this size could hold
+    assert mem.is_fixed_point(xi).all()
+    out = mem.recall(xi[:20])
+    assert (out.states == xi[:20]).all() and out.converged.all() and (out.steps == 1).all()
+
+
+@pytest.mark.parametrize("degree", [2, 3])
+def test_bit_error_depends_on_load_over_n_to_the_degree_minus_one(degree):
+    # Same P / N**(degree-1) at two sizes: same unstable-bit fraction, equal to the
+    # Krotov-Hopfield signal-to-noise prediction Q(sqrt(N**(n-1) / ((2n-3)!! P))).
+    ratio = 1.0 / 3.0 if degree == 3 else 0.25
+    expected = float(theory.dense_bit_error(100, ratio * 100 ** (degree - 1), degree))
+    for n in (50, 100):
+        p = int(round(ratio * n ** (degree - 1)))
+        sample = min(p, 200)
+        got = _unstable_bit_fraction(n, p, degree, sample, seed=n)
+        # binomial error bar over n * sample bits, inflated x2 for the correlation of bits in a
+        # pattern, plus the finite-size shift of the pattern's own term (about 1/n relative)
+        sd = np.sqrt(expected * (1 - expected) / (n * sample))
+        assert abs(got - expected) < 4 * 2 * sd + 0.15 * expected, (n, got, expected)
+
+
+def test_degree_two_matches_the_classical_hopfield_network_state_for_state():
+    xi = random_pm1(12, 150, rng=3)
+    cues = flip(xi, 0.15, rng=4)
+    dense = DenseAssociativeMemory(150, "polynomial", 2, backend="numba", seed=7)
+    hop = Hopfield(150, "hebbian", backend="numba", seed=7)
+    dense.store(xi)
+    hop.store(xi)
+    a, b = dense.recall(cues), hop.recall(cues)
+    np.testing.assert_array_equal(a.states, b.states)
+    np.testing.assert_array_equal(a.steps, b.steps)
+
+
+CASES = [
+    ("polynomial", 3, "async", 0.0, 80, 400),
+    ("rectified", 4, "async", 0.0, 50, 300),
+    ("polynomial", 14, "async", 0.0, 60, 300),  # raw powers would overflow: normalised overlaps
+    ("exponential", 2, "async", 0.0, 36, 600),
+    ("polynomial", 3, "glauber", 0.05, 60, 200),
+    ("exponential", 2, "glauber", 0.7, 30, 300),
+]
+
+
+@pytest.mark.parametrize("energy,degree,dynamics,temperature,n,p", CASES)
+def test_numpy_and_numba_backends_give_identical_states(energy, degree, dynamics, temperature, n, p):
+    xi = random_pm1(p, n, rng=11)
+    cues = flip(xi[:12], 0.2, rng=12)
+    cues[:3, :5] = 0  # unknown entries
+    outs = []
+    for backend in ("numpy", "numba"):
+        mem = DenseAssociativeMemory(n, energy, degree, dynamics, temperature=temperature, max_steps=8,
+                                     backend=backend, seed=5)
+        mem.store(xi)
+        outs.append(mem.recall(cues))
+    np.testing.assert_array_equal(outs[0].states, outs[1].states)
+    np.testing.assert_array_equal(outs[0].steps, outs[1].steps)
+    np.testing.assert_allclose(outs[0].energy, outs[1].energy)
+
+
+@pytest.mark.parametrize("energy,degree", [("polynomial", 3), ("rectified", 3), ("exponential", 2)])
+def test_energy_never_rises_under_asynchronous_updates(energy, degree):
+    n, p = 60, 900
+    xi = random_pm1(p, n, rng=21)
+    mem = DenseAssociativeMemory(n, energy, degree, backend="numba", seed=2)
+    mem.store(xi)
+    s = random_pm1(10, n, rng=22)
+    e = mem.energy(s)
+    for _ in range(60):
+        out = mem.recall(s, max_steps=1)
+        s = out.states
+        e_new = mem.energy(s)
+        assert (e_new <= e + 1e-9 * np.abs(e)).all()
+        e = e_new
+        if out.converged.all():
+            break
+    assert out.converged.all() and mem.is_fixed_point(s).all()
+
+
+def test_exact_integer_energy_gaps_match_brute_force_energy_differences():
+    n, p = 30, 50
+    xi = random_pm1(p, n, rng=31)
+    for energy, degree in [("polynomial", 3), ("rectified", 4), ("polynomial", 2)]:
+        mem = DenseAssociativeMemory(n, energy, degree, backend="numpy")
+        mem.store(xi)
+        s = random_pm1(3, n, rng=32)
+        gaps = mem.energy_gaps(s)
+        for i in (0, 7, 29):
+            plus, minus = s.copy(), s.copy()
+            plus[:, i], minus[:, i] = 1, -1
+            np.testing.assert_array_equal(gaps[:, i], mem.energy(minus) - mem.energy(plus))
+
+
+def test_sync_dynamics_retrieve_below_capacity_and_flag_cycles():
+    xi = random_pm1(300, 100, rng=41)
+    mem = DenseAssociativeMemory(100, "polynomial", 3, "sync", backend="numpy")
+    mem.store(xi)
+    out = mem.recall(flip(xi[:30], 0.1, rng=42))
+    assert (out.states == xi[:30]).all(axis=1).mean() >= 0.9
+    assert set(out.status_names()) <= {"fixed", "cycle", "limit"}
+
+
+def test_exponential_memory_retrieves_exponentially_many_patterns():
+    # N = 40 with K = 1000 patterns: ln K / N = 0.173, below the Demircigil bound 0.184 at
+    # 10% flipped bits, and 7x the classical network's 0.138 N patterns ... times e^5.
+    n, k = 40, 1000
+    assert np.log(k) / n < theory.demircigil_alpha(0.1)
+    xi = random_pm1(k, n, rng=51)
+    mem = DenseAssociativeMemory(n, "exponential", backend="numba", seed=1)
+    mem.store(xi)
+    which = np.arange(0, k, 10)
+    out = mem.recall(flip(xi[which], 0.1, rng=52))
+    assert (out.states == xi[which]).all(axis=1).mean() >= 0.95
+
+
+def test_exponential_energy_is_finite_at_ten_thousand_neurons():
+    n = 10_000
+    xi = random_pm1(40, n, rng=61)
+    mem = DenseAssociativeMemory(n, "exponential", backend="numba", seed=0)
+    mem.store(xi)
+    out = mem.recall(flip(xi[:4], 0.3, rng=62))
+    assert np.isfinite(out.energy).all()
+    np.testing.assert_allclose(out.energy, -float(n), rtol=1e-12)  # -log sum exp = -n at a pattern
+    assert (out.states == xi[:4]).all()
+    g = DenseAssociativeMemory(n, "exponential", dynamics="glauber", temperature=1.0, max_steps=2, backend="numba",
+                               seed=0)
+    g.store(xi)
+    assert (g.recall(xi[:2]).states == xi[:2]).all()
+
+
+def test_dense_memory_state_dict_round_trip():
+    xi = random_pm1(50, 40, rng=71)
+    mem = DenseAssociativeMemory(40, "rectified", 4, backend="numpy", seed=3)
+    mem.store(xi)
+    other = DenseAssociativeMemory(40, "rectified", 4, backend="numpy")
+    other.load_state_dict(mem.state_dict())
+    cues = flip(xi[:5], 0.1, rng=72)
+    np.testing.assert_array_equal(mem.recall(cues).states, other.recall(cues).states)
+    assert len(other) == 50
+    mem.reset()
+    assert len(mem) == 0
+
+
+@pytest.mark.parametrize(
+    "kwargs,exc,words",
+    [
+        ({"degree": 1}, ValueError, "degree"),
+        ({"degree": 2.5}, TypeError, "degree"),
+        ({"energy": "cubic"}, ValueError, "energy"),
+        ({"dynamics": "glauber"}, ValueError, "temperature"),
+        ({"temperature": 0.5}, ValueError, "temperature"),
+        ({"max_steps": 0}, ValueError, "max_steps"),
+    ],
+)
+def test_dense_memory_rejects_bad_parameters(kwargs, exc, words):
+    with pytest.raises(exc, match=words):
+        DenseAssociativeMemory(20, **kwargs)
+
+
+def test_dense_memory_rejects_bad_patterns_and_cues():
+    mem = DenseAssociativeMemory(10, backend="numpy")
+    with pytest.raises(ValueError, match="patterns"):
+        mem.store(np.zeros((2, 10)))
+    with pytest.raises(ValueError, match="10 columns"):
+        mem.store(np.ones((2, 9)))
+    with pytest.raises(ValueError, match="store"):
+        mem.recall(np.ones((1, 10)))
+    mem.store(np.ones((1, 10)))
+    with pytest.raises(ValueError, match="cues"):
+        mem.recall(np.full((1, 10), np.nan))
+    with pytest.raises(ValueError, match="auto-associative"):
+        mem.store(np.ones((1, 10)), np.ones((1, 10)))
+
+
+# --------------------------------------------------------------------------- modern Hopfield
+
+
+def _clusters(rng, d=100, k=4, per=5, spread=0.1):
+    centers = rng.choice([-1.0, 1.0], size=(k, d))
+    return (centers[:, None, :] + spread * rng.standard_normal((k, per, d))).reshape(k * per, d)
+
+
+def test_modern_hopfield_retrieves_separated_patterns_in_one_update():
+    rng = np.random.default_rng(0)
+    d, p, beta = 64, 500, 1.0
+    x = random_pm1(p, d, rng).astype(float)
+    gram = x @ x.T
+    gap = (np.diag(gram)[:, None] - gram + np.diag(np.full(p, np.inf))).min()
+    assert gap >= theory.ramsauer_separation(beta, p, np.sqrt(d))  # Ramsauer et al. Theorem 4 applies
+    mem = ModernHopfield(d, beta, backend="numpy")
+    mem.store(x)
+    q = flip(x[:50].astype(np.int8), 0.1, rng).astype(float)
+    out = mem.recall(q, one_step=True)
+    assert np.abs(out.states - x[:50]).max() < 1e-6
+    assert (out.steps == 1).all()
+    assert (out.extra["regime"] == "single").all()
+
+
+def test_modern_hopfield_shows_global_metastable_and_single_regimes_as_beta_grows():
+    rng = np.random.default_rng(1)
+    x = _clusters(rng)
+    q = x[:5] + 0.3 * rng.standard_normal((5, 100))
+    found = {}
+    for beta in (1e-3, 0.3, 30.0):
+        mem = ModernHopfield(100, beta, max_steps=1000, backend="numpy")
+        mem.store(x)
+        out = mem.recall(q)
+        assert out.converged.all()
+        found[beta] = set(out.extra["regime"])
+        if beta == 0.3:  # the fixed point averages the query's cluster of 5 patterns
+            assert np.allclose(out.extra["k_eff"], 5, atol=1.5)
+    assert found == {1e-3: {"global"}, 0.3: {"metastable"}, 30.0: {"single"}}
+
+
+def test_modern_hopfield_update_never_raises_the_energy():
+    rng = np.random.default_rng(2)
+    x = _clusters(rng)
+    for beta in (0.05, 0.5, 5.0):
+        mem = ModernHopfield(100, beta, backend="numpy")
+        mem.store(x)
+        s = 2 * rng.standard_normal((20, 100))
+        for _ in range(5):
+            new = mem.update(s)
+            assert (mem.energy(new) <= mem.energy(s) + 1e-9).all()
+            s = new
+
+
+def test_modern_hopfield_rejects_bad_input():
+    with pytest.raises(ValueError, match="beta"):
+        ModernHopfield(4, beta=0.0)
+    with pytest.raises(ValueError, match="beta"):
+        ModernHopfield(4, beta=-1.0)
+    mem = ModernHopfield(4, backend="numpy")
+    with pytest.raises(ValueError, match="NaN"):
+        mem.store(np.array([[1.0, np.nan, 0.0, 0.0]]))
+    with pytest.raises(TypeError, match="patterns"):
+        mem.store(np.array([["a", "b", "c", "d"]]))
+    with pytest.raises(ValueError, match="store"):
+        mem.recall(np.ones((1, 4)))
+
+
+# --------------------------------------------------------------------------- dense Hebbian
+
+
+def _learn(protocol, r, m, beta, n=1500, k=2, order=4, seed=0, sweeps=30):
+    examples, arch = archetypes(k, m, n, r, rng=seed)
+    net = DenseHebbian(n, order, protocol, quality=r, beta=beta, sweeps=sweeps, backend="numba", seed=seed)
+    net.store(examples.reshape(k * m, n), np.repeat(np.arange(k), m))
+    out = net.recall(arch[:1])  # start at the (never seen) archetype
+    return float((out.states[0].astype(float) @ arch[0]) / n)
+
+
+def test_dense_hebbian_zero_noise_overlap_matches_majority_vote_theory():
+    # supervised couplings: the archetype state is the example majority vote, m = E[sign(omega)]
+    r, m, n = 0.2, 41, 1500
+    th, _ = theory.dense_hebbian_overlap(r, m, None)
+    got = _learn("supervised", r, m, None, n=n)
+    assert abs(got - th) < 4 * np.sqrt((1 - th**2) / n), (got, th)
+
+
+def test_dense_hebbian_learning_threshold_in_the_number_of_examples():
+    r, beta = 0.2, 1.0
+    low, _ = theory.dense_hebbian_overlap(r, 10, beta)
+    high, _ = theory.dense_hebbian_overlap(r, 60, beta)
+    assert low < 1e-6 and high > 0.7
+    assert abs(_learn("supervised", r, 10, beta)) < 0.1  # too few examples: nothing learnt
+    assert abs(_learn("supervised", r, 60, beta) - high) < 0.06
+
+
+def test_unsupervised_network_memorises_examples_until_it_has_many():
+    # Unsupervised P = 4 couplings keep every example an attractor: started at the archetype,
+    # the network falls into one example (archetype overlap ~ r) where the supervised network
+    # already generalises; with enough examples both reach the same low-load theory.
+    r, beta = 0.3, 1.0
+    few, many = 16, 128
+    th_few, _ = theory.dense_hebbian_overlap(r, few, beta)
+    th_many, _ = theory.dense_hebbian_overlap(r, many, beta)
+    n = 1000
+    tol = 5 * np.sqrt(1 / n)
+    assert abs(_learn("supervised", r, few, beta, n=n) - th_few) < 0.1
+    assert abs(_learn("unsupervised", r, few, beta, n=n) - r) < tol
+    for protocol in ("unsupervised", "supervised"):
+        assert abs(_learn(protocol, r, many, beta, n=n) - th_many) < tol
+
+
+def test_dense_hebbian_with_many_examples_stores_the_archetypes():
+    assert _learn("unsupervised", 0.5, 200, None, n=800, k=3) == 1.0
+
+
+def test_dense_hebbian_rejects_bad_input():
+    with pytest.raises(ValueError, match="even"):
+        DenseHebbian(10, order=3)
+    with pytest.raises(ValueError, match="order"):
+        DenseHebbian(10, order=0)
+    with pytest.raises(ValueError, match="beta"):
+        DenseHebbian(10, beta=0.0)
+    with pytest.raises(ValueError, match="quality"):
+        DenseHebbian(10, quality=1.5)
+    with pytest.raises(ValueError, match="m must be >= 1"):
+        archetypes(2, 0, 10, 0.5)
+    with pytest.raises(ValueError, match="r must lie"):
+        archetypes(2, 3, 10, -1.2)
+    net = DenseHebbian(10, backend="numpy")
+    with pytest.raises(ValueError, match="labels"):
+        net.store(np.ones((2, 10)))
+    with pytest.raises(ValueError, match="same number"):
+        net.store(np.ones((3, 10)), np.array([0, 0, 1]))
+
+
+# --------------------------------------------------------------------------- multitasking
+
+
+def _multitask(d, k=3, n=20_000, seed=0):
+    rng = np.random.default_rng(seed)
+    xi = diluted(k, n, d, rng=rng)
+    # cue: pattern 1 where it is defined, random signs where it is blank
+    cue = np.where(xi[0] != 0, xi[0], 2 * rng.integers(0, 2, n) - 1)[None].astype(np.int8)
+    net = MultitaskHebbian(n, backend="numba", seed=seed)
+    net.store(xi)
+    return net.recall(cue).extra["sorted_m"][0]
+
+
+def test_multitasking_follows_the_hierarchy_below_the_critical_dilution():
+    n = 20_000
+    for d in (0.3, 0.5):
+        m = _multitask(d, n=n)
+        np.testing.assert_allclose(m, theory.multitask_hierarchy(d, 3), atol=5 / np.sqrt(n))
+
+
+def test_multitasking_hierarchy_breaks_above_the_critical_dilution():
+    d_c = theory.multitask_critical_dilution(3)
+    assert abs(d_c - (np.sqrt(5) - 1) / 2) < 1e-9
+    d = 0.66
+    m = _multitask(d, n=20_000)
+    hier = theory.multitask_hierarchy(d, 3)
+    assert m[0] < 0.97 * hier[0]  # the leading pattern gives up neurons to the others
+    assert m[2] / m[0] > hier[2] / hier[0] + 0.05  # the magnetizations move towards equality
+
+
+def test_multitasking_retrieves_all_patterns_at_once_with_a_hundred_thousand_neurons():
+    n, k, d = 100_000, 4, 0.4
+    m = _multitask(d, k=k, n=n)
+    assert abs(m[0] - (1 - d)) < 0.01  # the cued pattern holds every neuron it defines
+    assert (m > 10 / np.sqrt(n)).all()  # and all four are raised together, far above noise
+
+
+def test_multitasking_rejects_bad_dilution_and_temperature():
+    with pytest.raises(ValueError, match="d must lie"):
+        diluted(3, 10, 1.0)
+    with pytest.raises(ValueError, match="d must lie"):
+        diluted(3, 10, -0.1)
+    with pytest.raises(ValueError, match="temperature"):
+        MultitaskHebbian(10, "glauber")
+
+
+# --------------------------------------------------------------------------- protocol
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: DenseAssociativeMemory(64, "polynomial", 3, backend="numpy", seed=0),
+        lambda: DenseAssociativeMemory(64, "exponential", backend="numba", seed=0),
+        lambda: DenseAssociativeMemory(64, "rectified", 4, "sync", backend="numpy"),
+        lambda: ModernHopfield(64, 1.0, backend="numpy"),
+        lambda: MultitaskHebbian(64, backend="numba", seed=0),
+    ],
+)
+def test_dense_families_pass_the_memory_conformance_check(make):
+    from assoc.agents import check_memory
+
+    assert "retrieval" in check_memory(make())
+
+
+def test_dense_hebbian_passes_the_memory_conformance_check_with_labels():
+    from assoc.agents import check_memory
+
+    net = DenseHebbian(64, 4, "supervised", backend="numba", seed=0)
+    assert "state_dict" in check_memory(net, values=lambda x, start: np.arange(len(x)) + start)
+
+
+# --------------------------------------------------------------------------- drivers
+
+
+def test_dense_drivers_run_a_small_point_each():
+    import assoc.experiments.dense  # noqa: F401  (registers the drivers)
+    from assoc.experiments import get_driver
+
+    seed = np.random.SeedSequence(3)
+    cap = get_driver("dense_capacity")({"degree": 3, "n": 40, "probes": 10}, seed)
+    assert cap["n_neurons"] == 40 and cap["p_max"] > 0.3 * 40  # far beyond a pairwise network
+    rec = get_driver("dense_recall")({"n": 24, "alpha": 0.15, "probes": 10}, seed)
+    assert rec["retrieved"] == 1.0 and rec["p"] == round(np.exp(0.15 * 24))
+    reg = get_driver("modern_regimes")({"beta": 30.0, "queries": 5}, seed)
+    assert reg["single"] == 1.0
+    heb = get_driver("dense_hebbian")({"n": 400, "m": 64, "r": 0.5, "beta": float("inf")}, seed)
+    assert heb["m_archetype"] > 0.95 and heb["rho"] == pytest.approx(3 / 64)
+    mt = get_driver("multitask")({"n": 4000, "d": 0.2}, seed)
+    assert mt["m1_over_h1"] == pytest.approx(1.0, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    "name,params,words",
+    [
+        ("dense_hebbian", {"m": 0}, "m must be >= 1"),
+        ("dense_hebbian", {"r": 1.5}, "r must lie"),
+        ("dense_hebbian", {"beta": 0.0}, "beta"),
+        ("dense_hebbian", {"order": 3}, "even"),
+        ("multitask", {"d": 1.0}, "d must lie"),
+        ("dense_capacity", {"degree": 1, "n": 10}, "degree"),
+        ("dense_recall", {"energy": "polynomial", "degree": 1}, "degree"),
+        ("modern_regimes", {"beta": -1.0}, "beta"),
+    ],
+)
+def test_dense_drivers_reject_bad_parameters(name, params, words):
+    import assoc.experiments.dense  # noqa: F401  (registers the drivers)
+    from assoc.experiments import get_driver
+
+    with pytest.raises(ValueError, match=words):
+        get_driver(name)(params, np.random.SeedSequence(0))
+
+
+# --------------------------------------------------------------------------- theory
+
+
+def test_dense_theory_limits():
+    from scipy.special import erf
+
+    # degree 2: the error-free capacity is McEliece et al.'s n / (2 ln n) per-pattern bound
+    assert theory.dense_capacity(1000, 2) == pytest.approx(1000 / (2 * np.log(1000)))
+    assert theory.demircigil_alpha(0.0) == pytest.approx(np.log(2) / 2)
+    # zero-noise learning from many examples: m -> erf(1 / sqrt(2 rho))
+    r, m = 0.1, 2001
+    rho = (1 - r * r) / (m * r * r)
+    got, _ = theory.dense_hebbian_overlap(r, m, None)
+    assert got == pytest.approx(erf(1 / np.sqrt(2 * rho)), abs=2e-3)
+    # the finite-noise solution approaches the zero-noise one as beta grows (odd M: no ties)
+    assert theory.dense_hebbian_overlap(0.5, 21, 50.0)[0] == pytest.approx(theory.dense_hebbian_overlap(0.5, 21)[0],
+                                                                            abs=1e-3)
+    assert theory.multitask_critical_dilution(2) == 1.0
+    assert theory.multitask_hierarchy(0.5, 3) == pytest.approx([0.5, 0.25, 0.125])
