@@ -264,7 +264,7 @@ class Hopfield(BaseMemory):
         cues : array_like, shape (B, n)
             Values in {-1, 0, +1}: 0 marks an unknown (erased) entry.
         clamp : array_like of bool, shape (B, n), optional
-            Entries held at their cue value throughout (asynchronous and Glauber dynamics).
+            Entries held at their cue value throughout.
         max_steps : int, optional
             Overrides the constructor's ``max_steps`` for this call.
 
@@ -284,12 +284,10 @@ class Hopfield(BaseMemory):
                 raise ValueError(
                     f"clamp must be a boolean array of shape {s.shape}, got dtype {mask.dtype} shape {mask.shape}"
                 )
-            if self.dynamics == "sync":
-                raise ValueError("clamp is supported with dynamics 'async' and 'glauber', got 'sync'")
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
         if self.dynamics == "sync":
-            states, steps, status = self._run_sync(s, steps_limit)
+            states, steps, status = self._run_sync(s, mask if clamp is not None else None, steps_limit)
         else:
             states, steps, status = self._run_async(s, mask, steps_limit)
         overlaps, energy = self._summaries(states)
@@ -358,7 +356,7 @@ class Hopfield(BaseMemory):
                     break
         return be.to_numpy(state), steps, status
 
-    def _run_sync(self, s: np.ndarray, limit: int):
+    def _run_sync(self, s: np.ndarray, clamp: np.ndarray | None, limit: int):
         be = self.backend
         xp = be.xp
         b, n = s.shape
@@ -376,6 +374,7 @@ class Hopfield(BaseMemory):
                 return x @ w
             dtype = xp.float64
         cur = be.asarray(s, dtype=dtype)
+        clamp_d = None if clamp is None else be.asarray(clamp)
         prev = None
         steps = np.zeros(b, dtype=np.int64)
         status = np.full(b, STATUS_LIMIT, dtype=np.int8)
@@ -386,6 +385,8 @@ class Hopfield(BaseMemory):
             tie = new == 0
             if bool(tie.any()):  # zero field: keep the spin (an unknown spin becomes +1)
                 new[tie] = xp.where(cur[tie] == 0, 1, cur[tie])
+            if clamp_d is not None:
+                new = xp.where(clamp_d, cur, new)
             new = xp.where(active[:, None], new, cur)
             fixed = active & (new == cur).all(axis=1)
             cycle = active & ~fixed & ((new == prev).all(axis=1) if prev is not None else False)

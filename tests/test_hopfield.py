@@ -99,10 +99,11 @@ def test_erased_fragment_is_completed():
     assert (np.asarray(out.states) == xi).all()
 
 
-def test_clamped_entries_never_change():
+@pytest.mark.parametrize("dynamics", ["async", "sync"])
+def test_clamped_entries_never_change(dynamics):
     n = 300
     xi = pt.random_pm1(10, n, rng=9)
-    mem = assoc.Hopfield(n, backend="numpy", seed=2)
+    mem = assoc.Hopfield(n, dynamics=dynamics, backend="numpy", seed=2)
     mem.store(xi)
     cues = pt.random_pm1(10, n, rng=10)
     mask = pt.clamp_mask(10, n, 0.3, rng=11)
@@ -110,6 +111,17 @@ def test_clamped_entries_never_change():
     states = np.asarray(out.states)
     assert (states[mask] == cues[mask]).all()
     assert (states[~mask] != cues[~mask]).any()
+
+
+def test_clamping_a_correct_fragment_completes_the_pattern():
+    n = 400
+    xi = pt.random_pm1(30, n, rng=20)
+    cues = pt.fragment(xi, 0.3, rng=21, rest="random")
+    mask = cues == xi  # clamp the kept (and chance-correct) entries
+    for dynamics in ("async", "sync"):
+        mem = assoc.Hopfield(n, dynamics=dynamics, backend="numba", seed=3)
+        mem.store(xi)
+        assert (np.asarray(mem.recall(cues, clamp=mask).states) == xi).all()
 
 
 def test_sync_dynamics_detects_two_cycles():
@@ -264,6 +276,8 @@ def test_bad_cues_are_refused():
         mem.recall(np.ones((1, 11)))
     with pytest.raises(ValueError, match="clamp must be a boolean array"):
         mem.recall(np.ones((1, 10)), clamp=np.ones((1, 10)))
+    with pytest.raises(ValueError, match="clamp must be a boolean array of shape"):
+        mem.recall(np.ones((2, 10)), clamp=np.ones((1, 10), dtype=bool))
 
 
 def test_oversized_weight_matrix_is_refused_before_allocating():

@@ -5,18 +5,26 @@ classes). Each kernel performs one asynchronous sweep: for every cue ``b`` it vi
 spins in the order ``order[b]`` and updates them one at a time, keeping the local fields
 (or the pattern overlaps) in step with every flip. Arithmetic matches
 :mod:`assoc.kernels.ref` operation for operation, so both give identical states.
+
+Each kernel is compiled twice: parallel over cues (``prange``) for batches, and serial for a
+handful of cues, where starting the thread pool costs more than the sweep itself (agents
+often read one cue at a time).
 """
 
 from __future__ import annotations
 
 import math
+import types
 
+import numba
 import numpy as np
 from numba import njit, prange
 
+#: Batches smaller than this run on the serial kernels.
+SERIAL_BELOW = 8
 
-@njit(cache=True, parallel=True)
-def async_sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, uniforms):
+
+def _sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, uniforms):
     """One random-sequential sweep in pattern space (Hebbian couplings, zero diagonal).
 
     s : int8 (B, N) states, updated in place
@@ -66,8 +74,7 @@ def async_sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, u
     return flips
 
 
-@njit(cache=True, parallel=True)
-def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms):
+def _sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms):
     """One random-sequential sweep with an explicit symmetric weight matrix.
 
     s : int8 (B, N) states, updated in place
@@ -106,3 +113,34 @@ def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniform
                 count += 1
         flips[b] = count
     return flips
+
+
+def _renamed(func, suffix: str):
+    """A copy of ``func`` under another name, so its on-disk compile cache is its own
+    (Numba keys the cache by qualified name, and the serial and parallel compilations of one
+    function must not share an entry)."""
+    copy = types.FunctionType(func.__code__, func.__globals__, func.__name__ + suffix, func.__defaults__)
+    copy.__qualname__ = func.__qualname__ + suffix
+    return copy
+
+
+_patterns_par = njit(cache=True, parallel=True)(_sweep_patterns)
+_patterns_ser = njit(cache=True)(_renamed(_sweep_patterns, "_serial"))
+_weights_par = njit(cache=True, parallel=True)(_sweep_weights)
+_weights_ser = njit(cache=True)(_renamed(_sweep_weights, "_serial"))
+
+
+def _serial(s) -> bool:
+    return s.shape[0] < SERIAL_BELOW or numba.get_num_threads() == 1
+
+
+def async_sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, uniforms):
+    """One asynchronous sweep in pattern space (see ``_sweep_patterns``); flips per cue."""
+    fn = _patterns_ser if _serial(s) else _patterns_par
+    return fn(s, overlaps, xi_t, order, active, clamp, temperature, uniforms)
+
+
+def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms):
+    """One asynchronous sweep with explicit weights (see ``_sweep_weights``); flips per cue."""
+    fn = _weights_ser if _serial(s) else _weights_par
+    return fn(s, fields, w, order, active, clamp, temperature, uniforms)
