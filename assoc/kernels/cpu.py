@@ -6,9 +6,10 @@ spins in the order ``order[b]`` and updates them one at a time, keeping the loca
 (or the pattern overlaps) in step with every flip. Arithmetic matches
 :mod:`assoc.kernels.ref` operation for operation, so both give identical states.
 
-Each kernel is compiled twice: parallel over cues (``prange``) for batches, and serial for a
-handful of cues, where starting the thread pool costs more than the sweep itself (agents
-often read one cue at a time).
+Each kernel is compiled twice: parallel over cues (``prange``) for large batches, and serial
+for calls whose work is small, where waking the thread pool costs more than the sweep itself
+(agents often read one cue at a time; on a busy machine a parallel launch can cost
+milliseconds).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-#: Batches smaller than this run on the serial kernels.
-SERIAL_BELOW = 8
+#: Sweeps with less work than this (multiply-adds) run on the serial kernels.
+SERIAL_WORK = 2**24
 
 
 def _sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, uniforms):
@@ -130,17 +131,17 @@ _weights_par = njit(cache=True, parallel=True)(_sweep_weights)
 _weights_ser = njit(cache=True)(_renamed(_sweep_weights, "_serial"))
 
 
-def _serial(s) -> bool:
-    return s.shape[0] < SERIAL_BELOW or numba.get_num_threads() == 1
+def _serial(work: int) -> bool:
+    return work < SERIAL_WORK or numba.get_num_threads() == 1
 
 
 def async_sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, uniforms):
     """One asynchronous sweep in pattern space (see ``_sweep_patterns``); flips per cue."""
-    fn = _patterns_ser if _serial(s) else _patterns_par
+    fn = _patterns_ser if _serial(s.shape[0] * s.shape[1] * xi_t.shape[1]) else _patterns_par
     return fn(s, overlaps, xi_t, order, active, clamp, temperature, uniforms)
 
 
 def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms):
     """One asynchronous sweep with explicit weights (see ``_sweep_weights``); flips per cue."""
-    fn = _weights_ser if _serial(s) else _weights_par
+    fn = _weights_ser if _serial(s.shape[0] * s.shape[1] * max(1, s.shape[1] // 10)) else _weights_par
     return fn(s, fields, w, order, active, clamp, temperature, uniforms)
