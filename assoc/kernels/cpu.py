@@ -125,23 +125,26 @@ def _renamed(func, suffix: str):
     return copy
 
 
-_patterns_par = njit(cache=True, parallel=True)(_sweep_patterns)
-_patterns_ser = njit(cache=True)(_renamed(_sweep_patterns, "_serial"))
-_weights_par = njit(cache=True, parallel=True)(_sweep_weights)
-_weights_ser = njit(cache=True)(_renamed(_sweep_weights, "_serial"))
+class Dual:
+    """A kernel compiled twice, parallel and serial, called as one function.
+
+    ``work(*args)`` estimates the multiply-adds of a call; calls below :data:`SERIAL_WORK`
+    (or with a single Numba thread) take the serial compilation.
+    """
+
+    def __init__(self, func, work):
+        self.parallel = njit(cache=True, parallel=True)(func)
+        self.serial = njit(cache=True)(_renamed(func, "_serial"))
+        self.work = work
+        self.__name__ = func.__name__.lstrip("_")
+        self.__doc__ = func.__doc__
+
+    def __call__(self, *args):
+        serial = self.work(*args) < SERIAL_WORK or numba.get_num_threads() == 1
+        return (self.serial if serial else self.parallel)(*args)
 
 
-def _serial(work: int) -> bool:
-    return work < SERIAL_WORK or numba.get_num_threads() == 1
-
-
-def async_sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, uniforms):
-    """One asynchronous sweep in pattern space (see ``_sweep_patterns``); flips per cue."""
-    fn = _patterns_ser if _serial(s.shape[0] * s.shape[1] * xi_t.shape[1]) else _patterns_par
-    return fn(s, overlaps, xi_t, order, active, clamp, temperature, uniforms)
-
-
-def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms):
-    """One asynchronous sweep with explicit weights (see ``_sweep_weights``); flips per cue."""
-    fn = _weights_ser if _serial(s.shape[0] * s.shape[1] * max(1, s.shape[1] // 10)) else _weights_par
-    return fn(s, fields, w, order, active, clamp, temperature, uniforms)
+#: One asynchronous sweep in pattern space (see ``_sweep_patterns``); flips per cue.
+async_sweep_patterns = Dual(_sweep_patterns, lambda s, o, xi_t, *rest: s.shape[0] * s.shape[1] * xi_t.shape[1])
+#: One asynchronous sweep with explicit weights (see ``_sweep_weights``); flips per cue.
+async_sweep_weights = Dual(_sweep_weights, lambda s, *rest: s.shape[0] * s.shape[1] * max(1, s.shape[1] // 10))

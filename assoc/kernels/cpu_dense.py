@@ -22,6 +22,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .cpu import Dual
+
 
 @njit(cache=True, inline="always")
 def _gap_poly(ov, xrow, si, rect, degree, inv):
@@ -55,8 +57,7 @@ def _gap_exp(ov, xrow, si, table, c):
     return acc
 
 
-@njit(cache=True, parallel=True)
-def dense_async_sweep(s, overlaps, xt, order, active, clamp, kind, degree, inv, table, gscale, temperature,
+def _dense_async_sweep(s, overlaps, xt, order, active, clamp, kind, degree, inv, table, gscale, temperature,
                       uniforms):
     """One random-sequential sweep of a dense associative memory.
 
@@ -201,8 +202,7 @@ def _refresh(ov, ftab, off, u, v, w, mu):
     w[mu] = ftab[k + 1] - ftab[k - 1]
 
 
-@njit(cache=True, parallel=True)
-def dense_async_sweep_table(s, overlaps, xt, order, active, clamp, ftab, off, pm1, exact, gscale, temperature,
+def _dense_async_sweep_table(s, overlaps, xt, order, active, clamp, ftab, off, pm1, exact, gscale, temperature,
                             uniforms):
     """One random-sequential sweep with table-driven gaps (patterns in {-1, 0, +1}).
 
@@ -270,3 +270,12 @@ def dense_async_sweep_table(s, overlaps, xt, order, active, clamp, ftab, off, pm
                 count += 1
         flips[b] = count
     return flips
+
+
+def _work(s, overlaps, xt, *rest):
+    return s.shape[0] * s.shape[1] * xt.shape[1]
+
+
+#: Parallel over cues for large batches, serial for small ones (see :class:`assoc.kernels.cpu.Dual`).
+dense_async_sweep = Dual(_dense_async_sweep, _work)
+dense_async_sweep_table = Dual(_dense_async_sweep_table, _work)
