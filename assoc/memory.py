@@ -145,14 +145,23 @@ def check_patterns(
         if alphabet == "pm1":
             raise ValueError(f"{name} must hold values in {set(allowed)} ({alphabet}), got a boolean array")
         return np.ascontiguousarray(x, dtype=np.int8)
-    if x.size:
+    if x.size and not _in_alphabet(x, alphabet):
         bad = ~np.isin(x, allowed)
-        if bad.any():
-            found = np.unique(x[bad])[:5]
-            raise ValueError(
-                f"{name} must hold values in {set(allowed)} ({alphabet} alphabet), found {found.tolist()}"
-            )
+        found = np.unique(x[bad])[:5]
+        raise ValueError(
+            f"{name} must hold values in {set(allowed)} ({alphabet} alphabet), found {found.tolist()}"
+        )
     return np.ascontiguousarray(x, dtype=np.int8)
+
+
+def _in_alphabet(x: np.ndarray, alphabet: str) -> bool:
+    """Fast membership test: bounds, no zeros for +/-1, integral values for floats."""
+    lo, hi = ALPHABETS[alphabet][0], ALPHABETS[alphabet][-1]
+    if x.min() < lo or x.max() > hi:
+        return False
+    if np.issubdtype(x.dtype, np.floating) and not np.array_equal(x, np.trunc(x)):
+        return False
+    return alphabet != "pm1" or np.count_nonzero(x) == x.size
 
 
 def to_numpy(x: Any) -> Any:

@@ -19,7 +19,6 @@ import time
 import numpy as np
 
 from assoc.kernels import kernel
-from assoc.patterns import sparse_binary
 from assoc.sdr import SDRIndex, Willshaw, pack_bits
 
 
@@ -88,6 +87,12 @@ def bench_best_match(items: int, n: int, k: int, queries: int, rng: np.random.Ge
     idx.best(q[:2])
     t_build = time.perf_counter() - t0
     t_index = best_of(lambda: idx.best(q))
+    from assoc.kernels import cpu_sdr
+
+    saved = cpu_sdr.PARALLEL_MIN_OPS
+    cpu_sdr.PARALLEL_MIN_OPS = 1 << 62  # force the single-thread path
+    t_index1 = best_of(lambda: idx.best(q))
+    cpu_sdr.PARALLEL_MIN_OPS = saved
     one = q[:1]
     t_single = best_of(lambda: idx.best(one), repeat=20)
     sp, pq = pack_bits(store), pack_bits(q)
@@ -102,6 +107,7 @@ def bench_best_match(items: int, n: int, k: int, queries: int, rng: np.random.Ge
     print(f"    index build: {t_build:.2f} s")
     print(f"    inverted index (numba)         {t_index / queries * 1e3:8.4f} ms/query (batch), "
           f"{t_single * 1e3:.4f} ms for a single query")
+    print(f"    inverted index, one thread     {t_index1 / queries * 1e3:8.4f} ms/query (batch)")
     print(f"    packed popcount scan (numba)   {t_scan / queries * 1e3:8.4f} ms/query")
     print(f"    dense float32 product (BLAS)   {t_dense / queries * 1e3:8.4f} ms/query")
     print(f"    ratio scan / index             {t_scan / t_index:8.2f}x")

@@ -22,7 +22,8 @@ TABLE: dict[str, dict[str, str]] = {
         "numpy": "assoc.kernels.ref:async_sweep_weights",
         "numba": "assoc.kernels.cpu:async_sweep_weights",
         "cupy": "assoc.kernels.gpu:async_sweep_weights",
-    },    # sparse-distributed memories (assoc.sdr)
+    },
+    # sparse-distributed memories (assoc.sdr)
     "and_popcount": {
         "numpy": "assoc.kernels.ref_sdr:and_popcount",
         "numba": "assoc.kernels.cpu_sdr:and_popcount",
@@ -57,11 +58,6 @@ TABLE: dict[str, dict[str, str]] = {
         "numpy": "assoc.kernels.ref_sdr:or_columns",
         "numba": "assoc.kernels.cpu_sdr:or_columns",
         "cupy": "assoc.kernels.ref_sdr:or_columns",
-    },
-    "index_best_serial": {
-        "numpy": "assoc.kernels.ref_sdr:index_best_serial",
-        "numba": "assoc.kernels.cpu_sdr:index_best_serial",
-        "cupy": "assoc.kernels.ref_sdr:index_best_serial",
     },
     # dense associative memories (assoc.dense)
     "dense_async_sweep": {

@@ -1,0 +1,415 @@
+"""Sparse-distributed memories: kernels, Willshaw, Kanerva SDM, dendritic segments, Sparsey.
+
+Statistical tests use fixed seeds; their tolerances are standard errors computed from the
+samples drawn (number of cues, probes or independent memories), times a stated factor.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from assoc import theory
+from assoc.experiments import get_driver
+from assoc.kernels import kernel
+from assoc.patterns import sparse_binary
+from assoc.sdr import (
+    DendriticSegments,
+    KanervaSDM,
+    SDRIndex,
+    Sparsey,
+    Willshaw,
+    pack_bits,
+    unpack_bits,
+)
+
+BACKENDS = ("numpy", "numba")
+
+
+def _keep(x, c, rng):
+    out = np.zeros_like(x)
+    for b in range(x.shape[0]):
+        out[b, rng.choice(np.flatnonzero(x[b]), size=c, replace=False)] = 1
+    return out
+
+
+# --------------------------------------------------------------------------- kernels
+
+
+def test_pack_unpack_roundtrip_and_bit_order():
+    rng = np.random.default_rng(0)
+    for n in (1, 63, 64, 65, 200):
+        x = rng.integers(0, 2, size=(5, n), dtype=np.int8)
+        words = pack_bits(x)
+        assert words.dtype == np.uint64 and words.shape == (5, (n + 63) // 64)
+        assert (unpack_bits(words, n) == x).all()
+    e = np.zeros((1, 130), dtype=np.int8)
+    e[0, 129] = 1
+    assert pack_bits(e)[0, 2] == np.uint64(1 << 1)
+
+
+def test_numba_kernels_equal_numpy_reference():
+    rng = np.random.default_rng(1)
+    rows = pack_bits(rng.integers(0, 2, size=(37, 300), dtype=np.int8))
+    cues = pack_bits((rng.random((11, 300)) < 0.05).astype(np.int8))
+    dense_rows = unpack_bits(rows, 300).astype(np.int64)
+    dense_cues = unpack_bits(cues, 300).astype(np.int64)
+    expect_and = dense_cues @ dense_rows.T
+    expect_xor = (dense_cues[:, None, :] != dense_rows[None, :, :]).sum(axis=2)
+    for be in BACKENDS:
+        assert (kernel("and_popcount", be)(rows, cues) == expect_and).all()
+        assert (kernel("and_popcount_t", be)(np.ascontiguousarray(rows.T), cues) == expect_and).all()
+        assert (kernel("xor_popcount", be)(rows, cues) == expect_xor).all()
+    x = (rng.random((200, 500)) < 0.04).astype(np.int8)
+    x[:, 0] = 1
+    idx = {be: SDRIndex(500, backend=be) for be in BACKENDS}
+    for ix in idx.values():
+        ix.add(x[:120])
+        ix.add(x[120:])
+    q = (rng.random((9, 500)) < 0.04).astype(np.int8)
+    dense = q.astype(np.int64) @ x.T.astype(np.int64)
+    for be, ix in idx.items():
+        assert (ix.overlaps(q) == dense).all()
+        best, score = ix.best(q)
+        assert (best == dense.argmax(axis=1)).all() and (score == dense.max(axis=1)).all()
+        one, one_score = ix.best(q[:1])  # a single cue
+        assert one[0] == best[0] and one_score[0] == score[0]
+        qd = (rng.random((6, 500)) < 0.7).astype(np.int8)  # > 255 active bits: wider counters
+        dd = qd.astype(np.int64) @ x.T.astype(np.int64)
+        bd, sd = ix.best(qd)
+        assert (bd == dd.argmax(axis=1)).all() and (sd == dd.max(axis=1)).all()
+
+
+def test_parallel_kernel_paths_equal_serial_paths(monkeypatch):
+    from assoc.kernels import cpu_sdr
+
+    rng = np.random.default_rng(12)
+    rows = pack_bits(rng.integers(0, 2, size=(300, 700), dtype=np.int8))
+    cues = pack_bits((rng.random((40, 700)) < 0.03).astype(np.int8))
+    x = (rng.random((500, 700)) < 0.03).astype(np.int8)
+    ix = SDRIndex(700, backend="numba")
+    ix.add(x)
+    q = (rng.random((40, 700)) < 0.03).astype(np.int8)
+    serial = (cpu_sdr.and_popcount(rows, cues), cpu_sdr.and_popcount_t(np.ascontiguousarray(rows.T), cues),
+              cpu_sdr.xor_popcount(rows, cues), ix.overlaps(q), ix.best(q))
+    monkeypatch.setattr(cpu_sdr, "PARALLEL_MIN_OPS", 0)
+    parallel = (cpu_sdr.and_popcount(rows, cues), cpu_sdr.and_popcount_t(np.ascontiguousarray(rows.T), cues),
+                cpu_sdr.xor_popcount(rows, cues), ix.overlaps(q), ix.best(q))
+    for a, b in zip(serial[:4], parallel[:4]):
+        assert np.array_equal(a, b)
+    assert np.array_equal(serial[4][0], parallel[4][0]) and np.array_equal(serial[4][1], parallel[4][1])
+
+
+@pytest.mark.parametrize("threshold,extra", [("classic", {}), ("kwta", {"winners": 12}), ("fixed", {"theta": 5})])
+def test_willshaw_backends_identical(threshold, extra):
+    rng = np.random.default_rng(2)
+    keys = sparse_binary(400, 600, k=10, rng=rng)
+    vals = sparse_binary(400, 500, k=12, rng=rng)
+    cues = _keep(keys[:60], 7, rng)
+    out = {}
+    for be in BACKENDS:
+        mem = Willshaw(600, 500, threshold, dilution=0.2, backend=be, seed=9, **extra)
+        mem.store(keys, vals)
+        r = mem.recall(cues)
+        out[be] = (r.states, r.overlaps, mem.packed_weights().copy())
+    assert (out["numpy"][0] == out["numba"][0]).all()
+    assert np.array_equal(out["numpy"][1], out["numba"][1])
+    assert (out["numpy"][2] == out["numba"][2]).all()
+
+
+# --------------------------------------------------------------------------- Willshaw
+
+
+def test_willshaw_synapses_are_clipped_hebbian():
+    rng = np.random.default_rng(3)
+    keys = sparse_binary(50, 130, k=6, rng=rng)
+    vals = sparse_binary(50, 70, k=5, rng=rng)
+    mem = Willshaw(130, 70, backend="numpy")
+    mem.store(keys[:20], vals[:20])
+    mem.store(keys[20:], vals[20:])  # online storage
+    expect = np.minimum(1, keys.T.astype(int) @ vals.astype(int))
+    assert (mem.weights() == expect).all()
+    assert mem.p1() == pytest.approx(expect.mean())
+
+
+def test_willshaw_below_capacity_retrieves_every_pair_exactly():
+    rng = np.random.default_rng(4)
+    keys = sparse_binary(300, 1000, k=10, rng=rng)
+    vals = sparse_binary(300, 800, k=10, rng=rng)
+    mem = Willshaw(1000, 800, backend="numba")
+    mem.store(keys, vals)
+    assert mem.p1() < 0.05
+    out = mem.recall(keys)
+    assert (out.states == vals).all()
+    assert (out.best() == np.arange(300)).all()
+    # the classic threshold never misses a unit of the stored value, even from a fragment
+    frag = mem.recall(_keep(keys, 4, rng)).states
+    assert (frag[vals == 1] == 1).all()
+
+
+def test_willshaw_p1_matches_theory_within_error_bar():
+    m = n = 512
+    k = l = 8
+    M = 2500
+    p1 = []
+    for s in range(6):
+        rng = np.random.default_rng(100 + s)
+        mem = Willshaw(m, n, backend="numba")
+        mem.store(sparse_binary(M, m, k=k, rng=rng), sparse_binary(M, n, k=l, rng=rng))
+        p1.append(mem.p1())
+    p1 = np.asarray(p1)
+    sem = p1.std(ddof=1) / np.sqrt(len(p1))
+    expect = theory.willshaw_p1(M, k, l, m, n)
+    assert abs(p1.mean() - expect) < 4 * sem + 1e-12
+    # and each memory alone is within 6 binomial standard deviations of a fraction of m n
+    assert np.all(np.abs(p1 - expect) < 6 * np.sqrt(expect * (1 - expect) / (m * n)) * 3)
+
+
+def _fp_sample(n, k, l, load, seeds, probes=400, c=None, mode="hetero"):
+    d = get_driver("willshaw")
+    rows = [
+        d({"n": n, "k": k, "l": l, "load": load, "probes": probes, "mode": mode,
+           "cue_fraction": 1.0 if c is None else c / k}, np.random.SeedSequence(s))
+        for s in seeds
+    ]
+    fp = np.mean([r["fp"] for r in rows])
+    # cues of one memory are nearly independent: combine the per-run standard errors
+    sem = np.sqrt(np.sum([r["fp_sem"] ** 2 for r in rows])) / len(rows)
+    return fp, sem, rows[0]
+
+
+@pytest.mark.parametrize("load", [0.5, 1.0, 1.5])
+def test_willshaw_false_positives_match_independence_theory_within_25pct(load):
+    # heavily loaded rows (M l / n >> 1): the independence approximation p1^c holds
+    fp, sem, row = _fp_sample(2048, 6, 60, load, seeds=[11, 12])
+    assert abs(fp - row["fp_theory"]) < 0.25 * row["fp_theory"] + 3 * sem
+    assert abs(fp - row["fp_exact"]) < 4 * sem + 0.02 * row["fp_exact"]
+
+
+def test_willshaw_false_positives_match_exact_row_load_theory():
+    # sparse values (l = k = 10, n = 1000): row loads spread, p1^c underestimates
+    fp, sem, row = _fp_sample(1000, 10, 10, 0.8, seeds=[21, 22], probes=500)
+    assert abs(fp - row["fp_exact"]) < 4 * sem
+    assert fp - row["fp_theory"] > 4 * sem  # the independence estimate is measurably low here
+    # auto-association with half cues: the same mixture with k - 1 of n - 1 per pattern
+    fp, sem, row = _fp_sample(1000, 10, 10, 0.8, seeds=[23], probes=500, c=5, mode="auto")
+    assert abs(row["p1"] - row["p1_theory"]) < 0.005
+    assert abs(fp - row["fp_exact"]) < 4 * sem
+
+
+def test_willshaw_dilution_misses_and_false_positives_match_theory():
+    d = get_driver("willshaw")
+    rows = [d({"n": 1000, "k": 4, "l": 40, "load": 1.0, "dilution": 0.5, "probes": 500},
+              np.random.SeedSequence(s)) for s in (31, 32)]
+    miss = np.mean([r["miss"] for r in rows])
+    # a unit of the value misses when none of the c = 4 cue inputs reaches it: l d^c = 2.5
+    expect = 40 * 0.5**4
+    sem = np.sqrt(40 * 0.5**4 * (1 - 0.5**4) / (2 * 500))
+    assert abs(miss - expect) < 4 * sem
+    fp = np.mean([r["fp"] for r in rows])
+    assert abs(fp - rows[0]["fp_theory"]) < 0.25 * rows[0]["fp_theory"]
+
+
+def test_willshaw_depression_clears_the_expected_fraction_and_forgets():
+    rng = np.random.default_rng(5)
+    keys = sparse_binary(500, 1000, k=10, rng=rng)
+    mem = Willshaw(1000, backend="numba", seed=1)
+    mem.store(keys)
+    before = mem.p1()
+    mem.depress(0.3)
+    ones = before * 1000 * 1000
+    assert abs(mem.p1() - 0.7 * before) < 5 * np.sqrt(ones * 0.21) / 1e6
+    # classic threshold: a unit misses when any of its c cue synapses was cleared
+    out = mem.recall(keys[:300]).states
+    miss = 1 - out[keys[:300] == 1].mean()
+    # units of the pattern are cued themselves (c = 10, one synapse is its own diagonal)
+    expect = 1 - 0.7**10
+    assert abs(miss - expect) < 4 * np.sqrt(expect * (1 - expect) / 3000) + 0.02
+
+
+def test_willshaw_iterative_kwta_completes_patterns_better_than_one_step():
+    rng = np.random.default_rng(6)
+    n, k = 1000, 16
+    x = sparse_binary(1500, n, k=k, rng=rng)
+    cues = _keep(x[:200], 6, rng)
+    one = Willshaw(n, threshold="kwta", winners=k, backend="numba")
+    it = Willshaw(n, threshold="kwta", winners=k, max_steps=20, backend="numba")
+    one.store(x)
+    it.store(x)
+    e1 = (one.recall(cues).states != x[:200]).sum(axis=1).mean()
+    r = it.recall(cues)
+    e2 = (r.states != x[:200]).sum(axis=1).mean()
+    assert e2 < 0.5 * e1
+    assert r.converged.mean() > 0.9 and r.steps.max() > 1
+    # stored patterns are fixed points of the iterated k-WTA dynamics at this load
+    assert (it.recall(x[:100]).states == x[:100]).all()
+
+
+def test_willshaw_bits_per_synapse_theory_and_simulation():
+    # asymptotics (Palm 1980): hetero -> ln 2, approached slowly; auto is about half
+    n = 10**6
+    k = int(round(math.log2(n)))
+    m_opt = theory.willshaw_optimal_load(k, k, n, n)
+    b = theory.willshaw_bits_per_synapse(m_opt, k, k, n, n)
+    assert 0.55 < b < theory.willshaw_capacity_limit()
+    assert theory.willshaw_capacity_limit(auto=True) == pytest.approx(math.log(2) / 2)
+    row = get_driver("willshaw")({"n": 1024, "k": 10, "load": 1.0, "probes": 400}, np.random.SeedSequence(7))
+    assert abs(row["bits"] - row["bits_theory"]) < 0.1 * row["bits_theory"]
+
+
+def test_willshaw_state_dict_roundtrip():
+    rng = np.random.default_rng(8)
+    x = sparse_binary(200, 300, k=8, rng=rng)
+    a = Willshaw(300, dilution=0.1, backend="numpy", seed=3)
+    a.store(x)
+    b = Willshaw(300, dilution=0.1, backend="numpy", seed=4)
+    b.load_state_dict(a.state_dict())
+    cues = _keep(x[:30], 4, rng)
+    assert (a.recall(cues).states == b.recall(cues).states).all()
+
+
+def test_willshaw_bad_input_errors_name_the_parameter():
+    with pytest.raises(ValueError, match="threshold"):
+        Willshaw(100, threshold="median")
+    with pytest.raises(ValueError, match="theta"):
+        Willshaw(100, threshold="fixed")
+    with pytest.raises(ValueError, match="dilution"):
+        Willshaw(100, dilution=1.0)
+    with pytest.raises(ValueError, match="max_steps"):
+        Willshaw(100, 50, max_steps=3)
+    mem = Willshaw(100, 50)
+    with pytest.raises(ValueError, match="patterns"):
+        mem.store(np.full((2, 100), 2), np.zeros((2, 50)))
+    with pytest.raises(ValueError, match="values are required"):
+        mem.store(np.zeros((2, 100), dtype=np.int8))
+    with pytest.raises(ValueError, match="one row per key"):
+        mem.store(np.eye(2, 100, dtype=np.int8), np.eye(3, 50, dtype=np.int8))
+    mem.store(np.eye(2, 100, dtype=np.int8), np.eye(2, 50, dtype=np.int8))
+    with pytest.raises(ValueError, match="cues must have at least one active bit"):
+        mem.recall(np.zeros((1, 100), dtype=np.int8))
+    with pytest.raises(ValueError, match="cues"):
+        mem.recall(np.full((1, 100), 0.5))
+    d = get_driver("willshaw")
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        d({"k": 0}, np.random.SeedSequence(0))
+    with pytest.raises(ValueError, match="k must be <= 100"):
+        d({"n": 100, "k": 101}, np.random.SeedSequence(0))
+
+
+# --------------------------------------------------------------------------- Kanerva SDM
+
+
+def test_sdm_bit_error_matches_theory_across_loads():
+    d = get_driver("sdm")
+    for items, dist in ((200, 0), (800, 0), (400, 12)):
+        row = d({"n": 256, "locations": 2000, "items": items, "radius": 110, "cue_distance": dist,
+                 "probes": 200}, np.random.SeedSequence(items + dist))
+        th = row["bit_error_theory"]
+        assert abs(row["bit_error"] - th) < 0.15 * th + 4 * row["bit_error_sem"]
+    assert theory.sdm_access_probability(256, 128) > 0.5
+    assert theory.sdm_intersection(256, 110, 0) == pytest.approx(theory.sdm_access_probability(256, 110))
+
+
+def test_sdm_recalls_stored_items_and_validates():
+    rng = np.random.default_rng(9)
+    x = rng.integers(0, 2, size=(20, 128), dtype=np.int8)
+    mem = KanervaSDM(128, 3000, activation=0.03, backend="numba", seed=1, max_steps=5)
+    mem.store(x)
+    noisy = x.copy()
+    noisy[:, :18] ^= 1  # cues 18 bits away from their addresses
+    one = mem.recall(noisy, max_steps=1)
+    out = mem.recall(noisy)
+    assert (out.best() == np.arange(20)).all()
+    # iterated reads clean up: a single read leaves wrong bits, iterating removes them
+    assert (one.states != x).sum() > 0
+    assert (out.states == x).all() and out.converged.all()
+    with pytest.raises(ValueError, match="exactly one of radius"):
+        KanervaSDM(128, 100)
+    with pytest.raises(ValueError, match="radius"):
+        KanervaSDM(128, 100, radius=200)
+    with pytest.raises(ValueError, match="locations"):
+        KanervaSDM(128, 0, radius=50)
+
+
+# --------------------------------------------------------------------------- dendritic segments
+
+
+def _exact_false_match(n, a, s, theta):
+    total = sum(math.comb(s, b) * math.comb(n - s, a - b) for b in range(theta, min(s, a) + 1))
+    return Fraction(total, math.comb(n, a))
+
+
+def test_segment_false_match_log_space_is_exact_far_below_1e30():
+    for n, a, s, theta in ((2048, 40, 20, 10), (16384, 64, 32, 20), (100000, 2000, 64, 40)):
+        exact = _exact_false_match(n, a, s, theta)
+        log_exact = math.log(exact.numerator) - math.log(exact.denominator)
+        assert theory.segment_log_false_match(n, a, s, theta) == pytest.approx(log_exact, rel=1e-10)
+    assert theory.segment_log_false_match(100000, 2000, 64, 40) / math.log(10) < -30
+
+
+@pytest.mark.parametrize("union,theta", [(1, 4), (10, 8), (30, 10)])
+def test_segment_false_match_simulation_matches_hypergeometric_tail(union, theta):
+    row = get_driver("segments")({"n": 1024, "a": 30, "s": 12, "theta": theta, "union": union,
+                                  "probes": 20000}, np.random.SeedSequence(union))
+    p = row["fm_theory_given"]
+    assert abs(row["fm_rate"] - p) < 4 * np.sqrt(p * (1 - p) / row["trials_fm"]) + 1e-4
+    assert row["union_size"] <= union * 12
+
+
+def test_segment_noise_robustness_matches_theory_and_validation():
+    row = get_driver("segments")({"n": 2048, "a": 40, "s": 16, "theta": 9, "segments": 1000,
+                                  "noise": 0.5, "probes": 10}, np.random.SeedSequence(1))
+    p = row["detect_theory"]
+    assert 0.2 < p < 0.8
+    assert abs(row["detect"] - p) < 4 * np.sqrt(p * (1 - p) / 1000)
+    with pytest.raises(ValueError, match="theta must be <= synapses"):
+        DendriticSegments(100, synapses=5, theta=6)
+    with pytest.raises(ValueError, match="at least synapses"):
+        DendriticSegments(100, synapses=5, theta=3).store(np.eye(1, 100, dtype=np.int8))
+
+
+# --------------------------------------------------------------------------- Sparsey
+
+
+def test_sparsey_familiarity_similarity_and_constant_operation_count():
+    rng = np.random.default_rng(10)
+    n, k = 1024, 32
+    x = sparse_binary(300, n, k=k, rng=rng)
+    mem = Sparsey(n, 20, 50, backend="numba", seed=2)
+    mem.store(x[:10])
+    ops_10 = mem.ops["store"] / 10
+    mem.store(x[10:])
+    ops_300 = (mem.ops["store"] - 10 * ops_10) / 290
+    assert ops_10 == ops_300  # storing an item costs the same however many are stored
+    mem.recall(x[:5])
+    r5 = mem.last_ops / 5
+    assert r5 == 20 * 50 * (k + 1) + (20 * 50 + 20)  # per cue: reads + divides, argmax, G
+    # familiarity: 1 for stored inputs, low for novel ones (a novelty signal)
+    assert np.allclose(mem.familiarity(x[:20]), 1.0)
+    assert mem.familiarity(sparse_binary(50, n, k=k, rng=rng)).mean() < 0.6
+    # partial cues retrieve the cued item
+    cues = _keep(x[:100], k // 2, rng)
+    assert (mem.recall(cues).extra["best"] == np.arange(100)).mean() > 0.95
+
+
+def test_sparsey_similar_inputs_get_similar_codes():
+    d = get_driver("sparsey_similarity")
+    rows = {o: d({"input_overlap": o, "probes": 60}, np.random.SeedSequence(3)) for o in (0.0, 0.25, 0.5, 0.75, 1.0)}
+    ov = [rows[o]["code_overlap"] for o in sorted(rows)]
+    sem = [rows[o]["code_overlap_sem"] for o in sorted(rows)]
+    # novel inputs: near-chance codes; then code overlap grows with input overlap
+    assert abs(ov[0] - rows[0.0]["chance"]) < 4 * max(sem[0], 0.005)
+    assert all(b > a - 3 * max(sa, sb) for a, b, sa, sb in zip(ov, ov[1:], sem, sem[1:]))
+    assert ov[-1] > 0.9 and ov[2] > ov[0] + 0.3
+
+
+def test_sparsey_validation():
+    with pytest.raises(ValueError, match="modules"):
+        Sparsey(100, 0, 5)
+    with pytest.raises(ValueError, match="cells"):
+        Sparsey(100, 5, 0)
+    with pytest.raises(ValueError, match="inputs"):
+        Sparsey(100, 5, 5).familiarity(np.full((1, 100), 3))
