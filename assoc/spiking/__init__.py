@@ -1,0 +1,13 @@
+"""Spiking CA3 memories simulated with Brian2 (imported lazily: importing this package does not
+import Brian2).
+
+- :mod:`assoc.spiking.cam`: the CA3 content-addressable memory of Casanueva-Morato et al. (2024),
+  a spike-for-spike port of the published SpiNNaker model (:class:`CA3CAM`).
+- :mod:`assoc.spiking.ca3`: a scalable CA3 attractor network of LIF cells with sparse recurrent
+  STDP synapses and feedback inhibition (:class:`CA3Network`).
+"""
+
+from .ca3 import CA3Network
+from .cam import CA3CAM, CAMNetwork, PUBLISHED_CONFIG, SpikeTable, run_experiment, simulate
+
+__all__ = ["CA3CAM", "CA3Network", "CAMNetwork", "PUBLISHED_CONFIG", "SpikeTable", "run_experiment", "simulate"]

@@ -1,0 +1,276 @@
+"""Spiking CA3 memories (Brian2, numpy target): the published CAM port and the scalable network."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("brian2")
+
+from assoc.spiking.cam import (  # noqa: E402
+    CA3CAM,
+    PUBLISHED_CONFIG,
+    TABLE_COLUMNS,
+    SpikeTable,
+    run_experiment,
+    simulate,
+)
+
+EXPERIMENTS = ["exp1_learn_recall_forget", "exp2_pyramidal_sequence", "exp3_state_map"]
+
+
+def _bits(idx, n=10):
+    x = np.zeros(n, dtype=np.int8)
+    x[list(idx)] = 1
+    return x
+
+
+def _diff(ref: SpikeTable, mine: SpikeTable) -> list:
+    out = []
+    for col in TABLE_COLUMNS:
+        for t in sorted(set(ref[col]) | set(mine[col])):
+            if ref[col].get(t) != mine[col].get(t):
+                out.append((col, t, ref[col].get(t), mine[col].get(t)))
+    return out
+
+
+# --------------------------------------------------------------------------- the published model
+
+
+def test_published_parameters_match_the_authors_configuration(reference_dir):
+    cfg = json.loads((reference_dir / "ca3_cam" / "network_config.json").read_text())
+    assert cfg == PUBLISHED_CONFIG
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_port_reproduces_published_spike_table_exactly(reference_dir, name):
+    """Every (population, millisecond) spike set of the SpiNNaker recording is reproduced."""
+    folder = reference_dir / "ca3_cam"
+    ref = SpikeTable.from_reference(json.loads((folder / f"{name}.spikes.json").read_text()))
+    mine = run_experiment(name, folder)
+    n_ref = sum(len(v) for col in TABLE_COLUMNS for v in ref[col].values())
+    assert n_ref > 100  # the comparison is not vacuous
+    assert _diff(ref, mine) == []
+
+
+def test_library_operations_replay_experiment_1(reference_dir):
+    """store / recall / recall_by_content, 10 ms apart, are the authors' experiment 1."""
+    ref = SpikeTable.from_reference(json.loads(
+        (reference_dir / "ca3_cam" / "exp1_learn_recall_forget.spikes.json").read_text()))
+    mem = CA3CAM(5, 10, op_ms=10)
+    mem.store([0, 4, 3], [_bits([0, 1, 8, 9]), _bits([1, 5, 6]), _bits([4, 5, 6])])
+    mem.recall([0])
+    mem.recall_by_content([_bits([6]), _bits([0, 4])])
+    mem.store([3], [_bits([1, 3, 4, 8])])
+    mem.recall([3])
+    mem.recall_by_content([_bits([6])])
+    assert _diff(ref, mem.spike_table()) == []
+
+
+# --------------------------------------------------------------------------- memory behaviour
+
+
+def test_learn_recall_and_forget_by_overwriting():
+    mem = CA3CAM(5, 10)
+    mem.store([0, 4, 3], [_bits([0, 1, 8, 9]), _bits([1, 5, 6]), _bits([4, 5, 6])])
+    assert len(mem) == 3
+    out = mem.recall([0, 4, 3])
+    np.testing.assert_array_equal(out.states, [_bits([0, 1, 8, 9]), _bits([1, 5, 6]), _bits([4, 5, 6])])
+    np.testing.assert_array_equal(out.best(), [0, 4, 3])
+    np.testing.assert_array_equal(out.extra["cue_echo"], np.eye(5, dtype=np.int8)[[0, 4, 3]])
+    # a fragment retrieves every cue whose memory holds one of its bits
+    frag = mem.recall_by_content([_bits([6]), _bits([0, 4]), _bits([9])])
+    np.testing.assert_array_equal(frag.states, [_bits([3, 4], 5), _bits([0, 3], 5), _bits([0], 5)])
+    # overwriting cue 3 forgets bits 5 and 6 there
+    mem.store([3], [_bits([1, 3, 4, 8])])
+    np.testing.assert_array_equal(mem.recall([3]).states, [_bits([1, 3, 4, 8])])
+    np.testing.assert_array_equal(mem.recall_by_content([_bits([6])]).states, [_bits([4], 5)])
+    w = mem.weights()["cue_to_content"]
+    assert w[3, [1, 3, 4, 8]].min() == pytest.approx(6.0) and w[3, [5, 6]].max() < 1.0
+
+
+def test_non_orthogonal_memories_are_kept_apart():
+    """Memories sharing bits (like the map of experiment 3) are recalled without cross-talk."""
+    rng = np.random.default_rng(7)
+    contents = (rng.random((6, 8)) < 0.4).astype(np.int8)
+    contents[contents.sum(axis=1) == 0, 0] = 1
+    mem = CA3CAM(6, 8, op_ms=10)
+    mem.store(np.arange(6), contents)
+    np.testing.assert_array_equal(mem.recall(np.arange(6)).states, contents)
+    for bit in range(8):
+        got = mem.recall_by_content([_bits([bit], 8)]).states[0]
+        np.testing.assert_array_equal(got, contents[:, bit])
+
+
+def test_state_dict_replays_to_identical_weights_and_spikes():
+    mem = CA3CAM(3, 4)
+    mem.store([0, 2], [[1, 0, 1, 0], [0, 1, 1, 0]])
+    mem.recall([2])
+    other = CA3CAM(3, 4)
+    other.load_state_dict(mem.state_dict())
+    np.testing.assert_array_equal(other.weights()["cue_to_content"], mem.weights()["cue_to_content"])
+    assert other.spike_table().columns == mem.spike_table().columns
+    assert len(other) == 2
+
+
+def test_simulate_returns_input_and_respects_refractoriness():
+    tab = simulate(2, 3, [[0, 1, 2], []], [[0, 1, 2], [], []], 12)
+    assert tab["INcue"] == {0: [0], 1: [0], 2: [0]}
+    # a 1 ms refractory period after each spike: input on 3 steps gives spikes at 1 and 3 only
+    assert tab["CA3cueCueRecall"] == {1: [0], 3: [0]}
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, words",
+    [
+        ({"n_cues": 0, "n_content": 4}, ValueError, "n_cues"),
+        ({"n_cues": 3, "n_content": -1}, ValueError, "n_content"),
+        ({"n_cues": 3.0, "n_content": 4}, TypeError, "n_cues"),
+        ({"n_cues": 3, "n_content": 4, "dt": 0.0}, ValueError, "dt"),
+        ({"n_cues": 3, "n_content": 4, "dt": -1.0}, ValueError, "dt"),
+        ({"n_cues": 3, "n_content": 4, "op_ms": 5.0}, ValueError, "op_ms"),
+        ({"n_cues": 3, "n_content": 4, "dt": 0.7}, ValueError, "op_ms"),
+    ],
+)
+def test_bad_construction_names_the_parameter(kwargs, exc, words):
+    with pytest.raises(exc, match=words):
+        CA3CAM(**kwargs)
+
+
+def test_bad_operations_name_the_parameter():
+    mem = CA3CAM(3, 4)
+    with pytest.raises(ValueError, match="contents"):
+        mem.store([0], [[0, 2, 1, 0]])  # not binary
+    with pytest.raises(ValueError, match="contents"):
+        mem.store([0], [[0, 0, 0, 0]])  # nothing to store
+    with pytest.raises(ValueError, match="cues"):
+        mem.store([3], [[1, 0, 0, 0]])  # cue out of range
+    with pytest.raises(ValueError, match="cues"):
+        mem.recall([-1])
+    with pytest.raises(TypeError, match="cues"):
+        mem.recall([0.5])
+    with pytest.raises(ValueError, match="fragments"):
+        mem.recall_by_content([[1, 0, 0]])  # wrong length
+    with pytest.raises(ValueError, match="contents"):
+        mem.store([0, 1], [[1, 0, 0, 0]])  # one row for two cues
+    assert mem.spike_table().duration == 0  # nothing ran
+
+
+def test_bad_config_names_the_entry():
+    import copy
+
+    cfg = copy.deepcopy(PUBLISHED_CONFIG)
+    cfg["neuronParameters"]["CA3contCondL"]["tau_m"] = 0.0
+    with pytest.raises(ValueError, match="CA3contCondL.tau_m"):
+        CA3CAM(2, 2, config=cfg)
+    cfg = copy.deepcopy(PUBLISHED_CONFIG)
+    cfg["synParameters"]["CA3mergeCueL-OL"]["delay"] = -1.0
+    with pytest.raises(ValueError, match="CA3mergeCueL-OL.delay"):
+        CA3CAM(2, 2, config=cfg)
+
+
+# --------------------------------------------------------------------------- scalable CA3 network
+
+from assoc.patterns import sparse_binary  # noqa: E402
+from assoc.spiking.ca3 import CA3Network, pattern_correlation  # noqa: E402
+
+
+def _partial(x, frac, rng):
+    out = np.zeros_like(x)
+    for b, row in enumerate(x):
+        on = np.flatnonzero(row)
+        out[b, rng.choice(on, size=int(round(frac * len(on))), replace=False)] = 1
+    return out
+
+
+def test_partial_cue_is_completed_to_the_stored_assembly():
+    """Half of an assembly recalls the whole of it, and only it (n = 300, 3 patterns)."""
+    rng = np.random.default_rng(5)
+    net = CA3Network(300, p=0.2, a=0.1, seed=3)
+    x = sparse_binary(3, 300, k=30, rng=rng)
+    net.store(x)
+    cues = _partial(x, 0.5, rng)
+    out = net.recall(cues)
+    m = np.diag(out.overlaps)
+    m_cue = np.array([np.corrcoef(c, p)[0, 1] for c, p in zip(cues, x)])
+    np.testing.assert_array_equal(out.best(), [0, 1, 2])
+    assert (m > 0.8).all() and (m > m_cue + 0.1).all(), (m, m_cue)
+    # the uncued half of each assembly fires; activity stays sparse (about a)
+    uncued = (x == 1) & (cues == 0)
+    assert out.states[uncued].mean() > 0.8
+    assert (out.extra["active_fraction"] < 2 * net.a).all()
+
+
+def test_network_is_silent_without_input():
+    net = CA3Network(200, p=0.2, a=0.1, seed=1)
+    net.store(sparse_binary(2, 200, k=20, rng=np.random.default_rng(0)))
+    out = net.recall(np.zeros((1, 200), dtype=np.int8))
+    assert out.states.sum() == 0 and out.extra["rate_hz"][0] == 0.0
+    np.testing.assert_array_equal(out.overlaps, 0.0)
+
+
+def test_encoding_rule_potentiates_coactive_and_depresses_pre_only_synapses():
+    """One pattern, weights starting at 0.5: the covariance-like signs of the STDP rule."""
+    x = sparse_binary(1, 200, k=20, rng=np.random.default_rng(2))
+    net = CA3Network(200, p=0.3, a=0.1, w_init=0.5, seed=4)
+    net.store(x)
+    i, j, w = net.weights()
+    pre, post = x[0, i] == 1, x[0, j] == 1
+    assert w[pre & post].min() > 0.9  # potentiated (w_max = 1)
+    assert w[pre & ~post].max() < 0.5  # pre-synaptically gated depression
+    np.testing.assert_array_equal(w[~pre], 0.5)  # no pre spike, no change
+
+
+def test_slow_decay_scales_every_weight_once_per_pattern():
+    net = CA3Network(100, p=0.2, a=0.1, w_init=0.5, eta_plus=0.0, eta_minus=0.0, decay=0.1, seed=0)
+    net.store(sparse_binary(3, 100, k=10, rng=np.random.default_rng(0)))
+    np.testing.assert_allclose(net.weights()[2], 0.5 * 0.9**3, rtol=1e-12)
+
+
+def test_pattern_correlation_of_silence_is_zero():
+    pats = np.array([[1, 0, 1, 0], [0, 1, 0, 1]])
+    np.testing.assert_allclose(pattern_correlation(np.array([[2.0, 0, 2, 0], [0, 0, 0, 0]]), pats),
+                               [[1.0, -1.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, words",
+    [
+        ({"n": 0}, ValueError, "n"),
+        ({"n": 100, "p": 0.0}, ValueError, "p"),
+        ({"n": 100, "p": 1.5}, ValueError, "p"),
+        ({"n": 100, "a": 0.0}, ValueError, "a"),
+        ({"n": 100, "dt": 0.0}, ValueError, "dt"),
+        ({"n": 100, "dt": -0.5}, ValueError, "dt"),
+        ({"n": 100, "read_ms": 80.0}, ValueError, "read_ms"),
+        ({"n": 100, "encode_ms": 30.3}, ValueError, "encode_ms"),
+        ({"n": 100, "target": "gpu"}, ValueError, "target"),
+        ({"n": 100, "decay": 1.0}, ValueError, "decay"),
+    ],
+)
+def test_bad_network_parameters_name_the_parameter(kwargs, exc, words):
+    with pytest.raises(exc, match=words):
+        CA3Network(**kwargs)
+
+
+def test_bad_patterns_and_cues_name_the_parameter():
+    net = CA3Network(50, p=0.2, a=0.1)
+    with pytest.raises(ValueError, match="patterns"):
+        net.store(np.full((1, 50), 2))
+    with pytest.raises(ValueError, match="patterns"):
+        net.store(np.zeros((1, 50), dtype=np.int8))
+    with pytest.raises(ValueError, match="cues"):
+        net.recall(np.zeros((1, 49), dtype=np.int8))
+    assert len(net) == 0
+
+
+def test_ca3_network_passes_the_memory_conformance_check():
+    from assoc.agents import check_memory
+
+    passed = check_memory(CA3Network(300, p=0.2, a=0.1, seed=0))
+    assert "retrieval" in passed and "state_dict" in passed and "bad_input" in passed
