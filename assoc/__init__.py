@@ -33,10 +33,12 @@ _LAZY = {
     "DenseHebbian": ".dense",
     "ModernHopfield": ".dense",
     "MultitaskHebbian": ".dense",
+    "CascadeHopfield": ".forgetting",
     "Willshaw": ".sdr",
     "KanervaSDM": ".sdr",
     "DendriticSegments": ".sdr",
     "Sparsey": ".sdr",
+    "SDRIndex": ".sdr",
     "CA3CAM": ".spiking",
     "CA3Network": ".spiking",
 }

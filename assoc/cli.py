@@ -160,6 +160,44 @@ def list_() -> None:
         typer.echo(f"  {name:32s} {data.get('description', '')} [{data.get('cite', '')}]")
 
 
+@app.command()
+@_friendly
+def figures(
+    quick: bool = typer.Option(False, "--quick", help="Reduced runs (the spec's [quick] overrides), fast enough for CI"),
+    only: Optional[list[str]] = typer.Option(None, "--only", help="Only this gallery figure (repeatable)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the PNGs (default figures/, or "
+                                       "results/gallery-quick/ with --quick)"),
+    results: Path = typer.Option(Path("results"), help="Folder for the sweep stores"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Worker processes (default: all cores)"),
+    list_only: bool = typer.Option(False, "--list", help="List the gallery and exit"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars"),
+) -> None:
+    """Regenerate the figure gallery: every bundled spec marked `gallery`, each checked non-trivial."""
+    from .gallery import figure_file, registry, render
+
+    reg = registry()
+    if list_only:
+        for name, data in reg.items():
+            typer.echo(f"  {name:28s} -> {figure_file(data):32s} {data.get('description', '')}")
+        return
+    names = list(reg) if not only else list(only)
+    unknown = sorted(set(names) - set(reg))
+    if unknown:
+        raise ValueError(f"unknown gallery figure(s) {unknown}; gallery: {sorted(reg)}")
+    failed = []
+    t0 = time.perf_counter()
+    for name in names:
+        res = render(name, quick=quick, out=out, results=results, workers=workers, quiet=quiet)
+        status = "ok" if not res.problems else "PROBLEM: " + "; ".join(res.problems)
+        typer.echo(f"{name:28s} {res.seconds:7.1f} s  {res.rows:5d} rows  {res.figure}  {status}")
+        if res.problems:
+            failed.append(name)
+    typer.echo(f"{len(names) - len(failed)}/{len(names)} figures ok in {time.perf_counter() - t0:.1f} s")
+    if failed:
+        typer.echo(f"assoc: error: figures with problems: {failed}", err=True)
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -283,7 +283,9 @@ def willshaw_capacity(
     independence approximation (n - l) p1^c / l (dashed) and the exact row-load mixture
     (solid); dotted verticals: the optimal load M_opt (p1 = 1/2). Middle: p1 against
     1 - (1 - k l / (m n))^M. Right: bits per synapse from the measured error rates, with the
-    theory and the asymptotic ln 2 (Palm 1980).
+    theory and the large-n limit for faithful retrieval, ln 2 (hetero) or ln 2 / 2 (auto;
+    Palm 1980). At finite n the transinformation of an error-tolerant retrieval can exceed
+    the auto-associative limit.
     """
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.3), constrained_layout=True)
     groups = sorted({row[by] for row in table})
@@ -330,14 +332,15 @@ def willshaw_capacity(
     axes[1].set_xlabel("stored pairs M")
     axes[1].set_ylabel("fraction of set synapses $p_1$")
     limit = theory.willshaw_capacity_limit(auto=auto)
+    axes[2].set_ylim(0, max(limit, axes[2].get_ylim()[1]) * 1.12)
     axes[2].axhline(limit, color="gray", ls="--", lw=1)
-    axes[2].text(0.02, limit, f"asymptote {limit:.3f}", va="bottom", fontsize=8, color="gray",
-                 transform=axes[2].get_yaxis_transform())
-    for ax in axes:
-        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    axes[2].text(0.02, limit, f"large-n limit, faithful retrieval: {limit:.3f}", va="bottom", fontsize=8,
+                 color="gray", transform=axes[2].get_yaxis_transform())
     axes[2].set_xscale("log")
     axes[2].set_xlabel("stored pairs M")
     axes[2].set_ylabel("bits per synapse")
+    for ax in axes:
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     n0 = _first(table, "n")
     fig.suptitle(f"{title} (n = {n0}, {'auto' if auto else 'hetero'}-association)", fontsize=11)
     return fig
@@ -480,7 +483,9 @@ def sparsey_capacity(
     ax1.set_xlabel("stored items")
     ax1.set_ylim(-0.02, 1.05)
     ax1.legend(fontsize=8)
-    ax1.set_title(title + f" (cue: {_first(table, 'cue_fraction')} of the active bits)", fontsize=10)
+    ax1.set_title(f"cues: {_first(table, 'cue_fraction')} of the active bits; "
+                  f"Q = {_first(table, 'modules')}, K = {_first(table, 'cells')}", fontsize=10)
+    fig.suptitle(title, fontsize=11)
     for key, style, label in (("store_ops", "o-", "store (per item)"), ("retrieve_ops", "s-", "retrieve (per cue)")):
         (xs, ms, _), = _series(table, x, key, None).values()
         ax2.plot(xs, ms, style, ms=4, label=label)
@@ -798,6 +803,11 @@ def ca3_capacity(table: Sequence[dict], *, x: str = "load", y: str = "retrieved"
         ax2.plot(aa, pm[0] * gs[0] / aa, ":", color="gray", lw=1, label="1 / a (for comparison)")
     ax2.set_xscale("log")
     ax2.set_yscale("log")
+    ax2.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax2.yaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax2.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    if len(gs):
+        ax2.set_xticks(gs, [f"{g:g}" for g in gs])
     ax2.set_xlabel("coding level a")
     ax2.set_ylabel("capacity P_max")
     ax2.legend(fontsize=8)
@@ -806,10 +816,13 @@ def ca3_capacity(table: Sequence[dict], *, x: str = "load", y: str = "retrieved"
     return fig
 
 
-def ca3_forgetting(table: Sequence[dict], *, by: str = "eta_minus",
+def ca3_forgetting(table: Sequence[dict], *, by: str = "eta_minus", bin_width: int = 5,
                    title: str = "Spiking CA3: forgetting by overwriting (palimpsest)") -> plt.Figure:
     """Final overlap (left) and retrieval success (right) against the age of a memory (1 = the
-    most recently stored), from the ``m_age_<k>`` / ``ok_age_<k>`` columns of ``ca3_forgetting``."""
+    most recently stored), from the ``m_age_<k>`` / ``ok_age_<k>`` columns of ``ca3_forgetting``.
+
+    Ages are pooled in bins of ``bin_width`` (mean over the bin and the trials; error bars:
+    standard error over the trials of the bin means)."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     groups = sorted({row.get(by) for row in table}, key=lambda v: (v is None, v))
     colors = plt.cm.viridis(np.linspace(0.1, 0.85, max(1, len(groups))))
@@ -818,9 +831,17 @@ def ca3_forgetting(table: Sequence[dict], *, by: str = "eta_minus",
         for ax, prefix in ((ax1, "m_age_"), (ax2, "ok_age_")):
             ages = sorted({int(k[len(prefix):]) for r in rows for k in r if k.startswith(prefix)})
             vals = np.array([[r.get(f"{prefix}{a}", np.nan) for a in ages] for r in rows], dtype=float)
-            mean = np.nanmean(vals, axis=0)
-            sem = np.nanstd(vals, axis=0) / np.sqrt(max(1, len(rows)))
-            ax.errorbar(ages, mean, yerr=sem, marker="o", ms=3, lw=1.2, color=c, label=f"{by} = {g}")
+            edges = np.arange(1, max(ages) + bin_width + 1, bin_width) if ages else np.array([1])
+            centers, means, sems = [], [], []
+            for lo, hi in zip(edges[:-1], edges[1:]):
+                cols = [k for k, a in enumerate(ages) if lo <= a < hi]
+                if not cols:
+                    continue
+                per_trial = np.nanmean(vals[:, cols], axis=1)
+                centers.append(np.mean([ages[k] for k in cols]))
+                means.append(np.nanmean(per_trial))
+                sems.append(np.nanstd(per_trial) / np.sqrt(max(1, len(per_trial))))
+            ax.errorbar(centers, means, yerr=sems, marker="o", ms=3, lw=1.2, color=c, label=f"{by} = {g}")
     ax1.set_xlabel("age of the memory (patterns stored since)")
     ax1.set_ylabel("final overlap (correlation of active cells)")
     ax2.set_xlabel("age of the memory (patterns stored since)")
@@ -829,7 +850,31 @@ def ca3_forgetting(table: Sequence[dict], *, by: str = "eta_minus",
     for ax in (ax1, ax2):
         ax.legend(fontsize=8)
     n, p, a = (_first(table, k) for k in ("n", "p", "a"))
-    fig.suptitle(f"{title} (n = {n}, p = {p}, a = {a})", fontsize=11)
+    fig.suptitle(f"{title} (n = {n}, p = {p}, a = {a}; ages pooled in bins of {bin_width})", fontsize=11)
+    return fig
+
+
+def ca3_cam_recall(table: Sequence[dict], *, x: str = "op_ms", by: str = "density",
+                   title: str = "Spiking CA3 CAM: exact recall vs spacing of operations") -> plt.Figure:
+    """Fraction of cues recalled exactly (left) and of one-bit fragments returning exactly the
+    cues that hold the bit (right) against the time between operations, one curve per content
+    density. Below about 3 STDP time constants (tau = 3 ms) apart, learning operations depress
+    each other's synapses."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    for ax, y, label in ((ax1, "cue_exact", "cues recalled exactly"),
+                         (ax2, "fragment_exact", "fragments giving exactly their cues")):
+        series = _series(table, x, y, by)
+        colors = plt.cm.viridis(np.linspace(0.1, 0.85, max(1, len(series))))
+        for c, (g, (xs, ms, es)) in zip(colors, series.items()):
+            ax.errorbar(xs, ms, yerr=es, marker="o", ms=3, lw=1.2, color=c, label=f"{by} = {g}")
+        ax.set_xlabel("time between operations (ms)")
+        ax.set_ylabel(f"fraction of {label}")
+        ax.set_ylim(-0.02, 1.05)
+        ax.legend(fontsize=8)
+        ax.set_title(f"recall by {'cue' if y == 'cue_exact' else 'one-bit fragment'}", fontsize=10)
+    n_cues, n_content = _first(table, "n_cues"), _first(table, "n_content")
+    fig.suptitle(f"{title} ({n_cues} cues x {n_content} bits, all written, then "
+                 f"{_first(table, 'overwrite')} of them overwritten)", fontsize=11)
     return fig
 
 
@@ -880,7 +925,7 @@ def ags_phase_diagram(
     ax.plot(lines["alpha_c"], lines["T"], "k--", lw=1.4, label=r"$T_c(\alpha)$: retrieval = global minimum (theory)")
     ax.plot(lines["T_g_alpha"], lines["T_g"], color="tab:red", ls=":", lw=2,
             label=r"$T_g = 1 + \sqrt{\alpha}$: spin glass (theory)")
-    ax.set_xlim(_edges(xs)[0], _edges(xs)[-1])
+    ax.set_xlim(min(0.0, _edges(xs)[0]), _edges(xs)[-1])  # from 0: the lines meet at T = 1 there
     ax.set_ylim(_edges(ys)[0], _edges(ys)[-1])
     ax.set_xlabel(r"load $\alpha = P/n$")
     ax.set_ylabel("temperature T (units of the coupling scale)")
@@ -967,14 +1012,21 @@ def finite_size_capacity(
             grid = np.geomspace(ns.min() / 2, 1e7, 200)
             ax.plot(grid ** -0.5, a0 + a * grid ** (-b), "-", color=c,
                     label=rf"fit $\alpha_\infty + a n^{{-b}}$: $\alpha_\infty$ = {a0:.3f} $\pm$ {e0:.3f}, b = {b:.2f} $\pm$ {eb:.2f}")
+        if len(ns) >= 3:  # the same with b fixed at 1/2: a straight line in n^-1/2
+            w = 1.0 / np.where(es > 0, es, es[es > 0].min() if (es > 0).any() else 1.0) ** 2
+            coef, cov = np.polyfit(ns ** -0.5, ms, 1, w=np.sqrt(w), cov="unscaled")
+            xs_line = np.linspace(0, (ns.min() / 2) ** -0.5, 50)
+            ax.plot(xs_line, np.polyval(coef, xs_line), "-.", color=c, lw=1.2,
+                    label=rf"fit with b = 1/2: $\alpha_\infty$ = {coef[1]:.3f} $\pm$ {np.sqrt(cov[1, 1]):.3f}")
     if _first(table, "rule", "hebbian") == "hebbian" and _first(table, "family", "hopfield") == "hopfield":
         ax.axhline(theory.ags_alpha_c(), color="k", ls="--", lw=1.2, label=r"AGS theory $n \to \infty$: 0.138")
     ax.set_xlim(left=0)
     ax.set_xlabel(r"$n^{-1/2}$ (network size n, neurons)")
     ax.set_ylabel(r"critical load $\alpha_c(n)$ (half of the patterns retrieved)")
-    top = ax.secondary_xaxis("top", functions=(lambda v: np.where(v > 0, np.asarray(v, float), np.nan) ** -2,
-                                                lambda n: np.asarray(n, float) ** -0.5))
-    top.set_xlabel("n", fontsize=8)
+    for g, (ns, ms, es) in series.items():
+        for nv, mv, ev in zip(ns, ms, es):
+            ax.annotate(f"n = {int(nv)}", (float(nv) ** -0.5, mv + ev), textcoords="offset points", xytext=(0, 5),
+                        ha="center", fontsize=7, color="0.3")
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(title, fontsize=10)
     return fig
@@ -1007,7 +1059,8 @@ def rules_comparison(
         ax.set_xlabel(r"load $\alpha = P/n$")
         ax.set_ylim(-0.02, 1.05)
         ax.legend(fontsize=7, loc="lower left")
-    ax1.set_ylabel("final overlap m (cue = stored pattern)")
+    flipped = _first(table, "cue_flip", 0.0)
+    ax1.set_ylabel(f"final overlap m (cue: stored pattern, {100 * flipped:.0f} % bits flipped)")
     ax2.set_ylabel(f"fraction retrieved ({success})")
     fig.suptitle(f"{title} (n = {int(n)}, asynchronous T = 0 dynamics)", fontsize=11)
     return fig
@@ -1048,25 +1101,26 @@ def interference_snr(
         _, vm, _ = series("crosstalk_var")[g]
         _, pmn, _ = series("pred_mean")[g]
         _, pv, _ = series("pred_var")[g]
-        ax.errorbar(xs, mm, yerr=me, fmt="o", color=c, ms=4, label="mean, measured")
-        ax.plot(xs, pmn, "-", color=c, label="mean, theory")
-        ax.plot(xs, np.sqrt(vm), "s", color=c, mfc="none", ms=5, label="std, measured")
-        ax.plot(xs, np.sqrt(pv), ":", color=c, label="std, theory")
+        lab = f" ({by} = {g})" if by else ""
+        ax.errorbar(xs, mm, yerr=me, fmt="o", color=c, ms=4, label="mean, measured" + lab)
+        ax.plot(xs, pmn, "-", color=c, label="mean, theory" + lab)
+        ax.plot(xs, np.sqrt(vm), "s", color=c, mfc="none", ms=5, label="std, measured" + lab)
+        ax.plot(xs, np.sqrt(pv), ":", color=c, label="std, theory" + lab)
     ax.set_xlabel("correlation c")
     ax.set_ylabel(r"crosstalk $C_i = \xi_i h_i - (n-1)/n$")
     ax.legend(fontsize=7)
     ax = axes[2]
     for c, g in zip(colors, series("m_child")):
+        lab = f" ({by} = {g})" if by else ""
         xs, ms, es = series("m_child")[g]
-        ax.errorbar(xs, ms, yerr=es, marker="o", color=c, ms=4, label="overlap with the cued pattern")
+        ax.errorbar(xs, ms, yerr=es, marker="o", color=c, ms=4, label="with the cued pattern" + lab)
         xs, ms, es = series("m_parent")[g]
-        ax.errorbar(xs, ms, yerr=es, marker="^", ls="--", color=c, ms=4, label="overlap with its parent")
+        ax.errorbar(xs, ms, yerr=es, marker="^", ls="--", color=c, ms=4, label="with its parent" + lab)
     ax.set_ylim(-0.02, 1.05)
     ax.set_xlabel("correlation c")
     ax.set_ylabel("final overlap after the dynamics")
     ax.legend(fontsize=7)
-    fig.suptitle(f"{title} (n = {_first(table, 'n')}, alpha = {_first(table, 'alpha')}, "
-                 f"{_first(table, 'children')} children per parent, Hebbian)", fontsize=11)
+    fig.suptitle(f"{title} (n = {_first(table, 'n')}, alpha = {_first(table, 'alpha')}, Hebbian)", fontsize=11)
     return fig
 
 
@@ -1102,7 +1156,7 @@ def forgetting_curves(
     """
     from .forgetting import fit_forgetting
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6), constrained_layout=True)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14.5, 4.8), constrained_layout=True)
     n = int(_first(table, "n"))
     names = {"bounded": "Hopfield, learning within bounds", "decay": "Hopfield, weight decay",
              "storkey": "Storkey rule", "hebbian": "Hebbian (no forgetting)", "cascade": "cascade synapses",
@@ -1116,7 +1170,7 @@ def forgetting_curves(
     ax1.set_ylim(-0.02, 1.05)
     ax1.set_xlabel("age + 1 (patterns stored after it, plus one)")
     ax1.set_ylabel("final overlap m (simulation)")
-    ax1.legend(fontsize=8, loc="lower left")
+    ax1.legend(fontsize=8, loc="center right")
     ax1.set_title("recall of each pattern against its age", fontsize=10)
     trials = len({r["trial"] for r in table})
     floor = 1.0 / np.sqrt(n * (n - 1) / 2.0)
@@ -1139,7 +1193,7 @@ def forgetting_curves(
     ax2.set_ylim(bottom=max(1e-5, floor / 10))
     ax2.set_xlabel("age + 1 (patterns stored after it, plus one)")
     ax2.set_ylabel(r"memory signal $\langle w_{ij}\xi_i\xi_j\rangle / w_{rms}$")
-    ax2.legend(fontsize=7, loc="lower left")
+    ax2.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax2.set_title("memory signal with exponential and power-law fits", fontsize=10)
     fig.suptitle(f"{title} (n = {n}, {int(_first(table, 'stored'))} patterns stored one after another)", fontsize=11)
     return fig

@@ -51,7 +51,7 @@ import numpy as np
 from .experiments import get_driver
 from .memory import check_int
 
-SPEC_KEYS = ("name", "description", "driver", "model", "seed", "trials", "params", "grid", "figure")
+SPEC_KEYS = ("name", "description", "driver", "model", "seed", "trials", "params", "grid", "figure", "gallery", "quick")
 MODEL_KEYS = ("name", "family", "cite", "description", "params")
 
 

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 #: Modules (under assoc.experiments) that register drivers when imported.
-MODULES = ["capacity"]
+MODULES = ["capacity", "sdr", "spiking", "mqar", "dense", "phase", "fragments", "interference", "forgetting"]
 
 
 @dataclass(frozen=True)
