@@ -61,7 +61,8 @@ def check_output(path: str | Path, table: list[dict]) -> list[str]:
 
     Checks: the PNG exists and is over 10 kB; at least 3 % of its pixels are not background
     and their values vary; the table has rows, and at least one numeric metric is finite and
-    not constant over the rows.
+    not constant over the rows (a single-run figure, such as a raster, is judged by its image
+    and needs one row with a finite metric).
     """
     problems = []
     path = Path(path)
@@ -77,6 +78,11 @@ def check_output(path: str | Path, table: list[dict]) -> list[str]:
         problems.append(f"{path} is nearly blank ({100 * ink:.1f} % of pixels drawn)")
     if not table:
         problems.append("the sweep produced no rows")
+    elif len(table) == 1:
+        finite = [v for k, v in table[0].items() if k not in ("point", "trial")
+                  and isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)]
+        if not finite:
+            problems.append("the single run returned no finite metric")
     else:
         skip = {"point", "trial"}
         varying = False
