@@ -1,10 +1,9 @@
 """Numba CPU kernels: the hot loops of the +/-1 memories, parallel over cues.
 
-Module-level ``@njit(cache=True)`` functions; inputs are trusted (validated by the public
-classes). Each kernel performs one asynchronous sweep: for every cue ``b`` it visits the
-spins in the order ``order[b]`` and updates them one at a time, keeping the local fields
-(or the pattern overlaps) in step with every flip. Arithmetic matches
-:mod:`assoc.kernels.ref` operation for operation, so both give identical states.
+The per-cue bodies live in :mod:`assoc.kernels.sweeps` (shared with the CUDA kernels);
+here they are compiled with ``@njit(cache=True)`` and looped over the cues of a batch. Inputs
+are trusted (validated by the public classes). Arithmetic matches :mod:`assoc.kernels.ref`
+operation for operation, so the numpy and numba backends give identical states.
 
 Each kernel is compiled twice: parallel over cues (``prange``) for large batches, and serial
 for calls whose work is small, where waking the thread pool costs more than the sweep itself
@@ -14,15 +13,20 @@ milliseconds).
 
 from __future__ import annotations
 
-import math
 import types
 
 import numba
 import numpy as np
 from numba import njit, prange
 
+from . import sweeps
+
 #: Sweeps with less work than this (multiply-adds) run on the serial kernels.
 SERIAL_WORK = 2**24
+
+_new_spin = njit(cache=True, inline="always")(sweeps.new_spin)
+_patterns_cue = njit(cache=True)(sweeps.bind(sweeps.sweep_patterns_cue, new_spin=_new_spin))
+_weights_cue = njit(cache=True)(sweeps.bind(sweeps.sweep_weights_cue, new_spin=_new_spin))
 
 
 def _sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, uniforms):
@@ -39,39 +43,10 @@ def _sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, unifor
 
     Returns int64 (B,) number of flips per cue.
     """
-    nb, n = s.shape
-    p = xi_t.shape[1]
-    flips = np.zeros(nb, dtype=np.int64)
-    for b in prange(nb):
-        if not active[b]:
-            continue
-        count = 0
-        for t in range(n):
-            i = order[b, t]
-            if clamp[b, i]:
-                continue
-            h = np.int64(0)
-            for mu in range(p):
-                h += xi_t[i, mu] * overlaps[b, mu]
-            h -= p * s[b, i]
-            old = s[b, i]
-            new = old
-            if temperature == 0.0:
-                if h > 0:
-                    new = 1
-                elif h < 0:
-                    new = -1
-                elif old == 0:
-                    new = 1
-            else:
-                prob = 1.0 / (1.0 + math.exp(-2.0 * (h / n) / temperature))
-                new = 1 if uniforms[b, t] < prob else -1
-            if new != old:
-                s[b, i] = new
-                for mu in range(p):
-                    overlaps[b, mu] += (new - old) * xi_t[i, mu]
-                count += 1
-        flips[b] = count
+    flips = np.zeros(s.shape[0], dtype=np.int64)
+    for b in prange(s.shape[0]):
+        if active[b]:
+            flips[b] = _patterns_cue(b, s, overlaps, xi_t, order, clamp, temperature, uniforms)
     return flips
 
 
@@ -81,38 +56,12 @@ def _sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms):
     s : int8 (B, N) states, updated in place
     fields : float64 (B, N) local fields ``s @ w`` (w symmetric), updated in place
     w : float64 (N, N)
-    Other arguments as in :func:`async_sweep_patterns`.
+    Other arguments as in :func:`_sweep_patterns`.
     """
-    nb, n = s.shape
-    flips = np.zeros(nb, dtype=np.int64)
-    for b in prange(nb):
-        if not active[b]:
-            continue
-        count = 0
-        for t in range(n):
-            i = order[b, t]
-            if clamp[b, i]:
-                continue
-            h = fields[b, i]
-            old = s[b, i]
-            new = old
-            if temperature == 0.0:
-                if h > 0:
-                    new = 1
-                elif h < 0:
-                    new = -1
-                elif old == 0:
-                    new = 1
-            else:
-                prob = 1.0 / (1.0 + math.exp(-2.0 * h / temperature))
-                new = 1 if uniforms[b, t] < prob else -1
-            if new != old:
-                s[b, i] = new
-                d = float(new - old)
-                for j in range(n):
-                    fields[b, j] += d * w[i, j]
-                count += 1
-        flips[b] = count
+    flips = np.zeros(s.shape[0], dtype=np.int64)
+    for b in prange(s.shape[0]):
+        if active[b]:
+            flips[b] = _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms)
     return flips
 
 
