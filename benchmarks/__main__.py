@@ -25,6 +25,31 @@ def _fmt(t: float) -> str:
     return f"{t * 1e3:.2f} ms" if t < 1 else f"{t:.2f} s"
 
 
+def scaling_figure(suites: dict[str, dict], path: Path) -> Path | None:
+    """Log-log plots of every scaling series, with the fitted and the expected exponents."""
+    series = [(suite, label, xs, ts, slope, expected)
+              for suite, data in suites.items() for label, (xs, ts, slope, expected) in data.get("fits", {}).items()]
+    if not series:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(series), figsize=(4.2 * len(series), 3.6), constrained_layout=True, squeeze=False)
+    for ax, (suite, label, xs, ts, slope, expected) in zip(axes[0], series):
+        xs, ts = np.asarray(xs, float), np.asarray(ts, float)
+        ax.loglog(xs, ts, "o-", label=f"measured (slope {slope:.2f})")
+        ax.loglog(xs, ts[0] * (xs / xs[0]) ** expected, "k--", lw=1, label=f"expected slope {expected:g}")
+        ax.set_xlabel(label.split(" vs ")[-1].split(" (")[0])
+        ax.set_ylabel("time (s)")
+        ax.set_title(f"{suite}: {label.split(' (')[0]}", fontsize=9)
+        ax.legend(fontsize=8)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def run_script(name: str, quick: bool) -> str:
     """Run a family benchmark script in its own process; returns what it printed."""
     path = Path(__file__).with_name(name)
@@ -91,6 +116,9 @@ def main() -> None:
         print(f"running {name} ...", flush=True)
         scripts[name] = run_script(name, args.quick)
     text = report(suites, machine(), roof, args.quick, time.perf_counter() - t0, scripts)
+    fig = scaling_figure(suites, Path(args.out).with_name("scaling.png"))
+    if fig is not None:
+        text += f"\n## Scaling plots\n\n![scaling]({fig.name})\n"
     Path(args.out).write_text(text)
     print(text)
 
