@@ -215,8 +215,8 @@ def capacity_scale(quick: bool) -> tuple[list[Result], dict]:
                               extra={"projected 50 trials on 2 workers (s)": 50 * t / 2}))
     finally:
         numba.set_num_threads(threads)
-    fits = {"capacity trial time vs n (expected ~3: n spins x alpha n overlaps x sweeps ~ n)":
-            (ns, per_n, fit_exponent(ns, per_n), 3.0)}
+    fits = {"capacity trial time vs n (expected ~2: 20 probes x n spins x alpha n overlaps per sweep)":
+            (ns, per_n, fit_exponent(ns, per_n), 2.0)}
     return out, fits
 
 
