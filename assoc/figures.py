@@ -1197,3 +1197,287 @@ def forgetting_curves(
     ax2.set_title("memory signal with exponential and power-law fits", fontsize=10)
     fig.suptitle(f"{title} (n = {n}, {int(_first(table, 'stored'))} patterns stored one after another)", fontsize=11)
     return fig
+
+
+# --------------------------------------------------------------------------- phase maps and sparse interference
+
+
+def _log_edges(v: np.ndarray) -> np.ndarray:
+    """Cell edges of positive values on a logarithmic axis (geometric midpoints)."""
+    v = np.asarray(v, dtype=np.float64)
+    if len(v) == 1:
+        return np.array([v[0] / 1.5, v[0] * 1.5])
+    mid = np.sqrt(v[1:] * v[:-1])
+    return np.r_[v[0] ** 2 / mid[0], mid, v[-1] ** 2 / mid[-1]]
+
+
+def dense_phase_diagram(
+    table: Sequence[dict],
+    *,
+    x: str = "degree",
+    y: str = "load",
+    value: str = "m_mean",
+    level: float = 0.5,
+    title: str = "Dense associative memory: retrieval over (degree, load)",
+) -> plt.Figure:
+    """Retrieval of the polynomial dense memory over (degree n, load P / N**(n-1)), with theory.
+
+    Left: the final overlap (``value``) of the dynamics started at the stored patterns, one
+    column per degree, against the raw load P / N**(n-1) (log axis). Lines: the Krotov-Hopfield
+    error-free capacity ``N**(n-1) / (2 (2n-3)!! ln N)`` (:func:`assoc.theory.dense_capacity`)
+    and the load at which the one-step bit error ``Q(sqrt(N**(n-1) / ((2n-3)!! P)))``
+    (:func:`assoc.theory.dense_bit_error`) reaches 1 %; markers: where the simulated
+    ``retrieved`` fraction crosses ``level``. Right: the measured one-step bit error against
+    the scaled load ``P (2n-3)!! / N**(n-1)``, every degree on the one theory curve.
+    """
+    from scipy.special import erfcinv
+
+    n = int(_first(table, "n"))
+    degrees, loads, z = _grid2d(table, x, y, value)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.2), constrained_layout=True,
+                                   gridspec_kw={"width_ratios": [1.15, 1]})
+    mesh = None
+    for col, d in enumerate(degrees):
+        df = theory.double_factorial(2 * int(d) - 3)
+        raw = loads / df
+        ok = np.isfinite(z[:, col])
+        if not ok.any():
+            continue
+        mesh = ax1.pcolormesh([d - 0.42, d + 0.42], _log_edges(raw[ok]), z[ok, col][:, None], cmap="cividis",
+                              vmin=0, vmax=1, shading="flat")
+    if mesh is not None:
+        fig.colorbar(mesh, ax=ax1, label=f"simulated final overlap m ({value})")
+    dd = np.arange(int(degrees.min()), int(degrees.max()) + 1)
+    dfs = np.array([theory.double_factorial(2 * int(d) - 3) for d in dd], dtype=float)
+    cap = np.array([float(theory.dense_capacity(n, int(d))) for d in dd]) / float(n) ** (dd - 1)
+    x_1pct = 1.0 / (np.sqrt(2.0) * float(erfcinv(2 * 0.01))) ** 2  # Q(1/sqrt(x)) = 1 %
+    for style, lw in (("w", 3.2), ("k", 1.6)):
+        ax1.plot(dd, cap, "-", color=style, lw=lw, marker="o", ms=5 if style == "k" else 7,
+                 label=r"error-free capacity $N^{n-1}/(2(2n-3)!!\,\ln N)$ (theory)" if style == "k" else None)
+        ax1.plot(dd, x_1pct / dfs, "--", color=style, lw=lw,
+                 label="one-step bit error = 1 % (theory)" if style == "k" else None)
+    pts = transition_points(table, x=y, y="retrieved", by=x, level=level)
+    px = [d for d, v in pts.items() if np.isfinite(v)]
+    py = [pts[d] / theory.double_factorial(2 * int(d) - 3) for d in px]
+    ax1.plot(px, py, "D", color="tab:red", ms=7, mec="w",
+             label=f"simulation: {int(100 * level)} % of patterns retrieved exactly")
+    ax1.set_yscale("log")
+    ax1.set_xticks(degrees)
+    ax1.set_xlabel("degree n of the energy $F(x) = x^n$")
+    ax1.set_ylabel(r"load $P / N^{n-1}$")
+    ax1.legend(fontsize=7.5, loc="lower left", framealpha=0.9)
+    cue = _first(table, "cue_flip", 0.0)
+    ax1.set_title(f"final overlap from stored patterns ({100 * float(cue):.0f} % of cue bits flipped)",
+                  fontsize=10)
+    colors = plt.cm.viridis(np.linspace(0, 0.9, len(degrees)))
+    for c, d in zip(colors, degrees):
+        rows = [r for r in table if r[x] == d]
+        s = _series(rows, y, "bit_error", None)[None]
+        ok = s[1] > 0
+        ax2.errorbar(s[0][ok], s[1][ok], yerr=s[2][ok], fmt="o", ms=4, color=c, label=f"n = {int(d)} (simulation)")
+    lx = np.geomspace(min(loads), max(loads), 200)
+    ax2.plot(lx, 0.5 * _erfc_np(1.0 / np.sqrt(2.0 * lx)), "k-", lw=1.4,
+             label=r"theory $Q(1/\sqrt{x})$, every degree")
+    ax2.axvline(1.0 / (2.0 * np.log(n)), color="gray", ls=":", lw=1.2)
+    ax2.text(1.0 / (2.0 * np.log(n)), 2e-4, r" $x_c = 1/(2\ln N)$", color="gray", fontsize=8)
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax2.set_ylim(1e-4, 0.6)
+    ax2.set_xlabel(r"scaled load $x = P\,(2n-3)!!\,/\,N^{n-1}$")
+    ax2.set_ylabel("one-step bit error of stored patterns")
+    ax2.legend(fontsize=8, loc="lower right")
+    ax2.set_title("signal-to-noise collapse: bit error against scaled load", fontsize=10)
+    fig.suptitle(f"{title}, N = {n} neurons (Krotov & Hopfield 2016)", fontsize=11)
+    return fig
+
+
+def _erfc_np(v):
+    from scipy.special import erfc
+
+    return erfc(np.asarray(v, dtype=np.float64))
+
+
+def willshaw_shared_interference(
+    table: Sequence[dict],
+    *,
+    x: str = "shared",
+    by: str = "pairs",
+    title: str = "Willshaw memory: interference of keys that share active bits",
+) -> plt.Figure:
+    """False positives and perfect retrievals against the number of active bits all keys share.
+
+    Left: the fraction of silent output units that fire (log axis; points with no false
+    positive in the sample are drawn at the resolution limit as open triangles), one colour per
+    number of stored pairs, with the exact theory (solid), its independence estimate (dotted)
+    and the rate of the same memory with independent keys (dashed;
+    :func:`assoc.theory.willshaw_shared_false_positive`). Right: the fraction of cues retrieved
+    without any error, with the theory ``(1 - p_fp)**(n - l)``.
+    """
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
+    groups = sorted({r[by] for r in table})
+    colors = plt.cm.plasma(np.linspace(0.05, 0.8, max(1, len(groups))))
+    r0 = table[0]
+    k, l, m, n = (int(r0[key]) for key in ("k", "l", "m", "n"))
+    probes = int(r0["probes"])
+    trials = len({r["trial"] for r in table})
+    floor = 1.0 / (probes * trials * (n - l))
+    for c, g in zip(colors, groups):
+        rows = [r for r in table if r[by] == g]
+        xs, ms, es = _series(rows, x, "fp_rate", None)[None]
+        pos = ms > 0
+        ax1.errorbar(xs[pos], ms[pos], yerr=es[pos], fmt="o", ms=5, color=c, label=f"{by} = {g} (simulation)")
+        ax1.plot(xs[~pos], np.full((~pos).sum(), floor), "v", mfc="none", color=c, ms=6)
+        ss = np.arange(0, k)
+        ex = np.array([theory.willshaw_shared_false_positive(int(g), k, l, m, n, s) for s in ss])
+        ind = np.array([theory.willshaw_shared_false_positive(int(g), k, l, m, n, s, exact=False) for s in ss])
+        ax1.plot(ss, ex, "-", color=c, lw=1.3)
+        ax1.plot(ss, ind, ":", color=c, lw=1.3)
+        ax1.axhline(theory.willshaw_false_positive_exact(int(g), k, l, m, n), color=c, ls="--", lw=0.9)
+        xs2, ps, pe = _series(rows, x, "perfect", None)[None]
+        ax2.errorbar(xs2, ps, yerr=pe, fmt="o", ms=5, color=c, label=f"{by} = {g} (simulation)")
+        ax2.plot(ss, (1.0 - ex) ** (n - l), "-", color=c, lw=1.3)
+    ax1.plot([], [], "k-", label="theory: exact coverage")
+    ax1.plot([], [], "k:", label="theory: independence estimate")
+    ax1.plot([], [], "k--", label="independent keys (no shared bits)")
+    ax1.plot([], [], "kv", mfc="none", label="no false positive in the sample")
+    ax1.set_yscale("log")
+    ax1.set_xlabel(f"active bits shared by every pair of keys (of k = {k})")
+    ax1.set_ylabel("false-positive rate per silent output unit")
+    ax1.legend(fontsize=7.5, loc="upper left")
+    ax1.set_title("retrieval errors (classic threshold, full cues)", fontsize=10)
+    ax2.plot([], [], "k-", label=r"theory $(1-p_{fp})^{n-l}$")
+    ax2.set_ylim(-0.03, 1.03)
+    ax2.set_xlabel(f"active bits shared by every pair of keys (of k = {k})")
+    ax2.set_ylabel("fraction of cues retrieved without error")
+    ax2.legend(fontsize=8, loc="lower left")
+    ax2.set_title("perfect retrievals", fontsize=10)
+    fig.suptitle(f"{title} (m = {m} key units, n = {n} value units, k = {k}, l = {l} active)", fontsize=11)
+    return fig
+
+
+def forgetting_curves_spiking(
+    table: Sequence[dict],
+    *,
+    by: str = "variant",
+    fit: Sequence[str] = ("cascade", "binary", "ca3"),
+    title: str = "Forgetting curves: spiking CA3 network next to the other palimpsests",
+) -> plt.Figure:
+    """Recall and memory signal against pattern age, the spiking CA3 network among the variants.
+
+    As :func:`forgetting_curves` (left: final overlap from a cue; right: memory signal with
+    exponential and power-law fits for the variants in ``fit``). For the CA3 network the
+    overlap is the Pearson correlation of the cells firing after a half cue with the assembly,
+    and the memory signal is the mean weight of the synapses inside the assembly minus the mean
+    weight of all recurrent synapses (units of ``w_max``); the grey band is the noise level of
+    a single Hopfield-type signal, 1/sqrt(n (n - 1) / 2).
+    """
+    from .forgetting import fit_forgetting
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14.5, 4.8), constrained_layout=True)
+    n = int(_first(table, "n"))
+    names = {"bounded": "Hopfield, learning within bounds", "decay": "Hopfield, weight decay",
+             "storkey": "Storkey rule", "hebbian": "Hebbian (no forgetting)", "cascade": "cascade synapses",
+             "binary": "binary synapses", "willshaw": "Willshaw + random depression",
+             "ca3": "spiking CA3, STDP overwriting (correlation)"}
+    colors = dict(zip(names, plt.cm.tab10(np.arange(len(names)))))
+    colors["ca3"] = (0.0, 0.0, 0.0, 1.0)
+    for g, (t, m, e, _) in _age_curves(table, "m", by).items():
+        ax1.errorbar(t, m, yerr=e, marker="s" if g == "ca3" else "o", ms=3.5, lw=2.0 if g == "ca3" else 1.3,
+                     color=colors.get(g), label=names.get(g, str(g)))
+    ax1.axvline(0.05 * n, color="gray", ls="--", lw=1)
+    ax1.text(0.05 * n, 0.02, " 0.05 n", color="gray", fontsize=8)
+    ax1.set_xscale("log")
+    ax1.set_ylim(-0.02, 1.05)
+    ax1.set_xlabel("age + 1 (patterns stored after it, plus one)")
+    ax1.set_ylabel("final overlap m (CA3: correlation)")
+    ax1.set_title("recall of each pattern against its age (legend on the right)", fontsize=10)
+    trials = len({r["trial"] for r in table})
+    floor = 1.0 / np.sqrt(n * (n - 1) / 2.0)
+    for g, (t, s, e, size) in _age_curves(table, "sig", by).items():
+        col = colors.get(g)
+        ok = s > 0
+        ax2.errorbar(t[ok], s[ok], yerr=e[ok], fmt="s" if g == "ca3" else "o", ms=3.5, color=col,
+                     label=names.get(g, str(g)))
+        if g in fit:
+            use = s > 3.0 * floor / np.sqrt(size * max(trials, 1))
+            if use.sum() >= 3:
+                f = fit_forgetting(t[use], s[use])
+                tt = np.geomspace(t[use].min(), t[use].max(), 100)
+                ax2.plot(tt, f["pow_amp"] * tt ** -f["pow_gamma"], "-", color=col, lw=1.2,
+                         label=rf"{g}: power law $t^{{-{f['pow_gamma']:.2f}}}$ (SSE {f['pow_sse']:.2f})")
+                ax2.plot(tt, f["exp_amp"] * np.exp(-tt / f["exp_tau"]), ":", color=col, lw=1.4,
+                         label=rf"{g}: exponential $\tau$ = {f['exp_tau']:.0f} (SSE {f['exp_sse']:.2f}): "
+                               f"{f['better']} fits better")
+    ax2.axhspan(1e-6, floor, color="0.85", zorder=0)
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.set_ylim(bottom=max(1e-5, floor / 10))
+    ax2.set_xlabel("age + 1 (patterns stored after it, plus one)")
+    ax2.set_ylabel("memory signal (Hopfield-type: "
+                   r"$\langle w_{ij}\xi_i\xi_j\rangle / w_{rms}$; CA3: $(\bar w_{in} - \bar w)/w_{max}$)",
+                   fontsize=8.5)
+    ax2.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax2.set_title("memory signal with exponential and power-law fits", fontsize=10)
+    fig.suptitle(f"{title} (n = {n}, {int(_first(table, 'stored'))} patterns stored one after another)",
+                 fontsize=11)
+    return fig
+
+
+def dense_hebbian_phase(
+    table: Sequence[dict],
+    *,
+    x: str = "m",
+    y: str = "r",
+    value: str = "m_archetype",
+    by: str = "protocol",
+    rho_levels: Sequence[float] = (0.1, 0.3, 1.0, 3.0),
+    title: str = "Dense Hebbian learning: archetype retrieval over (example quality r, examples M)",
+) -> plt.Figure:
+    """Archetype overlap over (M, r), one panel per protocol, with the dataset entropy and theory.
+
+    Colour: the Mattis overlap with the unseen archetype after Monte Carlo started at it
+    (simulation). White dashed: contours of the dataset entropy ``rho = (1 - r**2) / (M r**2)``.
+    Black: the low-load mean-field threshold (:func:`assoc.theory.dense_hebbian_overlap`):
+    at finite noise the retrieval solution appears discontinuously, and the line is where it
+    starts to exist; at zero noise there is no threshold and the line is the theory's
+    ``m = 0.5`` contour.
+    """
+    groups = sorted({r[by] for r in table}, key=str) if by in table[0] else [None]
+    fig, axes = plt.subplots(1, len(groups), figsize=(6.2 * len(groups) + 1.2, 5), constrained_layout=True,
+                             squeeze=False)
+    r0 = table[0]
+    beta = r0["beta"]
+    beta = None if (isinstance(beta, float) and np.isinf(beta)) else float(beta)
+    order = int(r0["order"])
+    mesh = None
+    for ax, g in zip(axes[0], groups):
+        rows = [r for r in table if g is None or r[by] == g]
+        ms, rs, z = _grid2d(rows, x, y, value)
+        mesh = ax.pcolormesh(_log_edges(ms), _edges(rs), z, cmap="cividis", vmin=0, vmax=1, shading="flat")
+        mm = np.unique(np.round(np.geomspace(ms.min(), ms.max(), 70)).astype(int))
+        rr = np.linspace(rs.min(), rs.max(), 70)
+        rr = rr[rr != 0]
+        th = np.array([[theory.dense_hebbian_overlap(float(r), int(m_), beta, order)[0] for m_ in mm] for r in rr])
+        lev = 0.25 if beta is not None else 0.5
+        for col, lw in (("w", 3.0), ("k", 1.5)):
+            ax.contour(mm, rr, th, levels=[lev], colors=col, linewidths=lw)
+        grid_m, grid_r = np.meshgrid(mm, rr)
+        rho = (1 - grid_r**2) / (grid_m * grid_r**2)
+        cs = ax.contour(mm, rr, rho, levels=list(rho_levels), colors="w", linestyles="--", linewidths=1.0)
+        ax.clabel(cs, fmt=lambda v: rf"$\rho$={v:g}", fontsize=7.5)
+        ax.set_xscale("log")
+        ax.set_xlabel("examples per archetype M")
+        ax.set_ylabel("example quality r")
+        ax.set_title(f"{g}" if g is not None else "", fontsize=10)
+    ax = axes[0][0]
+    ax.plot([], [], "k-", label=("mean-field threshold: retrieval solution appears (theory)" if beta is not None
+                                 else "mean-field m = 0.5 (theory)"))
+    ax.plot([], [], "w--", label=r"dataset entropy $\rho=(1-r^2)/(M r^2)$")
+    ax.legend(fontsize=7.5, loc="upper right", facecolor="0.6", framealpha=0.9)
+    if mesh is not None:
+        fig.colorbar(mesh, ax=axes[0].tolist(), label=f"simulated overlap with the archetype ({value})")
+    temp = "0" if beta is None else f"{1 / beta:.3g}"
+    fig.suptitle(f"{title}\nn = {int(r0['n'])}, P = {order}-body couplings, {int(r0['k'])} archetypes, "
+                 f"noise 1/beta = {temp}", fontsize=10.5)
+    return fig

@@ -822,3 +822,47 @@ def linear_attention_bit_error(n_pairs, key_dim):
     with np.errstate(divide="ignore"):
         snr = np.sqrt(d / np.maximum(p - 1.0, 0.0))
     return 0.5 * (1.0 + erf(-snr / np.sqrt(2.0)))
+
+
+# --- interference in sparse codes: keys sharing active bits
+#
+# Willshaw hetero-association (notation of the sparse section: M pairs, keys k of m active,
+# values l of n active, classic threshold) where every stored key contains the same s "core"
+# units plus k - s private units drawn uniformly from the other m - s (so any two keys share
+# the s core bits, plus the chance overlap of their private parts).
+
+
+def willshaw_shared_false_positive(M, k, l, m, n, shared, *, exact=True):
+    """Probability that a silent output unit fires when the cue is a full stored key and every
+    stored key shares ``shared`` = s active core bits (classic threshold, no dilution).
+
+    Derivation. Let r be the number of the other M - 1 values in which silent unit j is
+    active, r ~ Binomial(M - 1, l / n). The synapse from a core unit to j is set iff r >= 1:
+    the s core inputs act as one block, all set or all unset, and carry no information about
+    which key was cued. The synapse from a private cue unit i to j is set iff one of those r
+    keys has i among its private units, a key covering each private unit with probability
+    (k - s)/(m - s). The unit fires iff r >= 1 and all k - s private inputs are covered, so
+
+        p_fp(s) = sum_{r >= 1} Binom(r; M - 1, l/n) P(k - s private units covered by r keys),
+
+    which is the no-sharing false-positive rate of a memory with keys of k - s active units out
+    of m - s: the shared bits shorten the effective cue from k to k - s. ``exact=True`` counts
+    the coverage exactly (the Markov chain of :func:`willshaw_false_positive_exact` with
+    k - s of m - s; it accounts for the spread of row loads). ``exact=False`` is the
+    independence (signal-to-noise) estimate ``q p1'**(k - s)`` with ``q = 1 - (1 - l/n)**(M-1)``
+    the probability that the core block is set and ``p1' = 1 - (1 - (k - s) l / ((m - s) n))**(M-1)``
+    the fill of the private rows; at s = 0 both reduce to the usual ``p1**k`` form (up to the
+    spread of row loads). In signal-to-noise terms the dendritic sum of a silent unit is
+    ``s [r >= 1] + (covered private inputs)`` against the signal k of the stored value's units:
+    only the k - s private inputs separate signal from noise, so each shared bit multiplies the
+    error rate by about ``1 / p1``. Requires 0 <= s < k.
+    """
+    k, l, m, n, s = int(k), int(l), int(m), int(n), int(shared)
+    if not 0 <= s < k:
+        raise ValueError(f"shared must be an integer in [0, k) = [0, {k}), got {shared!r}")
+    if exact:
+        return willshaw_false_positive_exact(int(M), k - s, l, m - s, n, c=k - s)
+    M = np.asarray(M, dtype=np.float64)
+    q = -np.expm1((M - 1.0) * np.log1p(-l / n))
+    p1 = -np.expm1((M - 1.0) * np.log1p(-(k - s) * l / ((m - s) * float(n))))
+    return q * p1 ** (k - s)

@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 #: Modules (under assoc.experiments) that register drivers when imported.
-MODULES = ["capacity", "sdr", "spiking", "mqar", "dense", "phase", "fragments", "interference", "forgetting"]
+MODULES = ["capacity", "sdr", "spiking", "mqar", "dense", "phase", "fragments", "interference", "forgetting", "dense_phase", "sparse_interference"]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ overlap of the recalled patterns (``m_<a_k>``) and their mean memory signal (``s
   ``<W_ij xi_i xi_j>_{i<j} / sqrt(<W_ij^2>_{i<j})`` (0 +/- 1/sqrt(n (n - 1) / 2) for a pattern
   never stored; Fusi, Drew & Abbott 2005 call it the memory signal);
 - Willshaw with random depression: the fraction of the pattern's own off-diagonal synapses
-  still set minus the fraction of all off-diagonal synapses set (0 for a pattern never stored).
+  still set minus the fraction of all off-diagonal synapses set (0 for a pattern never stored);
+- the spiking CA3 network: the mean weight of the recurrent synapses joining two cells of the
+  pattern minus the mean weight of all recurrent synapses, in units of ``w_max`` (0 for a
+  pattern never stored).
 
 Summary metrics: ``retrieved`` (patterns recalled with m > 0.9), ``retrieved_per_n``
 (``retrieved / n``: about 0.04-0.05 for learning within bounds at its best bound, Parisi
@@ -17,12 +20,17 @@ Summary metrics: ``retrieved`` (patterns recalled with m > 0.9), ``retrieved_per
 (the length of the unbroken run of retrieved patterns from the newest back).
 
 Families: ``hopfield`` (assoc.Hopfield), ``cascade`` (assoc.forgetting.CascadeHopfield),
-``willshaw`` (assoc.sdr.Willshaw with ``depression`` after each pattern). Others raise
-``ValueError``. ``variant`` names a ready configuration (so one sweep axis can compare them):
-``bounded`` (hopfield, rule palimpsest), ``decay`` (hopfield, hebbian with ``decay``),
-``storkey``, ``hebbian`` (hopfield, no forgetting: catastrophic overload), ``cascade``
-(``states`` levels), ``binary`` (cascade with one level, flip probability ``q``),
-``willshaw``; the empty string uses ``family`` and ``rule`` as given.
+``willshaw`` (assoc.sdr.Willshaw with ``depression`` after each pattern), ``ca3``
+(assoc.spiking.CA3Network: sparse assemblies of ``round(ca3_a n)`` cells encoded one after
+another; its spike-timing rule with depression ``ca3_eta_minus`` overwrites old assemblies;
+recall from a fraction ``ca3_cue_frac`` of each assembly, m the Pearson correlation of the cells
+firing in the read window with the pattern, retrieved when above ``ca3_threshold``, as in the
+``ca3_*`` drivers; the other families count m > 0.9). Others raise ``ValueError``.
+``variant`` names a ready configuration (so one sweep axis can compare them): ``bounded``
+(hopfield, rule palimpsest), ``decay`` (hopfield, hebbian with ``decay``), ``storkey``,
+``hebbian`` (hopfield, no forgetting: catastrophic overload), ``cascade`` (``states``
+levels), ``binary`` (cascade with one level, flip probability ``q``), ``willshaw``,
+``ca3``; the empty string uses ``family`` and ``rule`` as given.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from ..patterns import flip, random_pm1, sparse_binary
 from . import driver
 from .families import check_family
 
-FAMILIES = ("hopfield", "cascade", "willshaw")
+FAMILIES = ("hopfield", "cascade", "willshaw", "ca3")
 VARIANTS = {
     "bounded": ("hopfield", "palimpsest"),
     "decay": ("hopfield", "hebbian"),
@@ -43,6 +51,7 @@ VARIANTS = {
     "cascade": ("cascade", None),
     "binary": ("cascade", None),
     "willshaw": ("willshaw", None),
+    "ca3": ("ca3", None),
 }
 
 
@@ -82,6 +91,12 @@ def _weight_signal(w: np.ndarray, xi: np.ndarray) -> np.ndarray:
         "bins": 16,
         "recall": True,
         "backend": "numba",
+        "ca3_p": 0.3,
+        "ca3_a": 0.05,
+        "ca3_eta_minus": 0.06,
+        "ca3_cue_frac": 0.5,
+        "ca3_target": "numpy",
+        "ca3_threshold": 0.5,
     },
 )
 def forgetting(params: dict, seed: np.random.SeedSequence) -> dict:
@@ -119,6 +134,17 @@ def forgetting(params: dict, seed: np.random.SeedSequence) -> dict:
         np.fill_diagonal(w, 0.0)  # W_ii is set by every pattern containing i: leave it out
         p1 = float(w.sum() / (n * (n - 1)))
         sig = np.array([w[np.ix_(x > 0, x > 0)].sum() / (k * (k - 1)) - p1 for x in xi])
+    elif family == "ca3":
+        from ..spiking.ca3 import CA3Network
+
+        frac = check_float("ca3_cue_frac", params["ca3_cue_frac"], low=0, high=1, low_open=True)
+        mem = CA3Network(n, p=params["ca3_p"], a=params["ca3_a"], eta_minus=params["ca3_eta_minus"],
+                         target=params["ca3_target"], seed=int(rng.integers(2**31)))
+        xi = sparse_binary(stored, n, rng=rng, k=max(2, int(round(mem.a * n))))
+        mem.store(xi)  # one after another, in order: the order defines the ages
+        pre, post, w = mem.weights()
+        own = [(x[pre] > 0) & (x[post] > 0) for x in xi]
+        sig = np.array([(w[o].mean() if o.any() else 0.0) - w.mean() for o in own]) / mem.w_max
     else:
         xi = random_pm1(stored, n, rng)
         if family == "cascade":
@@ -139,7 +165,13 @@ def forgetting(params: dict, seed: np.random.SeedSequence) -> dict:
     ages = stored - 1 - np.arange(stored)  # age of pattern mu
     m = np.full(stored, np.nan)
     if params["recall"]:
-        if family == "willshaw":
+        if family == "ca3":
+            cue = np.zeros_like(xi)
+            for b, row in enumerate(xi):
+                on = np.flatnonzero(row)
+                cue[b, rng.choice(on, size=max(1, int(round(frac * len(on)))), replace=False)] = 1
+            m = mem.recall(cue).overlaps[np.arange(stored), np.arange(stored)]
+        elif family == "willshaw":
             cue = xi.copy()
             out = mem.recall(cue)
             st = np.asarray(out.states).astype(np.float64)
@@ -157,7 +189,7 @@ def forgetting(params: dict, seed: np.random.SeedSequence) -> dict:
         if params["recall"]:
             res[f"m_{lo:06d}"] = float(m[sel].mean())
     if params["recall"]:
-        ok = m[np.argsort(ages)] > 0.9
+        ok = m[np.argsort(ages)] > (params["ca3_threshold"] if family == "ca3" else 0.9)
         res["retrieved"] = int(ok.sum())
         res["retrieved_per_n"] = float(ok.sum() / n)
         res["recent_run"] = int(np.argmin(ok)) if not ok.all() else int(stored)

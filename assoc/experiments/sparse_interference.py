@@ -1,0 +1,103 @@
+"""Interference in sparse codes: Willshaw retrieval errors against the active bits that stored
+keys share.
+
+``willshaw_shared`` stores ``pairs`` hetero-associations in a :class:`~assoc.sdr.Willshaw`
+memory (classic threshold). Every key has ``k`` of ``m`` units active: the same ``shared``
+core units in every key plus ``k - shared`` private units drawn uniformly from the other
+``m - shared``; values have ``l`` of ``n`` active units, drawn independently. Cueing with a full
+stored key, an output unit of the value always fires (no misses without dilution), and a
+silent unit fires when every cue input reaches it through a set synapse.
+
+The core inputs to a silent unit are all set as soon as the unit is active in one other
+value: they add the same block to every dendritic sum and cannot tell the cued pair from the
+others, so only the ``k - shared`` private inputs separate signal from noise. The
+false-positive rate is that of a memory with keys of ``k - shared`` of ``m - shared`` units
+(:func:`assoc.theory.willshaw_shared_false_positive`, exact coverage and independence
+estimate). At a fixed number of pairs two effects compete: the shorter effective cue raises
+the error rate, the private rows filling more slowly lowers it; with many shared bits the
+first wins and errors rise steeply towards ``1 - (1 - l/n)**(pairs - 1)`` (every silent unit
+that belongs to another value fires).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import theory
+from ..memory import check_float, check_int
+from . import driver
+
+
+def shared_keys(pairs: int, m: int, k: int, shared: int, rng: np.random.Generator) -> np.ndarray:
+    """``(pairs, m)`` {0,1} keys: units ``0 .. shared - 1`` active in every key, plus ``k - shared``
+    private units per key drawn uniformly (without replacement) from units ``shared .. m - 1``."""
+    out = np.zeros((pairs, m), dtype=np.int8)
+    out[:, :shared] = 1
+    if k > shared:
+        idx = np.argsort(rng.random((pairs, m - shared)), axis=1)[:, : k - shared] + shared
+        np.put_along_axis(out, idx, 1, axis=1)
+    return out
+
+
+@driver(
+    "willshaw_shared",
+    defaults={
+        "m": 1024,
+        "n": 1024,
+        "k": 8,
+        "l": 8,
+        "pairs": 4000,
+        "shared": 0,
+        "probes": 200,
+        "backend": "numba",
+    },
+)
+def willshaw_shared(params: dict, seed: np.random.SeedSequence) -> dict:
+    """False positives of Willshaw retrieval when all stored keys share ``shared`` active bits.
+
+    Parameters (``params``): ``m`` key units, ``n`` value units, ``k`` / ``l`` active units per
+    key / value, ``pairs`` stored pairs, ``shared`` core bits common to every key
+    (0 <= shared < k), ``probes`` stored keys used as cues.
+
+    Returns ``fp_rate`` (fraction of silent output units that fire, over the probes),
+    ``fp_theory`` (exact coverage) and ``fp_theory_indep`` (independence estimate),
+    ``fp_uncorrelated`` (the exact rate of the same memory with independent random keys),
+    ``miss_rate``, ``perfect`` (fraction of probes retrieved without any error),
+    ``p1`` (fraction of set synapses) and ``key_overlap`` (mean number of active bits two
+    stored keys share, measured).
+    """
+    m = check_int("m", params["m"], low=2)
+    n = check_int("n", params["n"], low=2)
+    k = check_int("k", params["k"], low=1, high=m)
+    l = check_int("l", params["l"], low=1, high=n)  # noqa: E741 (the literature's name)
+    pairs = check_int("pairs", params["pairs"], low=2)
+    shared = check_int("shared", params["shared"], low=0, high=k - 1)
+    probes = check_int("probes", params["probes"], low=1)
+    from ..patterns import sparse_binary
+    from ..sdr import Willshaw
+
+    rng = np.random.default_rng(seed)
+    keys = shared_keys(pairs, m, k, shared, rng)
+    values = sparse_binary(pairs, n, k=l, rng=rng)
+    mem = Willshaw(m, n, threshold="classic", backend=params["backend"], seed=int(rng.integers(2**63)))
+    mem.store(keys, values)
+    which = rng.choice(pairs, size=min(probes, pairs), replace=False)
+    out = mem.recall(keys[which])
+    st = np.asarray(mem.backend.to_numpy(out.states)).astype(bool)
+    y = values[which].astype(bool)
+    fp = (st & ~y).sum() / (~y).sum()
+    miss = (~st & y).sum() / y.sum()
+    perfect = (st == y).all(axis=1).mean()
+    kk = keys[which[: min(50, len(which))]].astype(np.float64)
+    gram = kk @ kk.T
+    key_overlap = (gram.sum() - np.trace(gram)) / max(1, len(kk) * (len(kk) - 1))
+    return {
+        "fp_rate": float(fp),
+        "fp_theory": float(theory.willshaw_shared_false_positive(pairs, k, l, m, n, shared)),
+        "fp_theory_indep": float(theory.willshaw_shared_false_positive(pairs, k, l, m, n, shared, exact=False)),
+        "fp_uncorrelated": float(theory.willshaw_false_positive_exact(pairs, k, l, m, n)),
+        "miss_rate": float(miss),
+        "perfect": float(perfect),
+        "p1": float(mem.weights().mean()),
+        "key_overlap": float(key_overlap),
+    }
