@@ -274,3 +274,153 @@ def test_ca3_network_passes_the_memory_conformance_check():
 
     passed = check_memory(CA3Network(300, p=0.2, a=0.1, seed=0))
     assert "retrieval" in passed and "state_dict" in passed and "bad_input" in passed
+
+
+# --------------------------------------------------------------------------- C++ standalone
+
+from assoc.spiking import ca3 as ca3_module  # noqa: E402
+from assoc.spiking import standalone  # noqa: E402
+
+needs_compiler = pytest.mark.skipif(not standalone.compiler_available(), reason="no C++ compiler on the PATH")
+
+
+@pytest.fixture(scope="module")
+def standalone_cache(tmp_path_factory):
+    """A fresh project cache for this module: the build path is exercised, once per key."""
+    import os
+
+    old = os.environ.get("ASSOC_CACHE_DIR")
+    os.environ["ASSOC_CACHE_DIR"] = str(tmp_path_factory.mktemp("assoc-cache"))
+    yield standalone.cache_dir()
+    if old is None:
+        del os.environ["ASSOC_CACHE_DIR"]
+    else:
+        os.environ["ASSOC_CACHE_DIR"] = old
+
+
+class _FakeProgram:
+    """Stands in for the compiled program (nothing is built): records every run's arguments,
+    fires cell 0 at the start of every slot and returns, for synapse s of the program, the
+    weight ``1000 * pre + post`` decoded from the connectivity table it was given."""
+
+    def __init__(self, n, chunk, slot_s):
+        self.manifest = {"chunk": chunk}
+        self.n, self.slot_s, self.calls = n, slot_s, []
+
+    def run(self, phase1, phase2, results):
+        self.calls.append((phase1, phase2))
+        deg = phase1["deg"].astype(int)
+        pre = np.repeat(np.arange(self.n), deg)
+        post = np.array([phase1["ctab"][int(o) + k] for i, o in enumerate(phase1["off"]) for k in range(deg[i])])
+        np.testing.assert_array_equal(phase1["off"], np.concatenate([[0], np.cumsum(deg)[:-1]]))
+        chunk = self.manifest["chunk"]
+        out = {k: np.zeros(self.n) for k in ("v", "ge", "not_refractory")}
+        out.update(A=np.zeros(1), lastspike=np.full(self.n, 0.5), x=np.zeros(len(pre)),
+                   lastupdate=np.full(len(pre), 0.25), w=1000.0 * pre + post,
+                   spikes_i=np.zeros(chunk, dtype=np.int32), spikes_t=np.arange(chunk) * self.slot_s)
+        return {k: out[k] for k in results}
+
+
+def test_standalone_run_arguments_carry_connectivity_parameters_input_and_state(monkeypatch):
+    """Plumbing of target='standalone' without a build: the connectivity table decodes to the
+    network's synapses in its order, parameters arrive in SI units, a long input is split into
+    runs of ``chunk`` slots with the last one told to stop early (``t_last``), spike times
+    continue across runs (none past the input's end), and the spike times held in the state
+    are shifted by one run's span."""
+    n, chunk = 60, 4
+    net = CA3Network(n, p=0.3, a=0.1, seed=7, target="standalone", eta_plus=0.2, tau_m=12.0)
+    slot_s = net._slot * net.dt * 1e-3
+    fake = _FakeProgram(n, chunk, slot_s)
+    monkeypatch.setattr(standalone, "project", lambda builder, spec, **kw: fake)
+    x = sparse_binary(2, n, k=6, rng=np.random.default_rng(0))
+    i, t = net._run(np.vstack([x[0:1].repeat(3, 0), np.zeros((6, n)), x[1:2]]), net._slot, 2.0,
+                    g_rec=0.0, plastic=1.0, k_inh=0.0)
+    assert len(fake.calls) == 3  # 10 slots in runs of 4
+    np.testing.assert_allclose(t, np.arange(10) * slot_s * 1e3)  # 2 spikes past the end dropped
+    np.testing.assert_array_equal(i, 0)
+    pre, post, w = net.weights()
+    np.testing.assert_array_equal(w, 1000.0 * pre + post)
+    first, last = fake.calls[0][1], fake.calls[-1][1]
+    assert first["tau_m"] == pytest.approx(0.012) and first["eta_plus"] == 0.2 and first["drive"] == 2.0
+    assert first["j_eff"] == pytest.approx(net.J / (net.p * net.a * n)) and first["inc"] == pytest.approx(1 / 6)
+    assert first["lastspike"] == -1e6 and first["v"] == 0.0  # a call starts from rest
+    np.testing.assert_allclose(fake.calls[1][1]["lastspike"], 0.5 - chunk * slot_s)
+    np.testing.assert_allclose(fake.calls[1][1]["lastupdate"], 0.25 - chunk * slot_s)
+    np.testing.assert_array_equal(first["stim"][:3], x[0:1].repeat(3, 0))
+    np.testing.assert_array_equal(last["stim"][:2], np.vstack([np.zeros((1, n)), x[1:2]]))
+    np.testing.assert_array_equal(last["stim"][2:], 0.0)
+    steps = 2 * net._slot  # the last run simulates 2 slots: it stops after the step at t_last
+    assert (steps - 2) * net.dt * 1e-3 < last["t_last"] < (steps - 1) * net.dt * 1e-3
+    assert first["t_last"] > (4 * net._slot - 2) * net.dt * 1e-3
+    assert net.t_ms == pytest.approx(10 * slot_s * 1e3)
+
+
+def test_standalone_cache_key_follows_the_generated_code():
+    base = {"n": 100, "dt": 0.5, "slot": 20, "chunk": 16}
+    assert standalone.make_key(base) == standalone.make_key(dict(reversed(base.items())))
+    assert len({standalone.make_key({**base, k: v}) for k, v in
+                (("n", 101), ("dt", 0.25), ("slot", 10), ("chunk", 32))} | {standalone.make_key(base)}) == 5
+
+
+@needs_compiler
+def test_standalone_program_gives_the_runtime_spikes_and_weights(standalone_cache, monkeypatch):
+    """One compiled program (runs of 16 slots: storage and recall both span several runs, so
+    the state is carried across program runs) reproduces the numpy runtime network: same spike
+    counts in every read window and weights equal to rounding, with and without cholinergic
+    suppression and slow decay; a second network of the same size reuses the build."""
+    monkeypatch.setattr(ca3_module, "_sa_chunk", lambda n: 16)
+    rng = np.random.default_rng(11)
+    n = 150
+    x = sparse_binary(8, n, k=15, rng=rng)
+    cues = _partial(x, 0.5, rng)
+    for kw in ({}, {"cholinergic": False, "decay": 0.05, "w_init": 0.2}):
+        got = {}
+        for target in ("numpy", "standalone"):
+            net = CA3Network(n, p=0.2, a=0.1, seed=3, target=target, **kw)
+            net.store(x)
+            got[target] = (net.recall(cues), net.weights())
+        (ref, (pi, pj, pw)), (out, (si, sj, sw)) = got["numpy"], got["standalone"]
+        assert ref.extra["counts"].sum() > 100  # the comparison is not vacuous
+        np.testing.assert_array_equal(out.extra["counts"], ref.extra["counts"])
+        np.testing.assert_array_equal(si, pi)
+        np.testing.assert_array_equal(sj, pj)
+        np.testing.assert_allclose(sw, pw, rtol=0, atol=1e-12)
+    builds = [p for p in standalone_cache.iterdir() if (p / "manifest.json").exists()]
+    assert len(builds) == 1
+
+
+@needs_compiler
+def test_standalone_state_dict_round_trip(standalone_cache, monkeypatch):
+    monkeypatch.setattr(ca3_module, "_sa_chunk", lambda n: 16)
+    x = sparse_binary(3, 150, k=15, rng=np.random.default_rng(4))
+    net = CA3Network(150, p=0.2, a=0.1, seed=3, target="standalone")
+    net.store(x)
+    twin = CA3Network(150, p=0.2, a=0.1, seed=3, target="standalone")
+    twin.load_state_dict(net.state_dict())
+    np.testing.assert_array_equal(twin.weights()[2], net.weights()[2])
+    np.testing.assert_array_equal(twin.recall(x).extra["counts"], net.recall(x).extra["counts"])
+
+
+def _completion_point(args):
+    from assoc.experiments import DRIVERS
+    from assoc.experiments import spiking  # noqa: F401  (registers the drivers)
+
+    target, trial = args
+    params = {"n": 200, "p": 0.2, "a": 0.1, "patterns": 4, "probes": 4, "target": target}
+    return DRIVERS["ca3_completion"](params, np.random.SeedSequence(5, spawn_key=(0, trial)))
+
+
+@pytest.mark.slow
+@needs_compiler
+def test_parallel_sweep_workers_share_one_build_and_match_numpy(tmp_path, monkeypatch):
+    """Two worker processes start on an empty cache at once: one builds, the other waits on
+    the lock; every trial then reuses the program and gives the numpy driver's metrics."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    monkeypatch.setenv("ASSOC_CACHE_DIR", str(tmp_path))
+    trials = [0, 1, 2, 3]
+    with ProcessPoolExecutor(2) as ex:
+        fast = list(ex.map(_completion_point, [("standalone", k) for k in trials]))
+    ref = [_completion_point(("numpy", k)) for k in trials]
+    assert fast == ref
+    assert len([p for p in standalone.cache_dir().iterdir() if p.is_dir()]) == 1

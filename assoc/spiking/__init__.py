@@ -5,6 +5,8 @@ import Brian2).
   a spike-for-spike port of the published SpiNNaker model (:class:`CA3CAM`).
 - :mod:`assoc.spiking.ca3`: a scalable CA3 attractor network of LIF cells with sparse recurrent
   STDP synapses and feedback inhibition (:class:`CA3Network`).
+- :mod:`assoc.spiking.standalone`: Brian2 ``cpp_standalone`` programs built once into a cache
+  folder and run many times with run-time arguments (``CA3Network(target="standalone")``).
 """
 
 from .ca3 import CA3Network

@@ -22,7 +22,12 @@ Treves & Rolls 1991, 1994; Hasselmo, Schnell & Barkai 1995) in leaky integrate-a
   ``read_ms``, compared with the stored patterns.
 
 Parameters are Brian2 group variables, not constants in the generated code, so one compiled
-network serves every parameter value (see ``benchmarks/bench_spiking.py``).
+network serves every parameter value (see ``benchmarks/bench_spiking.py``). With
+``target="standalone"`` the network is a Brian2 ``cpp_standalone`` program built once per
+(n, p, dt, slot) into a cache folder and run with run-time arguments (Brian2 >= 2.6): the
+connectivity, every parameter, the input and the state are passed on its command line, so
+sweep points, trials and parallel workers all reuse one compiled binary
+(:mod:`assoc.spiking.standalone`).
 """
 
 from __future__ import annotations
@@ -33,7 +38,10 @@ import numpy as np
 
 from ..memory import Recall, check_choice, check_float, check_int, check_memory_estimate, check_patterns, check_seed
 
-TARGETS = ("numpy", "cython", "auto")
+TARGETS = ("numpy", "cython", "auto", "standalone")
+
+#: version of the standalone program layout below (part of its cache key)
+_PROGRAM_VERSION = 1
 
 
 def _chunk(n: int) -> int:
@@ -41,8 +49,22 @@ def _chunk(n: int) -> int:
     (so the generated code depends on ``n`` only)."""
     return int(2 ** np.clip(np.floor(np.log2(max(1, 2**22 // n))), 4, 10))
 
+
+def _sa_chunk(n: int) -> int:
+    """Most slots one run of the standalone program simulates (its input file holds
+    ``chunk x n`` values; a shorter input stops the run early)."""
+    return min(256, _chunk(n))
+
+
+def _synapse_capacity(n: int, p: float) -> int:
+    """Room in the standalone connectivity table: mean + 8 standard deviations of the
+    (binomial) number of recurrent synapses."""
+    mean = p * n * (n - 1)
+    return int(np.ceil(mean + 8.0 * np.sqrt(mean * (1.0 - p)) + 64))
+
 _E_EQS = """
 dv/dt = (drive * stim(t - t_off, i) + ge - k_inh * A - v) / tau_m : 1 (unless refractory)
+ref : second (shared, constant)
 dge/dt = -ge / tau_e : 1
 A : 1 (linked)
 drive : 1 (shared)
@@ -72,10 +94,124 @@ x += 1
 w = clip(w - plastic * eta_minus, 0, w_max)
 """
 _REC_POST = "w = clip(w + plastic * eta_plus * x, 0, w_max)"
+# standalone only: per-cell offset and count of outgoing synapses in the connectivity table;
+# the time of the last step of a run (the program stops after it)
+_SA_EQS = """
+off : 1 (constant)
+deg : 1 (constant)
+"""
+_SA_I_EQS = """
+t_last : second (shared)
+stopped : 1
+"""
+_STOP_CPP = """
+double ca3_stop_after(const double t, const double t_last)
+{
+    if (t >= t_last)
+        Network::_globally_stopped = true;  // the network loop ends after this time step
+    return t >= t_last ? 1.0 : 0.0;
+}
+"""
+
+
+def _stop_function(b2):
+    """``ca3_stop_after(t, t_last)``: ends a standalone run after the step at ``t_last``, which
+    makes the simulated duration a run-time argument (the compiled duration is the maximum)."""
+
+    @b2.implementation("cpp", _STOP_CPP, headers=['"network.h"'])
+    @b2.check_units(t=b2.second, t_last=b2.second, result=1)
+    def ca3_stop_after(t, t_last):
+        raise RuntimeError("ca3_stop_after exists in C++ standalone programs only")
+
+    return ca3_stop_after
+
+
+def _objects(b2, n: int, dt: float, slot: int, chunk: int, code_class, standalone: bool = False):
+    """The Brian2 objects of the network, with fixed names (parameters not yet set)."""
+    ms = b2.ms
+    ckw = {} if code_class is None else {"codeobj_class": code_class}
+    kw = {"clock": b2.Clock(dt=dt * ms, name="ca3_clock"), **ckw}
+    ta_dt = slot * dt * ms
+    stim = b2.TimedArray(np.zeros((chunk, n)), dt=ta_dt, name="ca3_stim")
+    gate = b2.TimedArray(np.ones(chunk), dt=ta_dt, name="ca3_gate")
+    E = b2.NeuronGroup(n, _E_EQS + (_SA_EQS if standalone else ""), threshold="v > 1", reset="v = 0",
+                       refractory="ref", method="euler", name="ca3_exc", namespace={"stim": stim}, **kw)
+    Inh = b2.NeuronGroup(1, _I_EQS + (_SA_I_EQS if standalone else ""), method="exact", name="ca3_inh",
+                         namespace={"ca3_stop_after": _stop_function(b2)} if standalone else None, **kw)
+    if standalone:
+        Inh.run_regularly("stopped = ca3_stop_after(t, t_last)", when="end", order=100, name="ca3_stop")
+    E.A = b2.linked_var(Inh, "A", index=np.zeros(n, dtype=int))
+    ei = b2.Synapses(E, Inh, "inc : 1 (shared)", on_pre="A_post += inc", name="ca3_e2i", **kw)
+    ei.connect()
+    S = b2.Synapses(E, E, _REC_EQS, on_pre=_REC_PRE, on_post=_REC_POST, name="ca3_rec",
+                    namespace={"gate": gate}, **kw)
+    mon = b2.SpikeMonitor(E, name="ca3_spikes", **ckw)
+    net = b2.Network(E, Inh, ei, S, mon)
+    return {"E": E, "I": Inh, "ei": ei, "S": S, "mon": mon, "stim": stim, "gate": gate, "net": net}
+
+
+def _connectivity(n: int, p: float, seed) -> tuple[np.ndarray, np.ndarray]:
+    """Random recurrent connectivity: each cell receives from Binomial(n - 1, p) others (no
+    autapses). Returns ``(pre, post)``, ordered by post-synaptic cell."""
+    rng = np.random.default_rng(seed)
+    k = rng.binomial(n - 1, p, size=n)
+    pre = np.concatenate([rng.choice(n - 1, size=kk, replace=False) for kk in k]) if k.sum() else \
+        np.zeros(0, dtype=int)
+    post = np.repeat(np.arange(n), k)
+    pre = pre + (pre >= post)  # skip the diagonal
+    return pre.astype(np.int64), post.astype(np.int64)
+
+
+# state carried from one standalone run to the next: (logical name, group key, variable)
+_SA_STATE = [("v", "E", "v"), ("ge", "E", "ge"), ("lastspike", "E", "lastspike"),
+             ("not_refractory", "E", "not_refractory"), ("A", "I", "A"), ("x", "S", "x"),
+             ("lastupdate", "S", "lastupdate"), ("w", "S", "w")]
+_SA_PARAMS = [("drive", "E"), ("k_inh", "E"), ("tau_m", "E"), ("tau_e", "E"), ("ref", "E"), ("tau_i", "I"),
+              ("inc", "ei"), ("j_eff", "S"), ("g_rec", "S"), ("plastic", "S"), ("eta_plus", "S"),
+              ("eta_minus", "S"), ("w_max", "S"), ("tau_stdp", "S"), ("t_last", "I")]
+
+
+def build_standalone_program(directory: str, *, n: int, dt: float, slot: int, chunk: int, m_cap: int,
+                             version: int) -> dict:
+    """Write and compile the standalone program of an ``n``-cell network into ``directory``
+    (called in a fresh process by :func:`assoc.spiking.standalone.project`; the active
+    Brian2 device is ``cpp_standalone``). One run simulates ``chunk`` slots of ``slot``
+    steps. Connectivity (at most ``m_cap`` synapses), parameters, input and initial state are
+    run-time arguments; returns the manifest."""
+    import brian2 as b2
+
+    from .standalone import apply_phase, arg_entry, result_entry
+
+    o = _objects(b2, n, dt, slot, chunk, None, standalone=True)
+    E, Inh, ei, S, mon = o["E"], o["I"], o["ei"], o["S"], o["mon"]
+    ctab = b2.TimedArray(np.zeros(m_cap), dt=1 * b2.second, name="ca3_ctab")
+    groups = {"E": E, "I": Inh, "ei": ei, "S": S}
+    args = {"off": arg_entry("ca3_exc", E.variables["off"], n),
+            "deg": arg_entry("ca3_exc", E.variables["deg"], n),
+            "ctab": {"name": "ca3_ctab.values", "dtype": "<f8", "size": m_cap}}
+    apply_phase(1)
+    # synapses of cell i: targets ctab[off[i]], ..., ctab[off[i] + deg[i] - 1], in this order
+    S.connect(j="int(ca3_ctab((off_pre + k) * second)) for k in range(int(deg_pre))",
+              namespace={"ca3_ctab": ctab})
+    apply_phase(2)
+    for name, g, var in _SA_STATE:
+        size = -1 if g == "S" else groups[g].variables[var].size
+        args[name] = arg_entry(groups[g].name, groups[g].variables[var], size)
+    for name, g in _SA_PARAMS:
+        args[name] = arg_entry(groups[g].name, groups[g].variables[name], 1)
+    for name, ta in (("stim", o["stim"]), ("gate", o["gate"])):
+        args[name] = {"name": f"{ta.name}.values", "dtype": "<f8", "size": int(ta.values.size)}
+    o["net"].run(chunk * slot * dt * b2.ms)  # at most: ca3_stop_after ends a shorter run
+    b2.device.build(run=False, directory=directory)
+    results = {name: result_entry(groups[g].variables[var]) for name, g, var in _SA_STATE}
+    results["spikes_i"] = result_entry(mon.variables["i"])
+    results["spikes_t"] = result_entry(mon.variables["t"])
+    return {"args": args, "results": results, "n": n, "dt": dt, "slot": slot, "chunk": chunk, "m_cap": m_cap,
+            "version": version}
 
 
 class CA3Network:
-    """Spiking CA3 autoassociative memory (Brian2 runtime, numpy or Cython code generation).
+    """Spiking CA3 autoassociative memory (Brian2: runtime numpy / Cython, or C++ standalone).
 
     Parameters
     ----------
@@ -108,9 +244,11 @@ class CA3Network:
         External drive during encoding and cueing (units of the firing threshold, > 1).
     seed : int, optional
         Seeds the connectivity.
-    target : {"numpy", "cython", "auto"}
+    target : {"numpy", "cython", "auto", "standalone"}
         Brian2 code generation target of the runtime mode; "auto" takes Cython where a C
-        compiler works and numpy otherwise.
+        compiler works and numpy otherwise. "standalone" runs a ``cpp_standalone`` program
+        compiled once per (n, p, dt, slot) and cached (:mod:`assoc.spiking.standalone`; needs a
+        C++ compiler); it gives the same spikes and weights as the runtime targets.
     """
 
     alphabet = "binary"
@@ -175,6 +313,9 @@ class CA3Network:
         return self.p * (self.n - 1)
 
     def _build(self) -> None:
+        if self.target == "standalone":
+            self._build_standalone()
+            return
         import brian2 as b2
 
         from brian2.codegen.runtime.cython_rt import CythonCodeObject
@@ -184,38 +325,47 @@ class CA3Network:
             code_class = CythonCodeObject if CythonCodeObject.is_available() else NumpyCodeObject
         else:
             code_class = CythonCodeObject if self.target == "cython" else NumpyCodeObject
-        ms = b2.ms
         # one clock and fixed object names: the generated code is identical for every network
         # of the same size, so a compiled target reuses its cache
-        kw = {"clock": b2.Clock(dt=self.dt * ms, name="ca3_clock"), "codeobj_class": code_class}
-        stim = b2.TimedArray(np.zeros((_chunk(self.n), self.n)), dt=self._slot * self.dt * ms, name="ca3_stim")
-        E = b2.NeuronGroup(self.n, _E_EQS, threshold="v > 1", reset="v = 0", refractory=self.refractory * ms,
-                           method="euler", name="ca3_exc", namespace={"stim": stim}, **kw)
-        Inh = b2.NeuronGroup(1, _I_EQS, method="exact", name="ca3_inh", **kw)
-        E.A = b2.linked_var(Inh, "A", index=np.zeros(self.n, dtype=int))
-        E.tau_m, E.tau_e, Inh.tau_i = self.tau_m * ms, self.tau_e * ms, self.tau_i * ms
-        ei = b2.Synapses(E, Inh, "inc : 1 (shared)", on_pre="A_post += inc", name="ca3_e2i", **kw)
-        ei.connect()
-        ei.inc = 1.0 / (self.a * self.n)
-        rng = np.random.default_rng(self.seed)
-        # Connectivity: each cell receives from about p (n - 1) others (no autapses).
-        k = rng.binomial(self.n - 1, self.p, size=self.n)
-        pre = np.concatenate([rng.choice(self.n - 1, size=kk, replace=False) for kk in k]) if k.sum() else \
-            np.zeros(0, dtype=int)
-        post = np.repeat(np.arange(self.n), k)
-        pre = pre + (pre >= post)  # skip the diagonal
-        S = b2.Synapses(E, E, _REC_EQS, on_pre=_REC_PRE, on_post=_REC_POST, name="ca3_rec",
-                        namespace={"gate": b2.TimedArray(np.ones(_chunk(self.n)), dt=self._slot * self.dt * ms,
-                                                         name="ca3_gate")}, **kw)
-        S.connect(i=pre.astype(np.int64), j=post.astype(np.int64))
+        o = _objects(b2, self.n, self.dt, self._slot, _chunk(self.n), code_class)
+        E, Inh, S = o["E"], o["I"], o["S"]
+        ms = b2.ms
+        E.tau_m, E.tau_e, E.ref, Inh.tau_i = self.tau_m * ms, self.tau_e * ms, self.refractory * ms, self.tau_i * ms
+        o["ei"].inc = 1.0 / (self.a * self.n)
+        pre, post = _connectivity(self.n, self.p, self.seed)
+        S.connect(i=pre, j=post)
         S.w = self.w_init
         S.tau_stdp = self.tau_stdp * ms
         S.j_eff = self.J / (self.p * self.a * self.n)
         S.eta_plus, S.eta_minus, S.w_max = self.eta_plus, self.eta_minus, self.w_max
         S.delay = 0 * ms  # a pre spike counts in its own step's trace: synchronous pairs potentiate
-        mon = b2.SpikeMonitor(E, name="ca3_spikes", codeobj_class=code_class)
-        self._E, self._I, self._S, self._mon = E, Inh, S, mon
-        self._net = b2.Network(E, Inh, ei, S, mon)
+        self._E, self._I, self._S, self._mon = E, Inh, S, o["mon"]
+        self._net = o["net"]
+        self._n_syn = len(pre)
+
+    def _build_standalone(self) -> None:
+        """Fetch (building on first use) the compiled program and prepare its connectivity."""
+        from .standalone import project
+
+        pre, post = _connectivity(self.n, self.p, self.seed)
+        m_cap = _synapse_capacity(self.n, self.p)
+        if len(pre) > m_cap:
+            raise RuntimeError(f"{len(pre)} synapses exceed the standalone table of {m_cap}")
+        spec = {"n": self.n, "dt": self.dt, "slot": self._slot, "chunk": _sa_chunk(self.n), "m_cap": m_cap,
+                "version": _PROGRAM_VERSION, "equations": [_E_EQS, _I_EQS, _REC_EQS, _REC_PRE, _REC_POST, _SA_EQS]}
+        spec_args = {k: v for k, v in spec.items() if k != "equations"}
+        self._project = project("assoc.spiking.ca3:_build_standalone_entry", {**spec_args, "code": spec["equations"]})
+        # the program creates synapses grouped by pre-synaptic cell: order[s] is the
+        # (post-ordered) synapse that the program holds at position s
+        order = np.argsort(pre, kind="stable")
+        deg = np.bincount(pre, minlength=self.n).astype(np.float64)
+        ctab = np.zeros(m_cap)
+        ctab[:len(pre)] = post[order]
+        self._sa_phase1 = {"off": np.concatenate([[0.0], np.cumsum(deg)[:-1]]), "deg": deg, "ctab": ctab}
+        self._sa_order = order
+        self._sa_pre, self._sa_post = pre, post
+        self._w = np.full(len(pre), self.w_init)
+        self._net = self._project
         self._n_syn = len(pre)
 
     @property
@@ -228,6 +378,8 @@ class CA3Network:
         """``(pre, post, w)`` of every recurrent synapse."""
         if self._net is None:
             self._build()
+        if self.target == "standalone":
+            return self._sa_pre.copy(), self._sa_post.copy(), self._w.copy()
         return np.asarray(self._S.i[:]), np.asarray(self._S.j[:]), np.asarray(self._S.w[:])
 
     def _run(self, stim: np.ndarray, slot_steps: int, drive: float, *, g_rec: float, plastic: float,
@@ -245,6 +397,8 @@ class CA3Network:
             self._build()
         if slot_steps != self._slot:
             raise RuntimeError(f"slot of {slot_steps} steps differs from the network's {self._slot}")
+        if self.target == "standalone":
+            return self._run_standalone(stim, drive, g_rec=g_rec, plastic=plastic, k_inh=k_inh)
         n_before = self._mon.num_spikes
         t0 = self.t_ms
         # every call starts from rest, so a recall depends only on the weights and the cues
@@ -271,6 +425,46 @@ class CA3Network:
         i = np.asarray(self._mon.i[n_before:])
         t = np.asarray(self._mon.t[n_before:]) / 1e-3 - t0
         return i, t
+
+    def _run_standalone(self, stim: np.ndarray, drive: float, *, g_rec: float, plastic: float,
+                        k_inh: float) -> tuple:
+        """:meth:`_run` on the compiled standalone program: one program run per ``chunk`` slots
+        (a last, shorter one stops early), the state (membranes, traces, refractoriness,
+        weights) carried from run to run."""
+        proj = self._project
+        chunk, n, dt = proj.manifest["chunk"], self.n, self.dt
+        span_s = chunk * self._slot * dt * 1e-3
+        params = {"drive": drive, "k_inh": k_inh, "tau_m": self.tau_m * 1e-3, "tau_e": self.tau_e * 1e-3,
+                  "ref": self.refractory * 1e-3, "tau_i": self.tau_i * 1e-3, "inc": 1.0 / (self.a * n),
+                  "j_eff": self.J / (self.p * self.a * n), "g_rec": g_rec, "plastic": plastic,
+                  "eta_plus": self.eta_plus, "eta_minus": self.eta_minus, "w_max": self.w_max,
+                  "tau_stdp": self.tau_stdp * 1e-3}
+        # every call starts from rest, so a recall depends only on the weights and the cues
+        state = {"v": 0.0, "ge": 0.0, "lastspike": -1e6, "not_refractory": True, "A": 0.0, "x": 0.0,
+                 "lastupdate": 0.0}
+        names = [k for k, _, _ in _SA_STATE] + ["spikes_i", "spikes_t"]
+        t0 = self.t_ms
+        got_i, got_t = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+        for start in range(0, len(stim), chunk):
+            part = stim[start:start + chunk]
+            values = np.zeros((chunk, n))
+            values[:len(part)] = part
+            gate = np.ones(chunk)
+            gate[:len(part)] = part.min(axis=1) >= 0  # recurrent transmission off in reset slots
+            w = self._w[self._sa_order] if self._n_syn else 0.0
+            steps = len(part) * self._slot
+            out = proj.run(self._sa_phase1, {**params, **state, "w": w, "stim": values, "gate": gate,
+                                             "t_last": (steps - 1.5) * dt * 1e-3}, names)
+            keep = out["spikes_t"] < steps * dt * 1e-3 - 1e-12
+            got_i.append(out["spikes_i"][keep].astype(np.int64))
+            got_t.append(out["spikes_t"][keep] * 1e3 + (self.t_ms - t0))
+            if self._n_syn:
+                self._w[self._sa_order] = out["w"]
+            state = {"v": out["v"], "ge": out["ge"], "lastspike": out["lastspike"] - span_s,
+                     "not_refractory": out["not_refractory"], "A": out["A"], "x": out["x"],
+                     "lastupdate": out["lastupdate"] - span_s}
+            self.t_ms += steps * dt
+        return np.concatenate(got_i), np.concatenate(got_t)
 
     def _steps(self, ms: float) -> int:
         return int(round(ms / self.dt))
@@ -299,7 +493,10 @@ class CA3Network:
             for k in range(len(x)):
                 self._run(stim[k * per: (k + 1) * per], slot, self.drive_encode, g_rec=g_rec, plastic=1.0,
                           k_inh=0.0)
-                self._S.w = self._S.w[:] * (1.0 - self.decay)
+                if self.target == "standalone":
+                    self._w *= 1.0 - self.decay
+                else:
+                    self._S.w = self._S.w[:] * (1.0 - self.decay)
         self.patterns = np.concatenate([self.patterns, x])
 
     def recall(self, cues: Any) -> Recall:
@@ -357,7 +554,13 @@ class CA3Network:
             raise ValueError(f"state has n={state['n']}, this network has n={self.n}")
         self.reset()
         self._build()
-        self._S.w = np.asarray(state["w"])
+        if self.target == "standalone":
+            w = np.array(state["w"], dtype=np.float64)
+            if w.shape != self._w.shape:
+                raise ValueError(f"state has {w.size} weights, this network has {self._w.size}")
+            self._w = w
+        else:
+            self._S.w = np.asarray(state["w"])
         self.patterns = np.array(state["patterns"], dtype=np.int8)
 
 
@@ -378,3 +581,8 @@ def pattern_correlation(counts: np.ndarray, patterns: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (c @ q.T) / (cn * qn.T)
     return np.nan_to_num(r, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _build_standalone_entry(directory: str, *, code: list, **spec) -> dict:
+    """Builder called by :func:`assoc.spiking.standalone.project` (``code`` only keys the cache)."""
+    return build_standalone_program(directory, **spec)

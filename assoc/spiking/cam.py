@@ -388,9 +388,13 @@ class CAMNetwork:
         Parameters in the authors' JSON layout; default :data:`PUBLISHED_CONFIG`.
     dt : float
         Time step in ms (> 0); every delay must be a whole number of steps. Published: 1.0.
-    target : {"numpy", "cython"}
+    target : {"numpy", "cython", "standalone"}
         Brian2 code generation target (runtime mode). Object names are fixed, so a compiled
-        target builds its code once and reuses it for every network.
+        target builds its code once and reuses it for every network. "standalone" generates
+        code for Brian2's ``cpp_standalone`` device, which the caller activates first
+        (``brian2.set_device("cpp_standalone", build_on_run=False)``), then builds and runs
+        with ``brian2.device.build`` / ``brian2.device.run`` after the :meth:`run` calls
+        (``benchmarks/bench_spiking.py`` does this).
 
     Call :meth:`run` with input spike times (in steps) to advance the simulation; spikes
     accumulate across calls and :meth:`table` returns them.
@@ -399,7 +403,7 @@ class CAMNetwork:
     def __init__(self, n_cues: int, n_content: int, *, config: dict | None = None, dt: float = 1.0,
                  target: str = "numpy"):
         self.n_cues = check_int("n_cues", n_cues, low=1)
-        self.target = check_choice("target", target, ("numpy", "cython"))
+        self.target = check_choice("target", target, ("numpy", "cython", "standalone"))
         self.n_content = check_int("n_content", n_content, low=1)
         self.dt = check_float("dt", dt, low=0, low_open=True)
         self.config = check_config(PUBLISHED_CONFIG if config is None else config)
@@ -412,7 +416,9 @@ class CAMNetwork:
     def _build(self) -> None:
         import brian2 as b2
 
-        if self.target == "numpy":
+        if self.target == "standalone":
+            code_class = None  # the active (cpp_standalone) device's code objects
+        elif self.target == "numpy":
             from brian2.codegen.runtime.numpy_rt import NumpyCodeObject as code_class
         else:
             from brian2.codegen.runtime.cython_rt import CythonCodeObject as code_class
