@@ -125,7 +125,7 @@ def test_dask_worker_killed_mid_sweep_is_replaced_and_the_table_is_unchanged(tmp
 
 def _spec_file(path: Path) -> Path:
     path.write_text(
-        'name = "loop"\ndriver = "capacity"\nmodel = "hopfield-hebbian"\nseed = 5\ntrials = 10\n'
+        'name = "loop"\ndriver = "capacity"\nmodel = "hopfield-hebbian"\nseed = 5\ntrials = 20\n'
         '[params]\nprobes = 20\nbackend = "numpy"\n'
         '[grid]\nn = [150, 250]\nalpha = {start = 0.05, stop = 0.2, num = 6}\n'
     )
@@ -134,7 +134,7 @@ def _spec_file(path: Path) -> Path:
 
 @pytest.mark.slow
 def test_sweep_survives_many_sigkills(tmp_path):
-    """SIGKILL the sweep (and its workers) at random moments, 20 times, then resume."""
+    """SIGKILL the sweep (and its workers) at random moments, up to 20 times, then resume."""
     import random
 
     spec = _spec_file(tmp_path / "loop.toml")
@@ -145,7 +145,7 @@ def test_sweep_survives_many_sigkills(tmp_path):
     rnd = random.Random(0)
     kills = 0
     for _ in range(20):
-        if _count(store) >= 100:  # leave the last rows to the resume below
+        if _count(store) >= 200:  # leave the last rows to the resume below
             break
         target = _count(store) + rnd.randint(1, 5)
         proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -161,7 +161,7 @@ def test_sweep_survives_many_sigkills(tmp_path):
     res = sweep.run_spec(spec, out_dir=out, workers=2, quiet=True, figure=False)
     assert res.table == ref.table
     with sqlite3.connect(store) as db:
-        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT point * 1000 + trial) FROM rows").fetchone() == (120, 120)
+        assert db.execute("SELECT COUNT(*), COUNT(DISTINCT point * 1000 + trial) FROM rows").fetchone() == (240, 240)
     print(f"survived {kills} SIGKILLs; resumed with {res.reused} rows reused, {res.computed} computed")
 
 
