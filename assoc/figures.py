@@ -19,6 +19,11 @@ from . import theory  # noqa: E402
 from .metrics import aggregate, transition_points  # noqa: E402
 
 
+def _palette(count: int) -> np.ndarray:
+    """``count`` colours spread over viridis (a colour map that prints in grey too)."""
+    return plt.cm.viridis(np.linspace(0.1, 0.85, max(1, count)))
+
+
 def _series(table: Sequence[dict], x: str, y: str, by: str | None):
     """``{group: (xs, means, sems)}`` of trial-averaged ``y`` against ``x``."""
     keys = [by, x] if by else [x]
@@ -50,7 +55,7 @@ def capacity_curve(
     """
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     series = _series(table, x, y, by)
-    colors = plt.cm.viridis(np.linspace(0.1, 0.85, max(1, len(series))))
+    colors = _palette(len(series))
     for c, (g, (xs, ms, es)) in zip(colors, series.items()):
         ax1.errorbar(xs, ms, yerr=es, marker="o", ms=3, lw=1.2, color=c, label=f"{by} = {g}")
     a_c = theory.ags_alpha_c()
@@ -289,7 +294,7 @@ def willshaw_capacity(
     """
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.3), constrained_layout=True)
     groups = sorted({row[by] for row in table})
-    colors = plt.cm.viridis(np.linspace(0.1, 0.85, max(1, len(groups))))
+    colors = _palette(len(groups))
     auto = _first(table, "mode", "hetero") == "auto"
     for c, g in zip(colors, groups):
         rows = [r for r in table if r[by] == g]
@@ -357,7 +362,7 @@ def sdm_recall(
     with :func:`assoc.theory.sdm_bit_error` (lines)."""
     fig, ax = plt.subplots(figsize=(6.5, 4.3), constrained_layout=True)
     series = _series(table, x, "bit_error", by)
-    colors = plt.cm.viridis(np.linspace(0.1, 0.85, max(1, len(series))))
+    colors = _palette(len(series))
     for c, (g, (xs, ms, es)) in zip(colors, series.items()):
         rows = [r for r in table if r[by] == g]
         n, N = int(rows[0]["n"]), int(rows[0]["locations"])
@@ -395,7 +400,7 @@ def segment_false_match(
     """
     fig, ax = plt.subplots(figsize=(6.5, 4.5), constrained_layout=True)
     groups = sorted({row[by] for row in table})
-    colors = plt.cm.viridis(np.linspace(0.1, 0.85, max(1, len(groups))))
+    colors = _palette(len(groups))
     for c, g in zip(colors, groups):
         rows = [r for r in table if r[by] == g]
         base = {k: rows[0][k] for k in ("n", "a", "s", "theta", "union")}
@@ -753,7 +758,7 @@ def ca3_completion(table: Sequence[dict], *, x: str = "cue_frac", y: str = "m_me
     """
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     series = _series(table, x, y, by)
-    colors = plt.cm.viridis(np.linspace(0.1, 0.85, max(1, len(series))))
+    colors = _palette(len(series))
     for c, (g, (xs, ms, es)) in zip(colors, series.items()):
         ax1.errorbar(xs, ms, yerr=es, marker="o", ms=3, lw=1.2, color=c, label=f"{by} = {g}")
     for g, (xs, ms, _) in _series(table, x, "m_cue", None).items():
@@ -780,7 +785,7 @@ def ca3_capacity(table: Sequence[dict], *, x: str = "load", y: str = "retrieved"
     Treves-Rolls scaling ``k C / (a ln(1/a))``, ``k`` fitted to the points (right)."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     series = _series(table, x, y, by)
-    colors = plt.cm.viridis(np.linspace(0.1, 0.85, max(1, len(series))))
+    colors = _palette(len(series))
     for c, (g, (xs, ms, es)) in zip(colors, series.items()):
         ax1.errorbar(xs, ms, yerr=es, marker="o", ms=3, lw=1.2, color=c, label=f"{by} = {g}")
     ax1.axhline(level, color="gray", lw=0.8, ls=":")
@@ -825,7 +830,7 @@ def ca3_forgetting(table: Sequence[dict], *, by: str = "eta_minus", bin_width: i
     standard error over the trials of the bin means)."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     groups = sorted({row.get(by) for row in table}, key=lambda v: (v is None, v))
-    colors = plt.cm.viridis(np.linspace(0.1, 0.85, max(1, len(groups))))
+    colors = _palette(len(groups))
     for c, g in zip(colors, groups):
         rows = [r for r in table if r.get(by) == g]
         for ax, prefix in ((ax1, "m_age_"), (ax2, "ok_age_")):
@@ -864,7 +869,7 @@ def ca3_cam_recall(table: Sequence[dict], *, x: str = "op_ms", by: str = "densit
     for ax, y, label in ((ax1, "cue_exact", "cues recalled exactly"),
                          (ax2, "fragment_exact", "fragments giving exactly their cues")):
         series = _series(table, x, y, by)
-        colors = plt.cm.viridis(np.linspace(0.1, 0.85, max(1, len(series))))
+        colors = _palette(len(series))
         for c, (g, (xs, ms, es)) in zip(colors, series.items()):
             ax.errorbar(xs, ms, yerr=es, marker="o", ms=3, lw=1.2, color=c, label=f"{by} = {g}")
         ax.set_xlabel("time between operations (ms)")

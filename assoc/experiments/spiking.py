@@ -145,15 +145,8 @@ def ca3_completion(params: dict, seed: np.random.SeedSequence) -> dict:
     ``m > threshold`` whose best-matching pattern is the cued one), ``rate_hz`` and
     ``active_fraction`` (cells firing in the read window).
     """
-    P = check_int("patterns", params["patterns"], low=1)
-    frac = check_float("cue_frac", params["cue_frac"], low=0, high=1, low_open=True)
-    probes = check_int("probes", params["probes"], low=1)
-    thr = check_float("threshold", params["threshold"], low=-1, high=1)
-    net, x, rng = _ca3_setup(params, seed, P)
-    net.store(x)
-    which = rng.choice(P, size=min(probes, P), replace=False)
-    cues = _partial(x[which], frac, rng)
-    return _retrieval_metrics(net.recall(cues), which, cues, x, thr)
+    out, _ = _store_and_probe(params, seed, check_int("patterns", params["patterns"], low=1))
+    return out
 
 
 @driver("ca3_capacity", defaults={**_CA3_NET, "load": 10, "cue_frac": 0.5, "probes": 8, "threshold": 0.5})
@@ -161,7 +154,14 @@ def ca3_capacity(params: dict, seed: np.random.SeedSequence) -> dict:
     """Retrieval against the number of stored patterns ``load``; probes are drawn uniformly
     among all stored patterns (old and new). Same metrics as ``ca3_completion``, plus
     ``C`` (recurrent synapses per cell) and ``a``."""
-    P = check_int("load", params["load"], low=1)
+    out, net = _store_and_probe(params, seed, check_int("load", params["load"], low=1))
+    out.update({"C": float(net.n_synapses / net.n), "a": float(net.a)})
+    return out
+
+
+def _store_and_probe(params: dict, seed: np.random.SeedSequence, P: int):
+    """Store ``P`` patterns, cue ``probes`` of them with ``cue_frac`` of their cells; returns
+    the retrieval metrics and the network."""
     frac = check_float("cue_frac", params["cue_frac"], low=0, high=1, low_open=True)
     probes = check_int("probes", params["probes"], low=1)
     thr = check_float("threshold", params["threshold"], low=-1, high=1)
@@ -169,9 +169,7 @@ def ca3_capacity(params: dict, seed: np.random.SeedSequence) -> dict:
     net.store(x)
     which = rng.choice(P, size=min(probes, P), replace=False)
     cues = _partial(x[which], frac, rng)
-    out = _retrieval_metrics(net.recall(cues), which, cues, x, thr)
-    out.update({"C": float(net.n_synapses / net.n), "a": float(net.a)})
-    return out
+    return _retrieval_metrics(net.recall(cues), which, cues, x, thr), net
 
 
 @driver("ca3_forgetting", defaults={**_CA3_NET, "patterns": 30, "cue_frac": 0.5, "threshold": 0.5})

@@ -22,7 +22,18 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .cpu import Dual
+from .cpu import Dual, _new_spin
+
+
+@njit(cache=True, inline="always")
+def _heat_bath(z, u):
+    """+1 with probability 1 / (1 + exp(-z)) against the uniform draw ``u`` (z clipped to
+    +/-700 so exp never overflows)."""
+    if z > 700.0:
+        z = 700.0
+    elif z < -700.0:
+        z = -700.0
+    return 1 if u < 1.0 / (1.0 + math.exp(-z)) else -1
 
 
 @njit(cache=True, inline="always")
@@ -102,14 +113,8 @@ def _dense_async_sweep(s, overlaps, xt, order, active, clamp, kind, degree, inv,
                 delta = _gap_exp(ov, xt[i], si, table, c)
             else:
                 delta = _gap_poly(ov, xt[i], si, rect, degree, inv)
-            new = old
             if temperature == 0.0:
-                if delta > 0.0:
-                    new = 1
-                elif delta < 0.0:
-                    new = -1
-                elif old == 0:
-                    new = 1
+                new = _new_spin(delta, old, 0.0, 0.0)
             else:
                 if kind == 2:
                     if delta == 0.0:
@@ -123,12 +128,7 @@ def _dense_async_sweep(s, overlaps, xt, order, active, clamp, kind, degree, inv,
                             z = -z
                 else:
                     z = gscale * delta / temperature
-                if z > 700.0:
-                    z = 700.0
-                elif z < -700.0:
-                    z = -700.0
-                prob = 1.0 / (1.0 + math.exp(-z))
-                new = 1 if uniforms[b, t] < prob else -1
+                new = _heat_bath(z, uniforms[b, t])
             if new != old:
                 s[b, i] = new
                 d = np.int64(new) - si
@@ -243,22 +243,10 @@ def _dense_async_sweep_table(s, overlaps, xt, order, active, clamp, ftab, off, p
                 else:
                     quad = _absdot_fast(xrow, v) if exact else _absdot_strict(xrow, v)
                 delta = lin - old * quad
-            new = old
             if temperature == 0.0:
-                if delta > 0.0:
-                    new = 1
-                elif delta < 0.0:
-                    new = -1
-                elif old == 0:
-                    new = 1
+                new = _new_spin(delta, old, 0.0, 0.0)
             else:
-                z = gscale * delta / temperature
-                if z > 700.0:
-                    z = 700.0
-                elif z < -700.0:
-                    z = -700.0
-                prob = 1.0 / (1.0 + math.exp(-z))
-                new = 1 if uniforms[b, t] < prob else -1
+                new = _heat_bath(gscale * delta / temperature, uniforms[b, t])
             if new != old:
                 s[b, i] = new
                 d = np.int64(new) - np.int64(old)
