@@ -152,8 +152,9 @@ class CascadeHopfield(BaseMemory):
     def __init__(self, n: int, states: int = 8, *, x: float = 0.5, q: float = 0.5, max_steps: int = 100,
                  backend: str = "auto", seed: int | None = None):
         super().__init__(n, backend=backend, seed=seed)
-        if self.backend.name == "cupy":
-            raise ValueError("backend='cupy' is not supported by CascadeHopfield; use 'numpy' or 'numba'")
+        if self.backend.is_gpu:
+            raise ValueError(f"backend={self.backend.name!r} (a GPU backend) is not supported by CascadeHopfield; "
+                             "use a CPU backend such as 'numpy' or 'numba'")
         check_memory_estimate(12 * self.n * self.n, f"cascade synapses for n={self.n}")
         cascade_probabilities(states, x, q)  # validates
         self.states = int(states)

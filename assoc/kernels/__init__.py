@@ -1,83 +1,72 @@
-"""Per-backend kernel table: the loops that cannot be written as array operations.
+"""Kernel table: the loops that cannot be written as array operations.
 
-``kernel(name, backend)`` returns the implementation of ``name`` for a backend name. The
-numpy backend runs the array-module reference in :mod:`assoc.kernels.ref`, the numba backend
-the compiled kernels in :mod:`assoc.kernels.cpu`, and the cupy backend the Numba-CUDA kernels
-in :mod:`assoc.kernels.gpu` (launched on CuPy arrays). Families add rows here.
+Every kernel has a reference twin written against the array module of its arguments
+(:mod:`assoc.kernels.ref`, :mod:`assoc.kernels.ref_sdr`, :mod:`assoc.kernels.ref_dense`), and
+may have compiled variants for some backends: Numba CPU kernels (:mod:`assoc.kernels.cpu`,
+``cpu_sdr``, ``cpu_dense``) for ``numba`` and Numba-CUDA kernels (:mod:`assoc.kernels.gpu`,
+launched on CuPy arrays) for ``cupy``. ``kernel(name, backend)`` returns the backend's compiled
+variant if the table lists one, else the reference twin, so a backend registered with
+:func:`assoc.backend.register_backend` runs every kernel at once. Families add rows here.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
-from typing import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable
 
-# kernel name -> {backend name: "module:function"}
-TABLE: dict[str, dict[str, str]] = {
-    "async_sweep_patterns": {
-        "numpy": "assoc.kernels.ref:async_sweep_patterns",
-        "numba": "assoc.kernels.cpu:async_sweep_patterns",
-        "cupy": "assoc.kernels.gpu:async_sweep_patterns",
-    },
-    "async_sweep_weights": {
-        "numpy": "assoc.kernels.ref:async_sweep_weights",
-        "numba": "assoc.kernels.cpu:async_sweep_weights",
-        "cupy": "assoc.kernels.gpu:async_sweep_weights",
-    },
+from ..backend import check_backend_name
+
+
+@dataclass(frozen=True)
+class KernelRow:
+    """One kernel: its reference twin and its compiled variants, as ``"module:function"``."""
+
+    reference: str
+    compiled: dict[str, str] = field(default_factory=dict)  # backend name -> target
+
+
+def _row(module: str, func: str, **compiled: str) -> KernelRow:
+    return KernelRow(f"assoc.kernels.{module}:{func}",
+                     {be: f"assoc.kernels.{mod}:{func}" for be, mod in compiled.items()})
+
+
+# kernel name -> reference twin and the compiled variants that exist
+TABLE: dict[str, KernelRow] = {
+    # Hopfield networks (assoc.hopfield, assoc.forgetting)
+    "async_sweep_patterns": _row("ref", "async_sweep_patterns", numba="cpu", cupy="gpu"),
+    "async_sweep_weights": _row("ref", "async_sweep_weights", numba="cpu", cupy="gpu"),
     # sparse-distributed memories (assoc.sdr)
-    "and_popcount": {
-        "numpy": "assoc.kernels.ref_sdr:and_popcount",
-        "numba": "assoc.kernels.cpu_sdr:and_popcount",
-        "cupy": "assoc.kernels.ref_sdr:and_popcount",
-    },
-    "xor_popcount": {
-        "numpy": "assoc.kernels.ref_sdr:xor_popcount",
-        "numba": "assoc.kernels.cpu_sdr:xor_popcount",
-        "cupy": "assoc.kernels.ref_sdr:xor_popcount",
-    },
-    "or_rows": {
-        "numpy": "assoc.kernels.ref_sdr:or_rows",
-        "numba": "assoc.kernels.cpu_sdr:or_rows",
-        "cupy": "assoc.kernels.ref_sdr:or_rows",
-    },
-    "index_overlaps": {
-        "numpy": "assoc.kernels.ref_sdr:index_overlaps",
-        "numba": "assoc.kernels.cpu_sdr:index_overlaps",
-        "cupy": "assoc.kernels.ref_sdr:index_overlaps",
-    },
-    "index_best": {
-        "numpy": "assoc.kernels.ref_sdr:index_best",
-        "numba": "assoc.kernels.cpu_sdr:index_best",
-        "cupy": "assoc.kernels.ref_sdr:index_best",
-    },
-    "and_popcount_t": {
-        "numpy": "assoc.kernels.ref_sdr:and_popcount_t",
-        "numba": "assoc.kernels.cpu_sdr:and_popcount_t",
-        "cupy": "assoc.kernels.ref_sdr:and_popcount_t",
-    },
-    "or_columns": {
-        "numpy": "assoc.kernels.ref_sdr:or_columns",
-        "numba": "assoc.kernels.cpu_sdr:or_columns",
-        "cupy": "assoc.kernels.ref_sdr:or_columns",
-    },
+    "and_popcount": _row("ref_sdr", "and_popcount", numba="cpu_sdr"),
+    "xor_popcount": _row("ref_sdr", "xor_popcount", numba="cpu_sdr"),
+    "or_rows": _row("ref_sdr", "or_rows", numba="cpu_sdr"),
+    "index_overlaps": _row("ref_sdr", "index_overlaps", numba="cpu_sdr"),
+    "index_best": _row("ref_sdr", "index_best", numba="cpu_sdr"),
+    "and_popcount_t": _row("ref_sdr", "and_popcount_t", numba="cpu_sdr"),
+    "or_columns": _row("ref_sdr", "or_columns", numba="cpu_sdr"),
     # dense associative memories (assoc.dense)
-    "dense_async_sweep": {
-        "numpy": "assoc.kernels.ref_dense:dense_async_sweep",
-        "numba": "assoc.kernels.cpu_dense:dense_async_sweep",
-        "cupy": "assoc.kernels.ref_dense:dense_async_sweep",
-    },
-    "dense_async_sweep_table": {
-        "numpy": "assoc.kernels.ref_dense:dense_async_sweep_table",
-        "numba": "assoc.kernels.cpu_dense:dense_async_sweep_table",
-        "cupy": "assoc.kernels.ref_dense:dense_async_sweep_table",
-    },
+    "dense_async_sweep": _row("ref_dense", "dense_async_sweep", numba="cpu_dense"),
+    "dense_async_sweep_table": _row("ref_dense", "dense_async_sweep_table", numba="cpu_dense"),
 }
 
 
-def kernel(name: str, backend: str) -> Callable:
-    """Look up kernel ``name`` for ``backend`` ("numpy", "numba" or "cupy")."""
-    try:
-        target = TABLE[name][backend]
-    except KeyError:
-        raise ValueError(f"no kernel {name!r} for backend {backend!r}; known: {sorted(TABLE)}") from None
+@lru_cache(maxsize=None)
+def _load(target: str) -> Callable:
     module, func = target.split(":")
     return getattr(importlib.import_module(module), func)
+
+
+def kernel(name: str, backend: Any) -> Callable:
+    """Kernel ``name`` for ``backend`` (a registered backend name, or a Backend).
+
+    The backend's compiled variant where the table lists one, else the reference twin.
+    """
+    if not isinstance(name, str) or name not in TABLE:
+        msg = f"kernel name must be one of {sorted(TABLE)}, got {name!r}"
+        close = difflib.get_close_matches(name, TABLE, n=1) if isinstance(name, str) else []
+        raise ValueError(msg + (f"; did you mean {close[0]!r}?" if close else ""))
+    be = check_backend_name(getattr(backend, "name", backend), allow_auto=False)
+    row = TABLE[name]
+    return _load(row.compiled.get(be, row.reference))
