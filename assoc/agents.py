@@ -401,6 +401,21 @@ def get_family(name: str) -> Family:
 
 # --------------------------------------------------------------------------- episodic memory
 
+#: ``Recall.extra`` entries (B, P) holding a family's own match with each stored item, read as
+#: the score in place of the cosine ``overlaps``: the modern Hopfield network's softmax
+#: attention, Sparsey's code agreement, the dendritic segments' subsample overlap and Kanerva's
+#: Hamming similarity.
+_MATCH_KEYS = ("attention", "code_agreement", "subsample_overlap", "hamming_similarity")
+
+
+def _match_scores(out: Any) -> Any:
+    """The (B, P) matrix a read scores with: a family's own match, else ``out.overlaps``."""
+    extra = getattr(out, "extra", None) or {}
+    for key in _MATCH_KEYS:
+        if key in extra:
+            return extra[key]
+    return out.overlaps
+
 
 class EpisodicMemory:
     """Key-value episodic memory over any registered family, batch first.
@@ -652,7 +667,7 @@ class EpisodicMemory:
         else:
             out = self.memory.recall(codes, **self.family.recall_kwargs)
             states = np.asarray(to_numpy(out.states))
-        overlaps = np.asarray(to_numpy(out.overlaps), dtype=np.float64)
+        overlaps = np.asarray(to_numpy(_match_scores(out)), dtype=np.float64)
         scores = overlaps.max(axis=1) if overlaps.size else np.zeros(b)
         if self.eviction == "lru" and overlaps.shape[1] == len(self):
             self._tick += 1

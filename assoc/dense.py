@@ -55,6 +55,7 @@ from .memory import (
     check_patterns,
     to_numpy,
 )
+from .metrics import cosine_from_dots, cosine_overlaps
 
 ENERGIES = ("polynomial", "rectified", "exponential")
 DYNAMICS = ("async", "sync", "glauber")
@@ -397,8 +398,10 @@ class DenseAssociativeMemory(BaseMemory):
         Returns
         -------
         Recall
-            ``states`` (B, n) int8 +/-1; ``overlaps`` (B, P) Mattis overlaps; ``steps``;
-            ``converged``; ``status``; ``energy`` (see :meth:`energy`).
+            ``states`` (B, n) int8 +/-1 (0 only where a clamped cue entry is 0);
+            ``overlaps`` (B, P) cosine overlaps with the stored patterns, the Mattis overlaps
+            ``xi_mu . s / n`` for +/-1 states; ``steps``; ``converged``; ``status``;
+            ``energy`` (see :meth:`energy`).
         """
         s = self._check_cues(cues, alphabet="ternary")
         limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
@@ -422,7 +425,8 @@ class DenseAssociativeMemory(BaseMemory):
             m = states.astype(np.float64) @ self.patterns.T.astype(np.float64)
         return Recall(
             states=self.backend.asarray(states),
-            overlaps=self.backend.asarray(m / self.n),
+            overlaps=self.backend.asarray(
+                cosine_from_dots(m, np.count_nonzero(states, axis=1), np.full(len(self), self.n))),
             steps=steps,
             converged=status == STATUS_FIXED,
             status=status,
@@ -576,10 +580,12 @@ class ModernHopfield(BaseMemory):
         Returns
         -------
         Recall
-            ``states`` (B, n) float; ``overlaps`` (B, P) the softmax weights at the final
-            state; ``steps``; ``converged`` (the last update moved no component by more than
-            ``tol``); ``energy``; ``extra["regime"]`` ("single" / "metastable" / "global")
-            and ``extra["k_eff"]`` (participation number of the weights).
+            ``states`` (B, n) float; ``overlaps`` (B, P) cosine similarity of each final
+            state with each stored pattern; ``steps``; ``converged`` (the last update moved
+            no component by more than ``tol``); ``energy``; ``extra["attention"]`` (B, P) the
+            softmax weights ``softmax(beta X x)`` at the final state (on the backend);
+            ``extra["regime"]`` ("single" / "metastable" / "global") and ``extra["k_eff"]``
+            (participation number of the weights).
         """
         self._need()
         if not isinstance(one_step, (bool, np.bool_)):
@@ -609,8 +615,9 @@ class ModernHopfield(BaseMemory):
         regime, k = self.classify(p)
         converged = moved <= self.tol
         status = np.where(converged, STATUS_FIXED, STATUS_LIMIT).astype(np.int8)
-        return Recall(states=be.asarray(final), overlaps=be.asarray(p), steps=steps, converged=converged,
-                      status=status, energy=self.energy(final), extra={"regime": regime, "k_eff": k})
+        return Recall(states=be.asarray(final), overlaps=be.asarray(cosine_overlaps(final, self.patterns)),
+                      steps=steps, converged=converged, status=status, energy=self.energy(final),
+                      extra={"attention": be.asarray(p), "regime": regime, "k_eff": k})
 
 
 # --------------------------------------------------------------------------- Agliari-Barra
@@ -757,9 +764,11 @@ class DenseHebbian(BaseMemory):
         Returns
         -------
         Recall
-            ``states`` (B, n); ``overlaps`` (B, K) mean Mattis overlap with each label's
-            examples; ``steps`` sweeps run; ``converged`` (zero noise: fixed point reached);
-            ``energy`` H of the final states.
+            ``states`` (B, n) int8 +/-1; ``overlaps`` (B, E) cosine overlap (the Mattis
+            overlap) with each stored example; ``steps`` sweeps run; ``converged`` (zero
+            noise: fixed point reached); ``energy`` H of the final states;
+            ``extra["class_overlaps"]`` (B, K) mean Mattis overlap with each label's examples
+            (:meth:`class_overlaps`, labels in the order of :attr:`classes`; host NumPy).
         """
         s = self._check_cues(cues, alphabet="ternary")
         limit = self.sweeps if sweeps is None else check_int("sweeps", sweeps, low=1)
@@ -778,8 +787,10 @@ class DenseHebbian(BaseMemory):
         states, _, steps, status = _run_async(
             self, s, np.zeros(s.shape, bool), limit, xt, kind=0, degree=self.order, inv=inv, gscale=gscale,
             temperature=temperature, table_kernel=table_kernel)
-        return Recall(states=self.backend.asarray(states), overlaps=self.class_overlaps(states), steps=steps,
-                      converged=status == STATUS_FIXED, status=status, energy=self.energy(states))
+        return Recall(states=self.backend.asarray(states),
+                      overlaps=self.backend.asarray(cosine_overlaps(states, self.patterns)), steps=steps,
+                      converged=status == STATUS_FIXED, status=status, energy=self.energy(states),
+                      extra={"class_overlaps": self.class_overlaps(states)})
 
 
 # --------------------------------------------------------------------------- multitasking
@@ -837,8 +848,17 @@ class MultitaskHebbian(BaseMemory):
     def recall(self, cues: Any, *, max_steps: int | None = None) -> Recall:
         """Run the dynamics from ``(B, n)`` cues in {-1, 0, +1} (0: unknown).
 
-        ``extra["sorted_m"]`` holds each final state's Mattis overlaps sorted by decreasing
-        magnitude, shape (B, P).
+        Returns
+        -------
+        Recall
+            ``states`` (B, n) int8 +/-1; ``overlaps`` (B, P) cosine overlap of each final
+            state with each ternary pattern, ``xi_mu . s / (|s| |xi_mu|)``: for a +/-1 state
+            the Mattis overlap times ``sqrt(n / k_mu)``, with ``k_mu`` the nonzero entries
+            of ``xi_mu`` (at most ``sqrt(k_mu / n)``, about ``sqrt(1 - d)``, when the state
+            agrees with every nonzero entry);
+            ``steps``; ``converged``; ``status``; ``extra["mattis"]`` (B, P) the Mattis
+            overlaps ``m_mu = xi_mu . s / n`` (:meth:`overlaps`) and ``extra["sorted_m"]``
+            their magnitudes sorted in decreasing order, shape (B, P) (both host NumPy).
         """
         s = self._check_cues(cues, alphabet="ternary")
         limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
@@ -852,6 +872,7 @@ class MultitaskHebbian(BaseMemory):
             inv=inv, gscale=gscale, temperature=self.temperature)
         m = self.overlaps(states)
         order = np.argsort(-np.abs(m), axis=1, kind="stable")
-        return Recall(states=self.backend.asarray(states), overlaps=m, steps=steps,
+        return Recall(states=self.backend.asarray(states),
+                      overlaps=self.backend.asarray(cosine_overlaps(states, self.patterns)), steps=steps,
                       converged=status == STATUS_FIXED, status=status,
-                      extra={"sorted_m": np.take_along_axis(np.abs(m), order, axis=1)})
+                      extra={"mattis": m, "sorted_m": np.take_along_axis(np.abs(m), order, axis=1)})

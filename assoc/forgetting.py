@@ -42,6 +42,7 @@ from .memory import (
     check_int,
     check_memory_estimate,
 )
+from .metrics import cosine_overlaps
 
 
 def cascade_probabilities(states: int, x: float = 0.5, q: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +197,15 @@ class CascadeHopfield(BaseMemory):
         return np.array([(w * (x[i] * x[j])).mean() for x in xi.astype(np.float64)])
 
     def recall(self, cues: Any, *, max_steps: int | None = None) -> Recall:
-        """T = 0 asynchronous dynamics from a ``(B, n)`` batch of cues in {-1, 0, +1}."""
+        """T = 0 asynchronous dynamics from a ``(B, n)`` batch of cues in {-1, 0, +1}.
+
+        Returns
+        -------
+        Recall
+            ``states`` (B, n) int8 +/-1; ``overlaps`` (B, P) cosine overlaps with the stored
+            patterns (the Mattis overlaps ``xi_mu . s / n``); ``steps``; ``converged``;
+            ``status``; ``energy`` ``-s W s / 2``.
+        """
         s = self._check_cues(cues, alphabet="ternary")
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
@@ -224,8 +233,8 @@ class CascadeHopfield(BaseMemory):
                 break
         sf = state.astype(np.float64)
         return Recall(
-            states=state,
-            overlaps=sf @ self.patterns.T.astype(np.float64) / n,
+            states=be.asarray(state),
+            overlaps=be.asarray(cosine_overlaps(state, self.patterns)),
             steps=steps,
             converged=status == STATUS_FIXED,
             status=status,

@@ -46,6 +46,7 @@ from .memory import (
     check_memory_estimate,
     check_patterns,
 )
+from .metrics import cosine_from_dots
 
 RULES = ("hebbian", "storkey", "pseudo_inverse", "palimpsest")
 DYNAMICS = ("async", "sync", "glauber")
@@ -271,8 +272,9 @@ class Hopfield(BaseMemory):
         Returns
         -------
         Recall
-            ``states`` (B, n) int8 +/-1; ``overlaps`` (B, P) Mattis overlaps; ``steps``;
-            ``converged``; ``status``; ``energy``.
+            ``states`` (B, n) int8 +/-1 (0 only where a clamped cue entry is 0);
+            ``overlaps`` (B, P) cosine overlaps with the stored patterns, the Mattis overlaps
+            ``xi_mu . s / n`` for +/-1 states; ``steps``; ``converged``; ``status``; ``energy``.
         """
         s = self._check_cues(cues, alphabet="ternary")
         steps_limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
@@ -301,16 +303,17 @@ class Hopfield(BaseMemory):
         )
 
     def _summaries(self, states: np.ndarray):
-        """Mattis overlaps (on the backend) and energies (host) of final +/-1 states.
+        """Cosine overlaps (on the backend) and energies (host) of final states.
 
         Products of +/-1 values are integers of magnitude <= n, exact in float32 while
         n < 2**24 (float64 beyond); the energy in pattern space follows from the overlaps.
+        A +/-1 state has squared norm n, so its cosine overlap is the Mattis overlap raw / n.
         """
         be, xp = self.backend, self.backend.xp
         dtype = xp.float32 if self.n < FLOAT32_EXACT else xp.float64
         s = be.asarray(states, dtype=dtype)
         raw = s @ be.asarray(self.patterns, dtype=dtype).T  # (B, P) integers
-        overlaps = raw.astype(xp.float64) / self.n
+        overlaps = cosine_from_dots(raw, np.count_nonzero(states, axis=1), np.full(len(self), self.n))
         if self.uses_pattern_space():
             r = raw.astype(xp.float64)
             energy = -0.5 * ((r * r).sum(axis=1) - len(self) * self.n) / self.n

@@ -207,17 +207,26 @@ STATUS_NAMES = ("fixed", "cycle", "limit")
 
 @dataclass
 class Recall:
-    """Result of ``Memory.recall`` for a batch of B cues.
+    """Result of ``Memory.recall`` for a batch of B cues; one meaning for every family.
 
     Attributes
     ----------
-    states : array, shape (B, n)
-        Final states, in the memory's alphabet (``int8``), on the memory's backend.
-    overlaps : array, shape (B, P)
-        Overlap of each final state with each stored pattern. For +/-1 memories the Mattis
-        overlap ``m = xi . s / n`` in [-1, 1]; families document their own definition.
+    states : array, shape (B, n_out)
+        Final states in the family's alphabet; for a hetero-associative memory, the retrieved
+        values. An array of the memory's backend array library (NumPy unless the backend is
+        cupy; memories without a backend, such as the spiking ones, return NumPy).
+    overlaps : array of float64, shape (B, P)
+        Cosine similarity of each final state with each stored item's target (the stored
+        pattern for auto-association, the stored value for hetero-association):
+        ``s . x / (|s| |x|)``, 0 where either vector is all zero. For +/-1 vectors this is
+        exactly the Mattis overlap ``s . xi / n``, for {0,1} codes ``|s AND x| / sqrt(|s| |x|)``,
+        for real vectors the usual cosine; in every case 1 means the state is the item (up to a
+        positive scale). Same array library as ``states``; see
+        :func:`assoc.metrics.cosine_overlaps`. Other family-specific similarities (softmax
+        weights, Pearson correlations, Hamming similarities, ...) are in ``extra``.
     steps : ndarray of int, shape (B,)
         Update steps taken (sweeps for asynchronous dynamics, parallel updates for synchronous).
+        Host NumPy, as are ``converged``, ``status`` and ``energy``.
     converged : ndarray of bool, shape (B,)
         True where the dynamics reached a fixed point.
     status : ndarray of int8, shape (B,)
@@ -225,7 +234,7 @@ class Recall:
     energy : ndarray of float, shape (B,), optional
         Energy of the final states where the family defines one.
     extra : dict
-        Family-specific results (for example retrieved values of a hetero-association).
+        Family-specific results, named in each family's ``recall`` docstring.
     """
 
     states: Any
@@ -237,7 +246,7 @@ class Recall:
     extra: dict = field(default_factory=dict)
 
     def best(self) -> np.ndarray:
-        """Index of the stored pattern with the largest overlap, per cue (shape (B,))."""
+        """Index of the stored item with the largest overlap, per cue (shape (B,), host NumPy)."""
         return np.asarray(to_numpy(self.overlaps)).argmax(axis=1)
 
     def status_names(self) -> list[str]:

@@ -1,4 +1,4 @@
-"""Overlaps, retrieval success, information measures and table aggregation.
+"""Overlaps (cosine and Mattis), retrieval success, information measures and table aggregation.
 
 A *table* is what the sweep store returns: a list of row dicts, each holding the resolved
 parameters of a point, its ``trial`` and the metrics its driver returned.
@@ -10,6 +10,58 @@ from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
 import numpy as np
+
+
+def cosine_from_dots(dots: Any, state_sq: Any, target_sq: Any) -> Any:
+    """Cosine similarities from dot products and squared norms, 0 where either norm is 0.
+
+    ``dots[b, mu] / sqrt(state_sq[b] target_sq[mu])`` for ``dots`` (B, P), ``state_sq`` (B,)
+    and ``target_sq`` (P,), on whichever array module holds them (NumPy or CuPy). For +/-1
+    vectors of length n the denominator is ``sqrt(n * n) = n`` exactly, so the result is the
+    Mattis overlap to the last bit; for {0,1} codes the squared norms are the popcounts.
+    """
+    xp = _array_module(dots)
+    a = xp.asarray(state_sq, dtype=xp.float64)
+    b = xp.asarray(target_sq, dtype=xp.float64)
+    den = xp.sqrt(a[:, None] * b[None, :])
+    ok = den > 0
+    return xp.where(ok, xp.asarray(dots, dtype=xp.float64) / xp.where(ok, den, 1.0), 0.0)
+
+
+def cosine_overlaps(states: Any, targets: Any) -> np.ndarray:
+    """Cosine similarity of each state with each target, ``(B, P)`` float64 host NumPy.
+
+    ``s . x / (|s| |x|)``, 0 where either vector is all zero: the Mattis overlap ``s . x / n``
+    for +/-1 vectors, ``|s AND x| / sqrt(|s| |x|)`` for {0,1} codes and the usual cosine for
+    real vectors. This is what :attr:`assoc.memory.Recall.overlaps` holds for every family.
+
+    Parameters
+    ----------
+    states : array_like, shape (B, n)
+    targets : array_like, shape (P, n)
+        The stored items' targets (patterns for auto-association, values for hetero-association).
+    """
+    s = np.asarray(_host(states), dtype=np.float64)
+    x = np.asarray(_host(targets), dtype=np.float64)
+    if s.ndim != 2 or x.ndim != 2:
+        raise ValueError(f"states and targets must be 2-D (batch, n) and (P, n), got shapes {s.shape} and {x.shape}")
+    if s.shape[1] != x.shape[1]:
+        raise ValueError(f"targets must have as many columns as states ({s.shape[1]}), got shape {x.shape}")
+    return cosine_from_dots(s @ x.T, np.einsum("ij,ij->i", s, s), np.einsum("ij,ij->i", x, x))
+
+
+def _host(x: Any) -> Any:
+    if hasattr(x, "__cuda_array_interface__") and hasattr(x, "get"):
+        return x.get()
+    return x
+
+
+def _array_module(x: Any):
+    if hasattr(x, "__cuda_array_interface__"):
+        import cupy
+
+        return cupy
+    return np
 
 
 def mattis_overlap(states: Any, patterns: Any) -> np.ndarray:

@@ -41,6 +41,7 @@ from .memory import (
     check_memory_estimate,
     check_patterns,
 )
+from .metrics import cosine_from_dots
 
 THRESHOLDS = ("classic", "kwta", "fixed")
 
@@ -109,12 +110,16 @@ def _check_sparse_batch(name: str, x: Any, n: int) -> np.ndarray:
     return x
 
 
-def cosine_overlap(counts: np.ndarray, a_sizes: np.ndarray, b_sizes: np.ndarray) -> np.ndarray:
-    """``counts[b, mu] / sqrt(|a_b| |b_mu|)``: 1 for identical sets, 0 when either is empty."""
-    den = np.sqrt(np.outer(a_sizes.astype(np.float64), b_sizes.astype(np.float64)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(den > 0, counts / np.where(den > 0, den, 1.0), 0.0)
-    return out
+def _binary_overlaps(backend: Any, states: np.ndarray, targets_packed: Any, target_sizes: np.ndarray) -> Any:
+    """Cosine overlaps ``|s & x_mu| / sqrt(|s| |x_mu|)`` of {0,1} states with packed targets.
+
+    The popcount form of :func:`assoc.metrics.cosine_overlaps` (the same numbers): ``states``
+    (B, n) int8 on the host, ``targets_packed`` (P, W) uint64 from :func:`pack_bits` and
+    ``target_sizes`` (P,) their active bits. Returns (B, P) float64 on ``backend``.
+    """
+    rows, cues = backend.asarray(targets_packed), backend.asarray(pack_bits(states))
+    counts = kernel("and_popcount", backend.name)(rows, cues)
+    return cosine_from_dots(counts, backend.asarray(states.sum(axis=1)), backend.asarray(target_sizes))
 
 
 # --------------------------------------------------------------------------- Willshaw
@@ -357,11 +362,12 @@ class Willshaw(BaseMemory):
         Returns
         -------
         Recall
-            ``states`` (B, n_out) int8 {0,1}; ``overlaps`` (B, P): the normalised overlap
+            ``states`` (B, n_out) int8 {0,1}; ``overlaps`` (B, P): the cosine overlap
             ``|s & y_mu| / sqrt(|s| |y_mu|)`` of each output with each stored value (1 when
-            identical); ``steps``; ``converged`` (one-step retrieval always counts as
-            converged); ``status``; ``extra["sums"]`` the last dendritic sums (B, n_out) and
-            ``extra["thresholds"]`` the thresholds they were compared with.
+            identical; an empty (B, 0) array with ``keep_patterns=False``); ``steps``;
+            ``converged`` (one-step retrieval always counts as converged); ``status``;
+            ``extra["sums"]`` the last dendritic sums (B, n_out) and ``extra["thresholds"]``
+            the thresholds they were compared with.
         """
         x = _check_sparse_batch("cues", cues, self.n)
         limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
@@ -411,15 +417,12 @@ class Willshaw(BaseMemory):
             sums = sums_all if sums_all is not None else np.zeros((b, self.n_out), dtype=np.int32)
             thr = thr_all if thr_all is not None else np.zeros((b, self.n_out), dtype=np.int32)
         if self.keep_patterns:
-            counts = be.to_numpy(
-                kernel("and_popcount", be.name)(be.asarray(self._vpacked), be.asarray(pack_bits(states)))
-            )
-            overlaps = cosine_overlap(counts, states.sum(axis=1), self.values.sum(axis=1))
+            overlaps = _binary_overlaps(be, states, self._vpacked, self.values.sum(axis=1))
         else:
-            overlaps = np.zeros((b, 0))
+            overlaps = be.xp.zeros((b, 0))
         return Recall(
             states=be.asarray(states),
-            overlaps=be.asarray(overlaps),
+            overlaps=overlaps,
             steps=steps,
             converged=status == STATUS_FIXED,
             status=status,
@@ -669,10 +672,12 @@ class KanervaSDM(BaseMemory):
         Returns
         -------
         Recall
-            ``states`` (B, n_out) int8 {0,1}; ``overlaps`` (B, P) fraction of bits agreeing
-            with each stored datum; ``steps``; ``converged`` (one read always counts as
-            converged; iterated reads converge when a read returns its own address);
-            ``extra["activated"]`` number of locations activated at the last read.
+            ``states`` (B, n_out) int8 {0,1}; ``overlaps`` (B, P) cosine overlap
+            ``|s & y_mu| / sqrt(|s| |y_mu|)`` with each stored datum; ``steps``;
+            ``converged`` (one read always counts as converged; iterated reads converge when
+            a read returns its own address); ``extra["hamming_similarity"]`` (B, P) the
+            fraction of bits agreeing with each stored datum, ``1 - Hamming / n_out`` (on the
+            backend); ``extra["activated"]`` number of locations activated at the last read.
         """
         x = self._check_cues(cues)
         limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
@@ -705,14 +710,17 @@ class KanervaSDM(BaseMemory):
         be = self.backend
         dist = be.to_numpy(
             kernel("xor_popcount", be.name)(be.asarray(pack_bits(self.values)), be.asarray(pack_bits(cur)))
-        )
+        ).astype(np.int64)
+        v_sizes = self.values.sum(axis=1, dtype=np.int64)
+        s_sizes = cur.sum(axis=1, dtype=np.int64)
+        both = (s_sizes[:, None] + v_sizes[None, :] - dist) // 2  # |s & y| = (|s| + |y| - |s ^ y|) / 2
         return Recall(
             states=be.asarray(cur),
-            overlaps=be.asarray(1.0 - dist / self.n_out),
+            overlaps=be.asarray(cosine_from_dots(both, s_sizes, v_sizes)),
             steps=steps,
             converged=status == STATUS_FIXED,
             status=status,
-            extra={"activated": activated},
+            extra={"hamming_similarity": be.asarray(1.0 - dist / self.n_out), "activated": activated},
         )
 
     def _extra_state(self) -> dict:
@@ -822,9 +830,12 @@ class DendriticSegments(BaseMemory):
         Recall
             ``states`` (B, n): the stored pattern whose subsample best overlaps the cue among
             the patterns of the matching segments (zeros where no segment matches);
-            ``overlaps`` (B, P): |cue & subsample_mu| / s; ``converged`` True where some
-            segment matched; ``extra["segment_overlap"]`` (B, G) int32 synapses on active cue
-            cells and ``extra["segment_match"]`` (B, G) bool.
+            ``overlaps`` (B, P): cosine overlap ``|s & x_mu| / sqrt(|s| |x_mu|)`` of that
+            state with each stored pattern (0 where no segment matched); ``converged`` True
+            where some segment matched; ``extra["subsample_overlap"]`` (B, P)
+            ``|cue & subsample_mu| / s``, the fraction of each pattern's synapses on active
+            cue cells (on the backend); ``extra["segment_overlap"]`` (B, G) int32 synapses
+            on active cue cells and ``extra["segment_match"]`` (B, G) bool.
         """
         x = self._check_cues(cues)
         if len(self) == 0:
@@ -843,11 +854,12 @@ class DendriticSegments(BaseMemory):
         b = x.shape[0]
         return Recall(
             states=be.asarray(states),
-            overlaps=be.asarray(sub_ov / self.synapses),
+            overlaps=_binary_overlaps(be, states, pack_bits(self.patterns), self.patterns.sum(axis=1)),
             steps=np.ones(b, dtype=np.int64),
             converged=hit,
             status=np.where(hit, STATUS_FIXED, STATUS_LIMIT).astype(np.int8),
-            extra={"segment_overlap": seg_ov, "segment_match": match},
+            extra={"subsample_overlap": be.asarray(sub_ov / self.synapses), "segment_overlap": seg_ov,
+                   "segment_match": match},
         )
 
     def _extra_state(self) -> dict:
@@ -1030,9 +1042,11 @@ class Sparsey(BaseMemory):
         Returns
         -------
         Recall
-            ``states`` (B, n): that item's input; ``overlaps`` (B, P): fraction of modules in
-            which the retrieved code agrees with each stored code; ``converged`` True where the
-            retrieved code equals a stored code exactly; ``extra["codes"]`` (B, Q),
+            ``states`` (B, n): that item's input; ``overlaps`` (B, P): cosine overlap
+            ``|s & x_mu| / sqrt(|s| |x_mu|)`` of that input with each stored input;
+            ``converged`` True where the retrieved code equals a stored code exactly;
+            ``extra["code_agreement"]`` (B, P) the fraction of modules in which the retrieved
+            code agrees with each stored code (on the backend); ``extra["codes"]`` (B, Q),
             ``extra["familiarity"]`` G (B,), ``extra["best"]`` item index (B,).
         """
         x = self._check_inputs("cues", cues)
@@ -1047,13 +1061,14 @@ class Sparsey(BaseMemory):
         best = agree.argmax(axis=1)
         exact = agree[np.arange(len(best)), best] == 1.0
         be = self.backend
+        states = self.patterns[best]
         return Recall(
-            states=be.asarray(self.patterns[best]),
-            overlaps=be.asarray(agree),
+            states=be.asarray(states),
+            overlaps=_binary_overlaps(be, states, pack_bits(self.patterns), self.patterns.sum(axis=1)),
             steps=np.ones(x.shape[0], dtype=np.int64),
             converged=exact,
             status=np.where(exact, STATUS_FIXED, STATUS_LIMIT).astype(np.int8),
-            extra={"codes": codes, "familiarity": g, "best": best},
+            extra={"code_agreement": be.asarray(agree), "codes": codes, "familiarity": g, "best": best},
         )
 
     def _extra_state(self) -> dict:

@@ -196,9 +196,10 @@ def test_partial_cue_is_completed_to_the_stored_assembly():
     net.store(x)
     cues = _partial(x, 0.5, rng)
     out = net.recall(cues)
-    m = np.diag(out.overlaps)
+    m = np.diag(out.extra["correlation"])
     m_cue = np.array([np.corrcoef(c, p)[0, 1] for c, p in zip(cues, x)])
     np.testing.assert_array_equal(out.best(), [0, 1, 2])
+    np.testing.assert_array_equal(out.extra["correlation"].argmax(axis=1), [0, 1, 2])
     assert (m > 0.8).all() and (m > m_cue + 0.1).all(), (m, m_cue)
     # the uncued half of each assembly fires; activity stays sparse (about a)
     uncued = (x == 1) & (cues == 0)
@@ -212,6 +213,7 @@ def test_network_is_silent_without_input():
     out = net.recall(np.zeros((1, 200), dtype=np.int8))
     assert out.states.sum() == 0 and out.extra["rate_hz"][0] == 0.0
     np.testing.assert_array_equal(out.overlaps, 0.0)
+    np.testing.assert_array_equal(out.extra["correlation"], 0.0)
 
 
 def test_encoding_rule_potentiates_coactive_and_depresses_pre_only_synapses():

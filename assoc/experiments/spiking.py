@@ -121,9 +121,10 @@ def _partial(x: np.ndarray, frac: float, rng: np.random.Generator) -> np.ndarray
 
 
 def _retrieval_metrics(out, which: np.ndarray, cues: np.ndarray, x: np.ndarray, threshold: float) -> dict:
-    m = out.overlaps[np.arange(len(which)), which]
+    corr = out.extra["correlation"]  # Pearson correlation of the read-out with each pattern
+    m = corr[np.arange(len(which)), which]
     m_cue = np.array([np.corrcoef(c, x[w])[0, 1] for c, w in zip(cues, which)])
-    best = out.overlaps.argmax(axis=1) == which
+    best = corr.argmax(axis=1) == which
     return {
         "m_mean": float(m.mean()),
         "m_std": float(m.std()),
@@ -186,8 +187,9 @@ def ca3_forgetting(params: dict, seed: np.random.SeedSequence) -> dict:
     net.store(x)
     which = np.arange(P)
     out = net.recall(_partial(x, frac, rng))
-    m = out.overlaps[which, which]
-    ok = (m > thr) & (out.overlaps.argmax(axis=1) == which)
+    corr = out.extra["correlation"]
+    m = corr[which, which]
+    ok = (m > thr) & (corr.argmax(axis=1) == which)
     res = {}
     for idx in range(P):
         age = P - idx

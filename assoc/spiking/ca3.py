@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from ..memory import Recall, check_choice, check_float, check_int, check_memory_estimate, check_patterns, check_seed
+from ..metrics import cosine_overlaps
 
 TARGETS = ("numpy", "cython", "auto", "standalone")
 
@@ -506,11 +507,17 @@ class CA3Network:
         ``free_ms`` and the spikes of the last ``read_ms`` are counted; then a hyperpolarising
         reset of ``reset_ms`` silences the network before the next probe.
 
-        Returns a :class:`~assoc.memory.Recall` with ``states`` (B, n) the cells that fired in
-        the read window, ``overlaps`` (B, P) the Pearson correlation between these states and
-        each stored pattern (1: exactly the pattern's cells fired; 0 for a silent network),
-        ``extra["counts"]`` the spike counts,
-        ``extra["rate_hz"]`` the mean rate in the window and ``extra["active_fraction"]``.
+        Returns
+        -------
+        Recall
+            ``states`` (B, n) int8 {0,1}, the cells that fired in the read window;
+            ``overlaps`` (B, P) the cosine overlap ``|s & x_mu| / sqrt(|s| |x_mu|)`` of these
+            states with each stored pattern (1: exactly the pattern's cells fired; 0 for a
+            silent network); ``extra["correlation"]`` (B, P) the Pearson correlation between
+            the states and each pattern (:func:`pattern_correlation`; also 1 for exactly the
+            pattern's cells and 0 for silence, but near 0 for a state unrelated to the
+            pattern); ``extra["counts"]`` the spike counts; ``extra["rate_hz"]`` the mean rate
+            in the window and ``extra["active_fraction"]``. All host NumPy.
         """
         x = check_patterns("cues", cues, alphabet="binary", n=self.n)
         nc, nf, nr = self._steps(self.cue_ms), self._steps(self.free_ms), self._steps(self.reset_ms)
@@ -530,10 +537,11 @@ class CA3Network:
         sel = (within >= lo - 1e-9) & (within < hi - 1e-9) & (b < len(x))
         np.add.at(counts, (b[sel], i[sel]), 1.0)
         states = (counts > 0).astype(np.int8)
-        overlaps = pattern_correlation(states, self.patterns)
         rate = counts.sum(axis=1) / self.n / (self.read_ms * 1e-3)
-        return Recall(states, overlaps, np.full(len(x), nc + nf), np.ones(len(x), dtype=bool),
-                      extra={"counts": counts, "rate_hz": rate, "active_fraction": states.mean(axis=1)})
+        return Recall(states, cosine_overlaps(states, self.patterns), np.full(len(x), nc + nf),
+                      np.ones(len(x), dtype=bool),
+                      extra={"correlation": pattern_correlation(states, self.patterns), "counts": counts,
+                             "rate_hz": rate, "active_fraction": states.mean(axis=1)})
 
     def state_dict(self) -> dict:
         """Constructor arguments, stored patterns and the current weights."""

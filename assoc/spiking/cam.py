@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from ..memory import Recall, check_choice, check_float, check_int, check_patterns
+from ..metrics import cosine_overlaps
 
 # --------------------------------------------------------------------------- parameters
 
@@ -750,7 +751,7 @@ class CA3CAM:
             self.contents[c] = x
             self.written[c] = True
 
-    def _overlaps(self, states: np.ndarray) -> np.ndarray:
+    def _cue_bit_fraction(self, states: np.ndarray) -> np.ndarray:
         stored = self.contents.astype(np.float64)
         size = np.maximum(stored.sum(axis=1), 1.0)
         return states.astype(np.float64) @ stored.T / size
@@ -758,9 +759,15 @@ class CA3CAM:
     def recall(self, cues: Any) -> Recall:
         """Recall by cue: the content bits read out on the output layer, one operation per cue.
 
-        Returns a :class:`~assoc.memory.Recall` with ``states`` (B, n_content) in {0, 1} and
-        ``overlaps`` (B, n_cues): the fraction of each cue's stored bits that were read out.
-        ``extra["cue_echo"]`` (B, n_cues) holds the cue side of the output layer.
+        Returns
+        -------
+        Recall
+            ``states`` (B, n_content) int8 {0, 1}; ``overlaps`` (B, n_cues) the cosine overlap
+            ``|s & c| / sqrt(|s| |c|)`` of each state with the content stored under each cue
+            (0 for a cue that holds nothing); ``extra["cue_bit_fraction"]`` (B, n_cues) the
+            fraction of each cue's stored bits that were read out; ``extra["cue_echo"]``
+            (B, n_cues) the cue side of the output layer; ``extra["start_steps"]`` (B,) the
+            step at which each operation started. All host NumPy.
         """
         cues = self._check_cue_index("cues", cues)
         starts = self._run_ops([("cue", int(c), None) for c in cues])
@@ -771,8 +778,10 @@ class CA3CAM:
             states[b, sorted(tab.window("OUTcont", s, s + self.op_steps))] = 1
             echo[b, sorted(tab.window("OUTcue", s, s + self.op_steps))] = 1
         n = len(cues)
-        return Recall(states, self._overlaps(states), np.full(n, self.op_steps), np.ones(n, dtype=bool),
-                      extra={"cue_echo": echo, "start_steps": np.asarray(starts)})
+        return Recall(states, cosine_overlaps(states, self.contents), np.full(n, self.op_steps),
+                      np.ones(n, dtype=bool),
+                      extra={"cue_bit_fraction": self._cue_bit_fraction(states), "cue_echo": echo,
+                             "start_steps": np.asarray(starts)})
 
     def recall_by_content(self, fragments: Any) -> Recall:
         """Recall by content: the cues whose memory shares an active bit with each fragment.
@@ -782,9 +791,14 @@ class CA3CAM:
         fragments : array_like of {0, 1}, shape (B, n_content)
             Content fragments (at least one active bit each).
 
-        Returns a :class:`~assoc.memory.Recall` with ``states`` (B, n_cues) in {0, 1} (the
-        matching cues, read from the output layer) and ``overlaps`` equal to ``states``.
-        ``extra["content_echo"]`` (B, n_content) holds the content side of the output layer.
+        Returns
+        -------
+        Recall
+            ``states`` (B, n_cues) int8 {0, 1}, the matching cues read from the output layer;
+            ``overlaps`` (B, n_cues) the cosine overlap of each state with the one-hot pattern
+            of each cue (``1 / sqrt(|s|)`` for each cue that fired, 0 for the others and for
+            a silent output); ``extra["content_echo"]`` (B, n_content) the content side of
+            the output layer; ``extra["start_steps"]`` (B,). All host NumPy.
         """
         frags = check_patterns("fragments", fragments, alphabet="binary", n=self.n_content)
         empty = ~frags.any(axis=1)
@@ -799,8 +813,8 @@ class CA3CAM:
             states[b, sorted(tab.window("OUTcue", s, s + self.op_steps))] = 1
             echo[b, sorted(tab.window("OUTcont", s, s + self.op_steps))] = 1
         n = len(frags)
-        return Recall(states, states.astype(np.float64), np.full(n, self.op_steps), np.ones(n, dtype=bool),
-                      extra={"content_echo": echo, "start_steps": np.asarray(starts)})
+        return Recall(states, cosine_overlaps(states, np.eye(self.n_cues, dtype=np.int8)), np.full(n, self.op_steps),
+                      np.ones(n, dtype=bool), extra={"content_echo": echo, "start_steps": np.asarray(starts)})
 
     def spike_table(self) -> SpikeTable:
         """Every spike since the last reset (times in steps of ``dt``)."""
