@@ -210,6 +210,14 @@ def load_spec(ref: str | os.PathLike | dict) -> Spec:
         params.update(load_model(model).get("params", {}))
     params.update(data.get("params", {}))
     grid = {k: _expand_axis(k, v) for k, v in data.get("grid", {}).items()}
+    figure = dict(data.get("figure", {}))
+    if figure:
+        from .figures import check_figure_args
+
+        try:
+            check_figure_args(figure.get("kind"), {k: v for k, v in figure.items() if k != "kind"})
+        except ValueError as exc:
+            raise ValueError(f"{exc} (in {where if path else 'spec ' + repr(data['name'])})") from None
     spec = Spec(
         name=data["name"],
         driver=data["driver"],
@@ -217,7 +225,7 @@ def load_spec(ref: str | os.PathLike | dict) -> Spec:
         trials=check_int("trials", data.get("trials", 1), low=1),
         params=params,
         grid=grid,
-        figure=dict(data.get("figure", {})),
+        figure=figure,
         description=str(data.get("description", "")),
         model=model,
         path=str(path) if path else None,
@@ -604,13 +612,15 @@ def write_parquet(table: list[dict], path: str | os.PathLike) -> Path:
 
 
 def draw_figure(spec: Spec, table: list[dict], path: str | os.PathLike) -> Path:
-    from . import figures
+    from .figures import get_figure
 
     kwargs = dict(spec.figure)
     kind = kwargs.pop("kind", None)
-    if not isinstance(kind, str) or not hasattr(figures, kind) or kind.startswith("_"):
-        raise ValueError(f"figure.kind in spec {spec.name!r} must name a function of assoc.figures, got {kind!r}")
-    fig = getattr(figures, kind)(table, **kwargs)
+    try:
+        make = get_figure(kind)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (in spec {spec.name!r})") from None
+    fig = make(table, **kwargs)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)

@@ -69,6 +69,37 @@ def test_library_operations_replay_experiment_1(reference_dir):
     assert _diff(ref, mem.spike_table()) == []
 
 
+def test_raster_figure_draws_the_spikes_the_sweep_stored(tmp_path, monkeypatch):
+    """The cam_experiment rows carry every population's spikes; the raster figure draws them
+    from the store without simulating anything."""
+    import assoc.spiking.cam as cam
+    from assoc import figures
+    from assoc.experiments.spiking import spike_column_from_text
+    from assoc.sweep import load_table, run_spec
+
+    res = run_spec("ca3-cam-raster", out_dir=tmp_path, workers=1, quiet=True, figure=False, csv_path=False)
+    ref = run_experiment("exp1_learn_recall_forget")
+    table = load_table(res.store)
+    (row,) = table
+    assert (row["n_cues"], row["n_content"], row["duration_ms"]) == (5, 10, float(ref.duration))
+    for col in TABLE_COLUMNS:
+        assert spike_column_from_text(row[f"raster_{col}"]) == ref[col], col
+        assert row[f"spikes_{col}"] == sum(len(v) for v in ref[col].values())
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("the raster figure must not simulate")
+
+    monkeypatch.setattr(cam, "run_experiment", no_simulation)
+    monkeypatch.setattr(cam, "simulate", no_simulation)
+    fig = figures.ca3_cam_raster(table, experiment="exp1_learn_recall_forget")
+    drawn = sum(len(c.get_offsets()) for c in fig.axes[0].collections)
+    assert drawn == sum(row[f"spikes_{col}"] for col in TABLE_COLUMNS) > 100
+    with pytest.raises(ValueError, match=r"figure.experiment must be one of .*exp1_learn_recall_forget.*'exp3_state_map'"):
+        figures.ca3_cam_raster(table, experiment="exp3_state_map")
+    with pytest.raises(ValueError, match=r"no column\(s\) \['raster_INcue'"):
+        figures.ca3_cam_raster([{k: v for k, v in row.items() if k != "raster_INcue"}])
+
+
 # --------------------------------------------------------------------------- memory behaviour
 
 

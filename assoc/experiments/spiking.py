@@ -1,7 +1,7 @@
 """Drivers for the spiking CA3 memories (Brian2).
 
-- ``cam_experiment``: one of the published CAM experiments, summarised as spike counts and
-  read-outs (the raster figure re-simulates it).
+- ``cam_experiment``: one of the published CAM experiments: its spikes, population by
+  population, and their counts (the raster figure draws the spikes from the table).
 - ``cam_recall``: random memories stored in a :class:`~assoc.spiking.cam.CA3CAM`, recalled by
   cue and by single-bit fragments; exactness against the operation spacing and density.
 - ``ca3_completion``, ``ca3_capacity``, ``ca3_forgetting``: the scalable
@@ -14,25 +14,51 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from ..memory import check_choice, check_float, check_int
 from . import driver
 
 
+def spike_column_text(spikes: dict[int, list[int]]) -> str:
+    """One spike-table column ``{ms: [neuron indices]}`` as a compact JSON string (a store
+    value); :func:`spike_column_from_text` reads it back."""
+    return json.dumps({str(int(t)): [int(i) for i in idx] for t, idx in sorted(spikes.items())},
+                      separators=(",", ":"))
+
+
+def spike_column_from_text(text: str) -> dict[int, list[int]]:
+    """The ``{ms: [neuron indices]}`` column written by :func:`spike_column_text`."""
+    if not isinstance(text, str):
+        raise ValueError(f"a spike column must be the JSON text of {{ms: [neuron indices]}}, got {text!r}")
+    try:
+        data = json.loads(text)
+        return {int(t): [int(i) for i in idx] for t, idx in data.items()}
+    except (ValueError, TypeError, AttributeError):
+        raise ValueError(f"a spike column must be the JSON text of {{ms: [neuron indices]}}, "
+                         f"got {text[:80]!r}") from None
+
+
 @driver("cam_experiment", defaults={"experiment": "exp1_learn_recall_forget"})
 def cam_experiment(params: dict, seed: np.random.SeedSequence) -> dict:
     """Simulate a published CAM experiment (deterministic: the seed is unused).
 
-    Returns the number of spikes of every population (``spikes_<column>``), the duration in
-    ms and the number of input operations.
+    Returns, for every population of the spike table, its spikes (``raster_<column>``:
+    :func:`spike_column_text` of ``{ms: [neuron indices]}``) and their number
+    (``spikes_<column>``), the duration in ms (``duration_ms``) and the network size
+    (``n_cues``, ``n_content``).
     """
-    from ..spiking.cam import EXPERIMENTS, TABLE_COLUMNS, run_experiment
+    from ..spiking.cam import EXPERIMENTS, TABLE_COLUMNS, experiment_inputs, run_experiment
 
     name = check_choice("experiment", params["experiment"], sorted(EXPERIMENTS))
     tab = run_experiment(name)
     out = {f"spikes_{c}": float(sum(len(v) for v in tab[c].values())) for c in TABLE_COLUMNS}
+    out.update({f"raster_{c}": spike_column_text(tab[c]) for c in TABLE_COLUMNS})
     out["duration_ms"] = float(tab.duration)
+    inputs = experiment_inputs(name)
+    out["n_cues"], out["n_content"] = int(inputs["n_cues"]), int(inputs["n_content"])
     return out
 
 
