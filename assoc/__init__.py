@@ -25,36 +25,41 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.1.0"
 
-#: Public names loaded lazily: name -> module (relative to this package).
+#: Public names that are not memory families, loaded lazily: name -> module.
 _LAZY = {
     "EpisodicMemory": ".agents",
     "check_memory": ".agents",
-    "DenseAssociativeMemory": ".dense",
-    "DenseHebbian": ".dense",
-    "ModernHopfield": ".dense",
-    "MultitaskHebbian": ".dense",
-    "CascadeHopfield": ".forgetting",
-    "Willshaw": ".sdr",
-    "KanervaSDM": ".sdr",
-    "DendriticSegments": ".sdr",
-    "Sparsey": ".sdr",
     "SDRIndex": ".sdr",
-    "CA3CAM": ".spiking",
-    "CA3Network": ".spiking",
 }
+#: Submodules reachable as attributes (``assoc.theory``) without an explicit import.
+_SUBMODULES = ("theory", "metrics", "registry", "params", "experiments", "sweep", "agents")
+
+
+def _family_classes() -> dict[str, str]:
+    """``{class name: "module:Class"}`` of every registered family (the registry is the list)."""
+    from .registry import FAMILIES
+
+    return {fam.class_name: fam.target for fam in FAMILIES.values() if isinstance(fam.target, str)}
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
+    if name in _SUBMODULES:
+        return import_module(f".{name}", __name__)
+    classes = _family_classes()
+    if name in classes:
+        module, _, attr = classes[name].partition(":")
+        value = getattr(import_module(module), attr)
+    elif name in _LAZY:
         value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'assoc' has no attribute {name!r}")
+    else:
+        raise AttributeError(f"module 'assoc' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_family_classes()) | set(_SUBMODULES))
 
 
 __all__ = ["Hopfield", "Memory", "Recall", "available_backends", "get_backend", "patterns", "__version__",
-           *_LAZY]
+           *_LAZY, *(k for k in _family_classes() if k != "Hopfield")]

@@ -5,7 +5,7 @@ wrapper.
 Key-value memory over any family
 --------------------------------
 :class:`EpisodicMemory` writes ``(key, value)`` pairs and reads values back from keys, in
-batches, over any registered family (see :func:`available_families`):
+batches, over any registered family (see :func:`episodic_families`):
 
 - *auto-associative* families (Hopfield, dense associative memories, the modern Hopfield
   network) store the concatenation ``[key | value]`` as one pattern. A read cues the memory
@@ -47,6 +47,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .registry import Family, available_families, get_family
 from .memory import (
     ALPHABETS,
     Recall,
@@ -252,151 +253,25 @@ def default_encoder(kind: str, in_dim: int, out_dim: int | None = None, *, seed:
     raise ValueError(f"encoder kind must be one of ('sign', 'kwta', 'binary_sign', None), got {kind!r}")
 
 
-_DEFAULT_ENCODER = {"pm1": "sign", "binary": "kwta", "real": None}
+# --------------------------------------------------------------------------- families
+# EpisodicMemory reads the one family registry, assoc.registry: a family's ``encoder``,
+# ``clamp``, ``recall_kwargs``, ``n_out`` and ``agent_defaults`` say how it serves as a
+# key-value memory, and ``agent=False`` marks the families it does not drive.
 
 
-# --------------------------------------------------------------------------- family registry
+def episodic_families() -> dict[str, Family]:
+    """The registered families EpisodicMemory can drive and whose class imports here."""
+    return {k: f for k, f in available_families().items() if f.agent}
 
 
-@dataclass(frozen=True)
-class Family:
-    """How :class:`EpisodicMemory` builds and drives one memory class.
-
-    Attributes
-    ----------
-    name : str
-        Registry name (``EpisodicMemory(family=name, ...)``).
-    target : str or callable
-        ``"module:Class"`` imported on first use, or the class itself.
-    alphabet : {"pm1", "binary", "real"}
-        Alphabet of keys and values.
-    mode : {"auto", "hetero"}
-        ``auto``: store ``[key | value]`` patterns, read by fragment completion;
-        ``hetero``: ``store(keys, values)``, ``recall(keys)``.
-    defaults : dict
-        Constructor keyword arguments used unless the caller overrides them.
-    clamp : bool
-        Whether ``recall`` accepts ``clamp=`` (then the key part is held during recall;
-        not with synchronous dynamics, which update every unit at once).
-    recall_kwargs : dict
-        Extra keyword arguments of every read's ``recall``.
-    n_out : str
-        Hetero mode: name of the constructor argument giving the value length.
-    encoder : {"sign", "kwta", "binary_sign", None}
-        What ``encoder="auto"`` builds (see :func:`default_encoder`).
-    description : str
-    """
-
-    name: str
-    target: Any
-    alphabet: str
-    mode: str
-    defaults: dict = field(default_factory=dict)
-    clamp: bool = False
-    recall_kwargs: dict = field(default_factory=dict)
-    n_out: str = "n_out"
-    encoder: str | None = None
-    description: str = ""
-
-    def load(self) -> type:
-        """The memory class (imported now); ImportError/AttributeError if it is not there."""
-        if not isinstance(self.target, str):
-            return self.target
-        module, _, attr = self.target.partition(":")
-        return getattr(importlib.import_module(module), attr)
-
-    def build(self, key_dim: int, value_dim: int, *, backend: Any, seed: int | None, **kwargs: Any):
-        """A fresh memory for keys of ``key_dim`` and values of ``value_dim`` entries."""
-        cls = self.load()
-        params = {**self.defaults, **kwargs}
-        if self.mode == "auto":
-            return cls(key_dim + value_dim, **params, backend=backend, seed=seed)
-        return cls(key_dim, **{self.n_out: value_dim}, **params, backend=backend, seed=seed)
-
-
-FAMILIES: dict[str, Family] = {}
-
-
-def register_family(
-    name: str,
-    target: Any,
-    *,
-    alphabet: str,
-    mode: str,
-    defaults: dict | None = None,
-    clamp: bool = False,
-    recall_kwargs: dict | None = None,
-    n_out: str = "n_out",
-    encoder: str | None = "auto",
-    description: str = "",
-) -> Family:
-    """Make a memory class available to :class:`EpisodicMemory` under ``name``.
-
-    ``target`` is a class following the :class:`assoc.memory.Memory` protocol (constructor
-    ``cls(n, ..., backend=, seed=)``), or ``"module:Class"`` to import it lazily. See
-    :class:`Family` for the other arguments (``encoder`` defaults to "sign" for +/-1
-    families, "kwta" for {0,1} ones and None for real ones: ``encoder="auto"``). Registering an existing name
-    replaces it.
-    """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty string, got {name!r}")
-    check_choice("alphabet", alphabet, ("pm1", "binary", "real"))
-    check_choice("mode", mode, ("auto", "hetero"))
-    if not (isinstance(target, str) and ":" in target) and not callable(target):
-        raise TypeError(f"target must be a class or a 'module:Class' string, got {target!r}")
-    if encoder == "auto":
-        encoder = _DEFAULT_ENCODER[alphabet]
-    if encoder is not None:
-        check_choice("encoder", encoder, ("sign", "kwta", "binary_sign"))
-    fam = Family(name, target, alphabet, mode, dict(defaults or {}), bool(clamp), dict(recall_kwargs or {}),
-                 n_out, encoder, description)
-    FAMILIES[name] = fam
+def _episodic_family(name: Any) -> Family:
+    fam = get_family(name)
+    if fam.name not in episodic_families():
+        why = ("its class cannot be imported here" if fam.name not in available_families()
+               else "it is not usable as a key-value memory")
+        raise ValueError(f"family must be one of {sorted(episodic_families())} for EpisodicMemory, "
+                         f"got {fam.name!r} ({why})")
     return fam
-
-
-register_family("hopfield", "assoc.hopfield:Hopfield", alphabet="pm1", mode="auto", clamp=True,
-                description="classical Hopfield network (Hebbian, asynchronous), [key | value] completion")
-register_family("dense", "assoc.dense:DenseAssociativeMemory", alphabet="pm1", mode="auto", clamp=True,
-                description="dense associative memory (Krotov & Hopfield 2016), [key | value] completion")
-register_family("modern_hopfield", "assoc.dense:ModernHopfield", alphabet="real", mode="auto",
-                recall_kwargs={"one_step": True},
-                description="modern Hopfield network, one update = softmax attention (Ramsauer et al. 2021)")
-register_family("willshaw", "assoc.sdr:Willshaw", alphabet="binary", mode="hetero",
-                defaults={"threshold": "kwta"},
-                description="Willshaw clipped-Hebbian hetero-association, k-WTA read-out")
-register_family("kanerva", "assoc.sdr:KanervaSDM", alphabet="binary", mode="hetero",
-                defaults={"locations": 2000, "activation": 0.02}, encoder="binary_sign",
-                description="Kanerva sparse distributed memory: hard locations and counters (Kanerva 1988)")
-register_family("sparsey", "assoc.sdr:Sparsey", alphabet="binary", mode="auto",
-                description="Sparsey macrocolumn (Rinkus 2014): code of [key | value], best-matching stored item")
-register_family("dendritic", "assoc.sdr:DendriticSegments", alphabet="binary", mode="auto",
-                defaults={"synapses": 8, "theta": 4},
-                description="thresholded dendritic segments (Ahmad & Hawkins 2016) detecting [key | value]")
-
-
-def available_families() -> dict[str, Family]:
-    """The registered families whose class can be imported here, by name."""
-    out = {}
-    for name, fam in FAMILIES.items():
-        try:
-            fam.load()
-        except (ImportError, AttributeError):
-            continue
-        out[name] = fam
-    return out
-
-
-def get_family(name: str) -> Family:
-    """The registered, importable family ``name`` (ValueError listing the available ones)."""
-    if isinstance(name, Family):
-        return name
-    if not isinstance(name, str):
-        raise TypeError(f"family must be a string naming a registered family, got {_short(name)}")
-    avail = available_families()
-    if name not in avail:
-        why = " (registered, but its class cannot be imported here)" if name in FAMILIES else ""
-        raise ValueError(f"family must be one of {sorted(avail)}, got {name!r}{why}")
-    return avail[name]
 
 
 # --------------------------------------------------------------------------- episodic memory
@@ -423,7 +298,7 @@ class EpisodicMemory:
     Parameters
     ----------
     family : str
-        A name from :func:`available_families` (``"hopfield"``, ``"dense"``,
+        A name from :func:`episodic_families` (``"hopfield"``, ``"dense"``,
         ``"modern_hopfield"``, ``"willshaw"``, ...).
     key_dim : int
         Entries per key as given to :meth:`write` / :meth:`read` (before encoding).
@@ -491,7 +366,7 @@ class EpisodicMemory:
         seed: int | None = None,
         **family_kwargs: Any,
     ):
-        self.family = get_family(family)
+        self.family = _episodic_family(family)
         self.key_dim = check_int("key_dim", key_dim, low=1)
         self.value_dim = check_int("value_dim", value_dim, low=1)
         self.capacity = None if capacity is None else check_int("capacity", capacity, low=1)
@@ -528,7 +403,7 @@ class EpisodicMemory:
         else:
             raise TypeError(f"encoder must be None, 'auto' or an Encoder, got {_short(encoder)}")
         self.code_dim = self.key_dim if self.encoder is None else int(self.encoder.out_dim)
-        self.memory = self.family.build(self.code_dim, self.value_dim, backend=backend, seed=self.seed,
+        self.memory = self.family.build_for_agent(self.code_dim, self.value_dim, backend=backend, seed=self.seed,
                                         **self.family_kwargs)
         self._clear()
 
@@ -628,7 +503,7 @@ class EpisodicMemory:
         self._used = np.concatenate([self._used, ticks])
 
     def _store(self, codes: np.ndarray, vals: np.ndarray) -> None:
-        if self.family.mode == "auto":
+        if self.family.episodic_mode == "auto":
             self.memory.store(np.concatenate([codes, vals], axis=1))
         else:
             self.memory.store(codes, vals)
@@ -655,7 +530,7 @@ class EpisodicMemory:
         if len(self) == 0:
             dtype = np.float64 if self.family.alphabet == "real" else np.int8
             return self._out(np.zeros((b, self.value_dim), dtype=dtype)), self._out(np.zeros(b)), None
-        if self.family.mode == "auto":
+        if self.family.episodic_mode == "auto":
             cue = np.concatenate([codes, np.zeros((b, self.value_dim), dtype=codes.dtype)], axis=1)
             kwargs = dict(self.family.recall_kwargs)
             if self.family.clamp and getattr(self.memory, "dynamics", None) != "sync":
@@ -1204,11 +1079,7 @@ __all__ = [
     "KWTAProjection",
     "BinarySignProjection",
     "default_encoder",
-    "Family",
-    "FAMILIES",
-    "register_family",
-    "available_families",
-    "get_family",
+    "episodic_families",
     "check_memory",
     "MemoryCheckError",
 ]  # MemoryObservation is left out: ``import *`` must not need gymnasium

@@ -88,7 +88,7 @@ def _summary(res) -> None:
 
     x = spec.figure.get("x", "alpha")
     by = spec.figure.get("by", "n")
-    success = spec.figure.get("success", "retrieved_09")
+    success = spec.figure.get("success", "retrieved")
     pts = transition_points(table, x=x, y=success, by=by)
     typer.echo("  half-retrieval load (" + success + "): " + ", ".join(f"{by}={g}: {v:.3f}" for g, v in pts.items()))
 
@@ -158,6 +158,34 @@ def list_() -> None:
     for name, path in bundled("models").items():
         data = _read_toml(path)
         typer.echo(f"  {name:32s} {data.get('description', '')} [{data.get('cite', '')}]")
+
+
+@app.command()
+@_friendly
+def families(
+    name: Optional[str] = typer.Argument(None, help="A family to describe in full (its parameters)."),
+) -> None:
+    """List the memory families (alphabet, mode, load scale, parameters, refused measurements)."""
+    from .registry import MEASUREMENTS, families as registered, get_family
+
+    if name is not None:
+        d = get_family(name).describe()
+        typer.echo(f"{d['name']}: {d['description']}")
+        typer.echo(f"  class {d['class']}, alphabet {d['alphabet']}, mode {d['mode']}")
+        typer.echo(f"  load 1 = {d['load']}; synapses: {d['synapses']}")
+        if d["cite"]:
+            typer.echo(f"  cite: {d['cite']}")
+        typer.echo("  parameters:")
+        for pname, default, allowed, doc in d["params"]:
+            typer.echo(f"    {pname:14s} = {default!r:10s} {allowed:34s} {doc}")
+        for m, why in d["refuses"].items():
+            typer.echo(f"  refuses {m}: {why}")
+        return
+    typer.echo(f"{'family':16s} {'alphabet':8s} {'mode':6s} {'measurements':38s} parameters")
+    for fam in registered().values():
+        takes = " ".join(m for m in MEASUREMENTS if m not in fam.refuses) or "(studies only)"
+        typer.echo(f"{fam.name:16s} {fam.alphabet:8s} {fam.mode:6s} {takes:38s} {', '.join(fam.params)}")
+    typer.echo("assoc families NAME describes one; a spec takes family = NAME and its parameters.")
 
 
 @app.command()

@@ -642,35 +642,35 @@ class DenseHebbian(BaseMemory):
     ----------
     n : int
         Number of neurons.
-    order : int
-        Interaction order P, an even integer >= 2.
+    degree : int
+        Interaction order P (the degree of the P-body couplings), an even integer >= 2.
     protocol : {"unsupervised", "supervised"}
     quality : float
         Example quality r in [-1, 1], r != 0 (sets R; the dataset entropy is
         ``rho = (1 - r**2) / (M r**2)``).
     beta : float or None
         Inverse noise > 0 of the Monte Carlo, or None for zero noise.
-    sweeps : int
+    max_steps : int
         Monte Carlo sweeps per recall (most sweeps at zero noise).
     backend : {"auto", "numpy", "numba", "cupy"}
     seed : int or None
     """
 
     alphabet = "pm1"
-    _params = ("order", "protocol", "quality", "beta", "sweeps")
+    _params = ("degree", "protocol", "quality", "beta", "max_steps")
 
-    def __init__(self, n: int, order: int = 4, protocol: str = "unsupervised", *, quality: float = 1.0,
-                 beta: float | None = None, sweeps: int = 50, backend: str = "auto", seed: int | None = None):
+    def __init__(self, n: int, degree: int = 4, protocol: str = "unsupervised", *, quality: float = 1.0,
+                 beta: float | None = None, max_steps: int = 50, backend: str = "auto", seed: int | None = None):
         super().__init__(n, backend=backend, seed=seed)
-        self.order = check_int("order", order, low=2)
-        if self.order % 2:
-            raise ValueError(f"order must be an even integer >= 2 (P-body couplings of even order), got {self.order}")
+        self.degree = check_int("degree", degree, low=2)
+        if self.degree % 2:
+            raise ValueError(f"degree must be an even integer >= 2 (P-body couplings of even degree), got {self.degree}")
         self.protocol = check_choice("protocol", protocol, PROTOCOLS)
         self.quality = check_float("quality", quality, low=-1, high=1)
         if self.quality == 0:
             raise ValueError("quality must be nonzero in [-1, 1] (r = 0 examples carry no information), got 0.0")
         self.beta = None if beta is None else check_float("beta", beta, low=0, low_open=True)
-        self.sweeps = check_int("sweeps", sweeps, low=1)
+        self.max_steps = check_int("max_steps", max_steps, low=1)
         self.labels = np.zeros(0, dtype=np.int64)
 
     def _reset(self) -> None:
@@ -737,10 +737,10 @@ class DenseHebbian(BaseMemory):
         big_r = r * r + (1 - r * r) / m
         if self.protocol == "unsupervised":
             inv = 1.0 / self.n
-            pref = self.n / (m * big_r ** (self.order / 2))
+            pref = self.n / (m * big_r ** (self.degree / 2))
         else:
             inv = 1.0 / (m * self.n)
-            pref = self.n / big_r ** (self.order / 2)
+            pref = self.n / big_r ** (self.degree / 2)
         return inv, pref, m
 
     def class_overlaps(self, states: Any) -> np.ndarray:
@@ -756,9 +756,9 @@ class DenseHebbian(BaseMemory):
         s = check_patterns("states", states, alphabet="pm1", n=self.n).astype(np.float64)
         inv, pref, _ = self._scales()
         x = self._coupling_patterns().astype(np.float64)
-        return -pref * (((s @ x.T) * inv) ** self.order).sum(axis=1)
+        return -pref * (((s @ x.T) * inv) ** self.degree).sum(axis=1)
 
-    def recall(self, cues: Any, *, sweeps: int | None = None) -> Recall:
+    def recall(self, cues: Any, *, max_steps: int | None = None) -> Recall:
         """Monte Carlo from a ``(B, n)`` batch of +/-1 (or 0 = unknown) cues.
 
         Returns
@@ -771,7 +771,7 @@ class DenseHebbian(BaseMemory):
             (:meth:`class_overlaps`, labels in the order of :attr:`classes`; host NumPy).
         """
         s = self._check_cues(cues, alphabet="ternary")
-        limit = self.sweeps if sweeps is None else check_int("sweeps", sweeps, low=1)
+        limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
         if len(self) == 0:
             raise ValueError("recall needs stored examples: call store() first")
         inv_true, pref, _ = self._scales()
@@ -779,13 +779,13 @@ class DenseHebbian(BaseMemory):
         temperature = 0.0 if self.beta is None else 1.0 / self.beta
         if self.protocol == "unsupervised":
             # examples are +/-1: the table kernel, on raw overlaps where that is exact
-            inv = _power_scale(self.n, self.order, len(self))
+            inv = _power_scale(self.n, self.degree, len(self))
             table_kernel = True
         else:
             inv, table_kernel = inv_true, False
-        gscale = pref * (inv_true / inv) ** self.order
+        gscale = pref * (inv_true / inv) ** self.degree
         states, _, steps, status = _run_async(
-            self, s, np.zeros(s.shape, bool), limit, xt, kind=0, degree=self.order, inv=inv, gscale=gscale,
+            self, s, np.zeros(s.shape, bool), limit, xt, kind=0, degree=self.degree, inv=inv, gscale=gscale,
             temperature=temperature, table_kernel=table_kernel)
         return Recall(states=self.backend.asarray(states),
                       overlaps=self.backend.asarray(cosine_overlaps(states, self.patterns)), steps=steps,

@@ -5,7 +5,8 @@ Spec (``sims/NAME.toml``)::
     name = "hopfield-capacity"
     description = "m vs alpha for several n"
     driver = "capacity"            # a driver of assoc.experiments
-    model = "hopfield-hebbian"     # optional: models/NAME.toml, whose [params] come first
+    model = "hopfield-hebbian"     # optional: models/NAME.toml (its family and [params] come first;
+                                   # a grid axis `model = [...]` compares presets point by point)
     seed = 2024
     trials = 4
     [params]                        # fixed for every point (override the model's)
@@ -105,7 +106,22 @@ def load_model(ref: str | os.PathLike) -> dict:
         raise ValueError(f"unknown key(s) {unknown} in model {path}; allowed: {list(MODEL_KEYS)}")
     if not isinstance(data.get("params", {}), dict):
         raise ValueError(f"params in model {path} must be a table")
+    from .registry import get_family
+
+    try:
+        get_family(data.get("family"))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{exc} (the family key of model {path})") from None
     return data
+
+
+def model_params(ref: str | os.PathLike, drv) -> dict:
+    """A model preset's parameters for driver ``drv``: its ``[params]``, and its ``family``
+    where the driver takes a ``family`` parameter."""
+    data = load_model(ref)
+    out = {"family": data["family"]} if "family" in drv.defaults else {}
+    out.update(data.get("params", {}))
+    return out
 
 
 # --------------------------------------------------------------------------- spec
@@ -136,9 +152,18 @@ class Spec:
         drv = get_driver(self.driver)
         keys = list(self.grid)
         for combo in itertools.product(*(self.grid[k] for k in keys)):
-            p = dict(self.params)
-            p.update(zip(keys, combo))
-            yield drv.resolve(p)
+            point = dict(zip(keys, combo))
+            model = point.pop("model", None)
+            p = model_params(model, drv) if model is not None else {}
+            p.update(self.params)
+            p.update(point)
+            try:
+                out = drv.resolve(p)
+            except (TypeError, ValueError) as exc:
+                if model is None:
+                    raise
+                raise type(exc)(f"{exc} (at grid point model={model!r})") from None
+            yield {"model": model, **out} if model is not None else out
 
     def points(self) -> list[dict]:
         """:meth:`iter_points` as a list."""
@@ -207,7 +232,9 @@ def load_spec(ref: str | os.PathLike | dict) -> Spec:
     params: dict = {}
     model = data.get("model")
     if model is not None:
-        params.update(load_model(model).get("params", {}))
+        if "model" in data.get("grid", {}):
+            raise ValueError(f"{where} gives both model and grid.model; give one")
+        params.update(model_params(model, get_driver(data["driver"])))
     params.update(data.get("params", {}))
     grid = {k: _expand_axis(k, v) for k, v in data.get("grid", {}).items()}
     figure = dict(data.get("figure", {}))
@@ -407,7 +434,8 @@ def _worker_init() -> None:  # one numba thread per worker process: parallelism 
 def run_task(driver: str, params: dict, seed: int, point: int, trial: int) -> tuple[dict, float]:
     """Run one (point, trial): the function every executor calls."""
     t0 = time.perf_counter()
-    raw = get_driver(driver)(params, np.random.SeedSequence(seed, spawn_key=(point, trial)))
+    run_params = {k: v for k, v in params.items() if k != "model"}  # the preset name labels the row only
+    raw = get_driver(driver)(run_params, np.random.SeedSequence(seed, spawn_key=(point, trial)))
     metrics = {}
     for k, v in raw.items():
         if isinstance(v, np.generic):

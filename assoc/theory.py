@@ -719,7 +719,7 @@ def _omega_law(r: float, m: int):
     return (2.0 * k - m) / m, _binom_law.pmf(k, m, (1.0 + r) / 2.0)
 
 
-def dense_hebbian_overlap(r, m, beta=None, order=4, *, iterations=2000, tol=1e-12):
+def dense_hebbian_overlap(r, m, beta=None, degree=4, *, iterations=2000, tol=1e-12):
     """Archetype Mattis overlap of a dense Hebbian network trained on M examples of quality r,
     at low load (finitely many archetypes, n -> infinity), replica-symmetric / mean field.
 
@@ -745,13 +745,13 @@ def dense_hebbian_overlap(r, m, beta=None, order=4, *, iterations=2000, tol=1e-1
     big_r = r * r + (1.0 - r * r) / m
     nt = r
     for _ in range(iterations):
-        h = beta * order * nt ** (order - 1) * w / big_r ** (order / 2.0)
+        h = beta * degree * nt ** (degree - 1) * w / big_r ** (degree / 2.0)
         new = float((w * np.tanh(h) * pw).sum())
         if abs(new - nt) < tol:
             nt = new
             break
         nt = new
-    h = beta * order * nt ** (order - 1) * w / big_r ** (order / 2.0)
+    h = beta * degree * nt ** (degree - 1) * w / big_r ** (degree / 2.0)
     return float((np.tanh(h) * pw).sum()), nt
 
 
@@ -866,3 +866,48 @@ def willshaw_shared_false_positive(M, k, l, m, n, shared, *, exact=True):
     q = -np.expm1((M - 1.0) * np.log1p(-l / n))
     p1 = -np.expm1((M - 1.0) * np.log1p(-(k - s) * l / ((m - s) * float(n))))
     return q * p1 ** (k - s)
+
+
+# --------------------------------------------------------------------------- interference
+
+
+def hebbian_crosstalk_prediction(n: int, p: int, children: int, c: float) -> dict:
+    """Leading-order crosstalk of the Hebbian rule for hierarchical patterns.
+
+    ``parents`` ancestors with ``children`` descendants each, a child agreeing with its parent
+    on each entry with probability (1 + c)/2. For a stored item the crosstalk from its s - 1
+    siblings is c^2 u_i S_i to leading order (u_i the child's agreement with its parent,
+    S_i the siblings' summed agreement) plus Gaussian noise of variance
+    ((P - s) + (s - 1)(1 - c^4))/n from the rest (the signal-to-noise split of Amit,
+    Gutfreund & Sompolinsky 1987, Phys. Rev. A 35:2293). Returns the crosstalk ``mean`` and
+    ``var``, the fraction of unstable bits ``error`` and the uncorrelated
+    ``error_random`` = Phi(-sqrt(n / (P - 1))).
+    """
+    s = children
+    sigma2 = ((p - s) + (s - 1) * (1 - c**4)) / n
+    sigma = np.sqrt(max(sigma2, 1e-300))
+    k = np.arange(s)  # siblings agreeing with the parent
+    ps = _binom.pmf(k, s - 1, (1 + c) / 2) if s > 1 else np.ones(1)
+    sib = 2 * k - (s - 1)  # S = sum over siblings of their agreement with the parent
+    pu = (1 + c) / 2
+    xs = np.r_[sib, -sib]
+    px = np.r_[pu * ps, (1 - pu) * ps]
+    err = float((px * _norm.cdf(-(1 + c * c * xs) / sigma)).sum())
+    mean = float((px * c * c * xs).sum())
+    var = float((px * (c * c * xs) ** 2).sum() - mean**2 + sigma2)
+    return {"mean": mean, "var": var, "error": err, "error_random": float(_norm.cdf(-np.sqrt(n / max(p - 1, 1))))}
+
+
+def _binary_entropy(p):
+    from .metrics import binary_entropy
+
+    return binary_entropy(p)
+
+
+def ags_information_capacity() -> float:
+    """Largest information per coupling of the Hebbian network on the AGS retrieval branch:
+    max over alpha <= alpha_c of alpha (1 - H((1 - m(alpha)) / 2)) bits (n (n - 1) couplings,
+    n alpha patterns of n bits, each bit retrieved with error (1 - m) / 2)."""
+    alphas = np.linspace(0.01, ags_alpha_c() - 1e-6, 200)
+    m = ags_overlap(alphas)
+    return float(np.max(alphas * (1.0 - _binary_entropy((1.0 - m) / 2.0))))

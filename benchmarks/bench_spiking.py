@@ -151,7 +151,7 @@ def bench_ca3(target: str, n: int, p: float, patterns: int, probes: int, reps: i
         if best is None or t2 - t1 < best[1]:
             best = (t1 - t0, t2 - t1)
     sim_s = net.t_ms * 1e-3
-    m = float(np.mean(np.diag(out.overlaps[:, :probes])))
+    m = float(np.mean(np.diag(out.extra["correlation"][:, :probes])))
     return {"model": f"CA3 n={n} p={p} ({net.n_synapses} syn)", "target": target, "sim_s": sim_s,
             "first_s": first, "build_s": best[0], "spikes": int(out.extra["counts"].sum()), "run_s": best[1],
             "x_realtime": sim_s / best[1], "m": m, "call_s": overhead}

@@ -16,11 +16,10 @@ from assoc.agents import (
     KWTAProjection,
     MemoryCheckError,
     SignProjection,
-    available_families,
     check_memory,
-    get_family,
-    register_family,
+    episodic_families,
 )
+from assoc.registry import available_families, register_family
 from assoc.memory import Recall, check_patterns
 
 # --------------------------------------------------------------------------- encoders
@@ -86,9 +85,9 @@ def test_registered_family_whose_class_is_missing_is_not_available():
     try:
         assert "ghost" not in available_families()
         with pytest.raises(ValueError, match="cannot be imported"):
-            get_family("ghost")
+            EpisodicMemory("ghost", 8, 8)
     finally:
-        from assoc.agents import FAMILIES
+        from assoc.registry import FAMILIES
 
         FAMILIES.pop("ghost")
 
@@ -106,7 +105,7 @@ def _memories():
         ("dense-exp", "assoc.dense", "DenseAssociativeMemory",
          dict(n=64, energy="exponential", backend="numpy", seed=0), {}),
         ("modern-hopfield", "assoc.dense", "ModernHopfield", dict(n=64, beta=1.0, backend="numpy", seed=0), {}),
-        ("dense-hebbian", "assoc.dense", "DenseHebbian", dict(n=64, order=4, backend="numpy", seed=0),
+        ("dense-hebbian", "assoc.dense", "DenseHebbian", dict(n=64, degree=4, backend="numpy", seed=0),
          {"values": lambda x, first: np.arange(first, first + len(x))}),
         ("multitask", "assoc.dense", "MultitaskHebbian", dict(n=64, backend="numpy", seed=0), {}),
         ("willshaw-auto", "assoc.sdr", "Willshaw", dict(n=128, backend="numpy", seed=0), {}),
@@ -114,7 +113,7 @@ def _memories():
         ("kanerva-hetero", "assoc.sdr", "KanervaSDM",
          dict(n=64, activation=0.05, n_out=48, backend="numpy", seed=0), {"density": 0.5}),
         ("sparsey", "assoc.sdr", "Sparsey", dict(n=64, backend="numpy", seed=0), {}),
-        ("dendritic", "assoc.sdr", "DendriticSegments", dict(n=200, synapses=10, theta=5, backend="numpy", seed=0),
+        ("segments", "assoc.sdr", "DendriticSegments", dict(n=200, synapses=10, theta=5, backend="numpy", seed=0),
          {}),
     ]
     out = []
@@ -214,7 +213,7 @@ def test_check_memory_catches_a_state_that_aliases_the_memory():
 
 
 def _items(family, rng, p, key_dim=12, value_dim=24):
-    alphabet = get_family(family).alphabet
+    alphabet = episodic_families()[family].alphabet
     keys = rng.normal(size=(p, key_dim))
     if alphabet == "pm1":
         values = np.where(rng.random((p, value_dim)) < 0.5, -1, 1)
@@ -228,7 +227,7 @@ def _items(family, rng, p, key_dim=12, value_dim=24):
     return keys, values
 
 
-FAMILY_NAMES = sorted(available_families())
+FAMILY_NAMES = sorted(episodic_families())
 
 
 @pytest.mark.parametrize("family", FAMILY_NAMES)
@@ -270,7 +269,7 @@ def test_a_users_own_class_becomes_an_episodic_family():
         got, scores = mem.read(keys)
         assert np.array_equal(got, values) and np.allclose(scores, 1.0)
     finally:
-        from assoc.agents import FAMILIES
+        from assoc.registry import FAMILIES
 
         FAMILIES.pop("user_nn")
 

@@ -273,9 +273,9 @@ def test_modern_hopfield_rejects_bad_input():
 # --------------------------------------------------------------------------- dense Hebbian
 
 
-def _learn(protocol, r, m, beta, n=1500, k=2, order=4, seed=0, sweeps=30):
+def _learn(protocol, r, m, beta, n=1500, k=2, degree=4, seed=0, max_steps=30):
     examples, arch = archetypes(k, m, n, r, rng=seed)
-    net = DenseHebbian(n, order, protocol, quality=r, beta=beta, sweeps=sweeps, backend="numba", seed=seed)
+    net = DenseHebbian(n, degree, protocol, quality=r, beta=beta, max_steps=max_steps, backend="numba", seed=seed)
     net.store(examples.reshape(k * m, n), np.repeat(np.arange(k), m))
     out = net.recall(arch[:1])  # start at the (never seen) archetype
     return float((out.states[0].astype(float) @ arch[0]) / n)
@@ -320,9 +320,9 @@ def test_dense_hebbian_with_many_examples_stores_the_archetypes():
 
 def test_dense_hebbian_rejects_bad_input():
     with pytest.raises(ValueError, match="even"):
-        DenseHebbian(10, order=3)
-    with pytest.raises(ValueError, match="order"):
-        DenseHebbian(10, order=0)
+        DenseHebbian(10, degree=3)
+    with pytest.raises(ValueError, match="degree"):
+        DenseHebbian(10, degree=0)
     with pytest.raises(ValueError, match="beta"):
         DenseHebbian(10, beta=0.0)
     with pytest.raises(ValueError, match="quality"):
@@ -436,7 +436,7 @@ def test_dense_drivers_run_a_small_point_each():
         ("dense_hebbian", {"m": 0}, "m must be >= 1"),
         ("dense_hebbian", {"r": 1.5}, "r must lie"),
         ("dense_hebbian", {"beta": 0.0}, "beta"),
-        ("dense_hebbian", {"order": 3}, "even"),
+        ("dense_hebbian", {"degree": 3}, "even"),
         ("multitask", {"d": 1.0}, "d must lie"),
         ("dense_capacity", {"degree": 1, "n": 10}, "degree"),
         ("dense_recall", {"energy": "polynomial", "degree": 1}, "degree"),

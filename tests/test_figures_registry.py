@@ -67,8 +67,8 @@ def test_unknown_option_names_the_key_its_value_and_the_allowed_ones():
 
 def test_a_bad_figure_table_fails_when_the_spec_loads_before_any_point_runs(tmp_path):
     spec = {"name": "tiny", "driver": "capacity", "trials": 1,
-            "params": {"n": 64, "alpha": 0.05}, "figure": {"kind": "capacity_curve", "sucess": "retrieved_09"}}
-    with pytest.raises(ValueError, match=r"figure.sucess = 'retrieved_09'.*did you mean 'success'.*spec 'tiny'"):
+            "params": {"n": 64, "alpha": 0.05}, "figure": {"kind": "capacity_curve", "sucess": "retrieved"}}
+    with pytest.raises(ValueError, match=r"figure.sucess = 'retrieved'.*did you mean 'success'.*spec 'tiny'"):
         load_spec(spec)
     with pytest.raises(ValueError, match="did you mean 'capacity_curve'"):
         run_spec(dict(spec, figure={"kind": "capacity_curves"}), out_dir=tmp_path, workers=1, quiet=True)
@@ -123,8 +123,8 @@ def test_draw_figure_uses_the_registry(tmp_path, monkeypatch):
     monkeypatch.setitem(FIGURES, "capacity_curve",
                         type(kind)(kind.name, lambda table, **kw: calls.append(kw) or kind.function(table, **kw),
                                    kind.columns, kind.summary))
-    rows = [{"alpha": 0.05, "n": 64, "m_mean": 1.0, "retrieved_09": 1.0, "trial": 0},
-            {"alpha": 0.1, "n": 64, "m_mean": 0.9, "retrieved_09": 0.5, "trial": 0}]
+    rows = [{"alpha": 0.05, "n": 64, "m_mean": 1.0, "retrieved": 1.0, "trial": 0},
+            {"alpha": 0.1, "n": 64, "m_mean": 0.9, "retrieved": 0.5, "trial": 0}]
     path = sweep.draw_figure(spec, rows, tmp_path / "f.png")
     assert path.is_file() and calls == [{"title": "t"}]
     spec.figure = {"kind": "nope"}

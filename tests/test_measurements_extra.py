@@ -134,7 +134,8 @@ def test_ca3_variant_forgets_old_assemblies(tmp_path):
     completed from half cues, the oldest are not, and their synaptic signal has decayed."""
     from assoc import figures
 
-    row = _run("forgetting", {"variant": "ca3", "n": 300, "stored": 30, "bins": 5})[0]
+    ca3 = {"family": "ca3", "p": 0.3, "a": 0.05, "eta_minus": 0.06, "cue": "erase", "cue_fraction": 0.5}
+    row = _run("forgetting", {**ca3, "n": 300, "patterns": 30, "bins": 5})[0]
     m = [row[k] for k in sorted(k for k in row if k.startswith("m_"))]
     sig = [row[k] for k in sorted(k for k in row if k.startswith("sig_"))]
     # bins of ages 0, 1-2, 3-6, 7-14, 15-29; one spiking run is noisy pattern by pattern, so the
@@ -143,16 +144,18 @@ def test_ca3_variant_forgets_old_assemblies(tmp_path):
     assert m[-1] < 0.3 and m[-1] < np.mean(m[:3]) - 0.4, m
     assert sig[0] > 0.2 and sig[-1] < 0.8 * sig[0], sig
     assert row["retrieved"] >= 5 and row["recent_run"] >= 1
-    table = [row, _run("forgetting", {"variant": "bounded", "n": 300, "stored": 30, "bins": 5})[0]]
+    bounded = {"family": "hopfield", "rule": "palimpsest", "n": 300, "patterns": 30, "bins": 5}
+    table = [row, _run("forgetting", bounded)[0]]
     path = tmp_path / "forgetting_spiking.png"
-    figures.forgetting_curves_spiking(table).savefig(path, dpi=80)
+    figures.forgetting_curves(table, by="family").savefig(path, dpi=80)
     assert check_output(path, table) == []
 
 
-def test_forgetting_rejects_unknown_variant_and_keeps_others():
-    with pytest.raises(ValueError, match="variant"):
-        _run("forgetting", {"variant": "spiking"})
-    row = _run("forgetting", {"variant": "bounded", "n": 200, "stored": 60, "bins": 4})[0]
+def test_forgetting_rejects_unknown_family_and_keeps_others():
+    with pytest.raises(ValueError, match="did you mean 'ca3'"):
+        _run("forgetting", {"family": "ca4"})
+    row = _run("forgetting", {"family": "hopfield", "rule": "palimpsest", "n": 200, "patterns": 60, "bins": 4,
+                              "cue": "flip", "cue_fraction": 0.05})[0]
     assert row["m_000000"] > 0.9  # the newest pattern of learning within bounds is retrieved
 
 

@@ -80,7 +80,7 @@ def test_corrupt_store_is_detected(tmp_path):
     "change,match",
     [
         ({"tirals": 3}, r"unknown key\(s\) \['tirals'\]"),
-        ({"params": {"rul": "hebbian"}}, r"unknown parameter\(s\) \['rul'\] for driver 'capacity'"),
+        ({"params": {"rul": "hebbian"}}, r"unknown parameter\(s\) for driver 'capacity' with family 'hopfield' \['rul'\] \(did you mean 'rule'\?\)"),
         ({"driver": "capacty"}, "driver must be one of"),
         ({"grid": {"n": []}}, "grid.n must not be empty"),
         ({"grid": {"n": {"start": 1}}}, "range needs keys start, stop, num"),

@@ -17,31 +17,61 @@ listed in ``MODULES`` on first use.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
 #: Modules (under assoc.experiments) that register drivers when imported.
-MODULES = ["capacity", "sdr", "spiking", "mqar", "dense", "phase", "fragments", "interference", "forgetting", "dense_phase", "sparse_interference"]
+MODULES = ["measurements", "sdr", "spiking", "mqar", "dense", "phase", "dense_phase", "sparse_interference"]
 
 
 @dataclass(frozen=True)
 class Driver:
+    """A registered driver: its function, parameters (defaults) and documentation.
+
+    ``params`` holds the declarations (:class:`assoc.params.Param`) where the driver gives
+    them; then every value is checked when a spec is loaded. A driver with
+    ``family_params`` also takes the declared parameters of the family named by its
+    ``family`` parameter (``rule=``, ``degree=``, ...), checked against the registry.
+    """
+
     name: str
     func: Callable[[dict, np.random.SeedSequence], dict]
     defaults: dict
     doc: str
+    params: dict = field(default_factory=dict)
+    family_params: bool = False
+    columns: tuple = ()
 
     def resolve(self, params: dict) -> dict:
-        """Defaults overlaid with ``params``; unknown keys raise ``ValueError``."""
-        unknown = sorted(set(params) - set(self.defaults))
-        if unknown:
-            raise ValueError(
-                f"unknown parameter(s) {unknown} for driver {self.name!r}; allowed: {sorted(self.defaults)}"
-            )
-        out = dict(self.defaults)
-        out.update(params)
+        """Defaults overlaid with ``params``, each value checked where declared.
+
+        Unknown keys raise ``ValueError`` naming them, with a suggestion and the allowed ones.
+        """
+        from ..params import check_known, validate
+
+        own = {k: v for k, v in params.items() if k in self.defaults}
+        rest = {k: v for k, v in params.items() if k not in self.defaults}
+        if self.params:
+            out = validate(self.params, own, what=f"parameter(s) of driver {self.name!r}")
+        else:
+            out = dict(self.defaults)
+            out.update(own)
+        if self.family_params:
+            from ..registry import get_family
+
+            fam = get_family(out["family"])
+        if rest and self.family_params:
+            try:
+                out.update(fam.check_params(rest, fill=False))
+            except ValueError as exc:
+                if "unknown" not in str(exc):
+                    raise
+                allowed = sorted(set(self.defaults) | set(fam.params))
+                check_known(f"parameter(s) for driver {self.name!r} with family {fam.name!r}", rest, allowed)
+        elif rest:
+            check_known(f"parameter(s) for driver {self.name!r}", rest, self.defaults)
         return out
 
     def __call__(self, params: dict, seed: Any) -> dict:
@@ -51,11 +81,23 @@ class Driver:
 DRIVERS: dict[str, Driver] = {}
 
 
-def driver(name: str, *, defaults: dict) -> Callable:
-    """Register ``func`` as the driver ``name`` accepting the parameters in ``defaults``."""
+def driver(name: str, *, defaults: dict | None = None, params: tuple = (), family_params: bool = False,
+           columns: tuple = ()) -> Callable:
+    """Register ``func`` as the driver ``name``.
+
+    Give either ``defaults`` (name -> default) or ``params`` (:class:`assoc.params.Param`
+    declarations, checked when a spec is loaded). ``family_params``: the driver also takes
+    the declared parameters of its ``family``. ``columns`` names the metrics it returns.
+    """
+    declared = {p.name: p for p in params}
+    if declared:
+        defaults = {k: p.default for k, p in declared.items()}
+    if defaults is None:
+        raise ValueError(f"driver {name!r} needs defaults or params")
 
     def wrap(func: Callable) -> Callable:
-        DRIVERS[name] = Driver(name, func, dict(defaults), (func.__doc__ or "").strip())
+        DRIVERS[name] = Driver(name, func, dict(defaults), (func.__doc__ or "").strip(), declared,
+                               family_params, tuple(columns))
         return func
 
     return wrap

@@ -279,13 +279,13 @@ def modern_regimes(params: dict, seed: np.random.SeedSequence) -> dict:
     "dense_hebbian",
     defaults={
         "n": 1000,
-        "order": 4,
+        "degree": 4,
         "protocol": "supervised",
         "r": 0.3,
         "m": 16,
         "k": 2,
         "beta": 1.0,
-        "sweeps": 30,
+        "max_steps": 30,
         "start": "archetype",
         "backend": "numba",
     },
@@ -293,8 +293,8 @@ def modern_regimes(params: dict, seed: np.random.SeedSequence) -> dict:
 def dense_hebbian(params: dict, seed: np.random.SeedSequence) -> dict:
     """Archetype overlap of a dense Hebbian network trained on ``m`` examples of quality ``r``.
 
-    K archetypes, M examples each; P-body couplings (``order``) built unsupervised or
-    supervised; Monte Carlo at noise 1/beta (``beta = inf``: zero noise) for ``sweeps`` sweeps
+    K archetypes, M examples each; P-body couplings (``degree``) built unsupervised or
+    supervised; Monte Carlo at noise 1/beta (``beta = inf``: zero noise) for ``max_steps`` sweeps
     started at archetype 1 (``start = "archetype"``, which the network never saw) or at one of
     its examples (``"example"``). Returns ``m_archetype`` (Mattis overlap with archetype 1),
     ``m_theory`` (low-load mean-field, :func:`assoc.theory.dense_hebbian_overlap`),
@@ -312,13 +312,13 @@ def dense_hebbian(params: dict, seed: np.random.SeedSequence) -> dict:
         beta = check_float("beta", beta, low=0, low_open=True)
     rng = np.random.default_rng(seed)
     examples, arch = archetypes(k, m, n, r, rng)
-    net = DenseHebbian(n, params["order"], params["protocol"], quality=r, beta=beta, sweeps=params["sweeps"],
+    net = DenseHebbian(n, params["degree"], params["protocol"], quality=r, beta=beta, max_steps=params["max_steps"],
                        backend=params["backend"], seed=_seed(rng))
     net.store(examples.reshape(k * m, n), np.repeat(np.arange(k), m))
     cue = arch[:1] if start == "archetype" else examples[0, :1]
     out = net.recall(cue)
     s = net.backend.to_numpy(out.states)[0].astype(np.float64)
-    m_th, _ = theory.dense_hebbian_overlap(r, m, beta, net.order)
+    m_th, _ = theory.dense_hebbian_overlap(r, m, beta, net.degree)
     return {
         "m_archetype": float(s @ arch[0] / n),
         "m_theory": float(m_th),

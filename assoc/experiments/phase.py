@@ -12,53 +12,51 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..memory import check_float, check_int
-from ..patterns import random_pm1
+from ..params import Param
+from ..registry import get_family
 from . import driver
-from .families import PM1_FAMILIES, build_pm1, check_family, pattern_count
+
+PM1 = ("hopfield", "dense")
 
 
 @driver(
     "ags_phase",
-    defaults={
-        "family": "hopfield",
-        "n": 1000,
-        "alpha": 0.05,
-        "temperature": 0.5,
-        "rule": "hebbian",
-        "degree": 3,
-        "energy": "polynomial",
-        "probes": 20,
-        "burn": 40,
-        "measure": 20,
-        "backend": "numba",
-    },
+    params=(
+        Param("family", "choice", "hopfield", "+/-1 memory family", choices=PM1),
+        Param("n", "int", 1000, "neurons", low=8),
+        Param("alpha", "float", 0.05, "load in the family's natural scale", low=0, low_open=True),
+        Param("temperature", "float", 0.5, "Glauber temperature T (0: deterministic asynchronous)", low=0),
+        Param("probes", "int", 20, "stored patterns used as starting states", low=1),
+        Param("burn", "int", 40, "Glauber sweeps before measuring", low=1),
+        Param("measure", "int", 20, "sweeps over which the overlap is averaged", low=1),
+    ),
+    family_params=True,
+    columns=("patterns", "m_mean", "m_std", "m_abs", "retrieved", "q_mean"),
 )
 def ags_phase(params: dict, seed: np.random.SeedSequence) -> dict:
     """Time-averaged overlap with a stored pattern at (alpha, T).
 
-    Returns ``p``, ``m_mean`` (mean over probes of the time-averaged overlap), ``m_std``,
-    ``m_abs`` (mean |overlap|), ``retrieved`` (fraction of probes with time-averaged overlap
-    above 0.5) and ``q_mean`` (time-averaged self-overlap of the state, an Edwards-Anderson
-    estimate: the mean over sites of the squared time-averaged spin).
+    Returns ``patterns``, ``m_mean`` (mean over probes of the time-averaged overlap),
+    ``m_std``, ``m_abs`` (mean |overlap|), ``retrieved`` (fraction of probes with
+    time-averaged overlap above 0.5) and ``q_mean`` (time-averaged self-overlap of the
+    state, an Edwards-Anderson estimate: the mean over sites of the squared time-averaged spin).
     """
-    family = check_family("phase-diagram", params["family"], PM1_FAMILIES)
-    n = check_int("n", params["n"], low=8)
-    temperature = check_float("temperature", params["temperature"], low=0)
-    probes = check_int("probes", params["probes"], low=1)
-    burn = check_int("burn", params["burn"], low=1)
-    measure = check_int("measure", params["measure"], low=1)
-    p = pattern_count(family, params["alpha"], n, params["degree"])
+    fam = get_family(params["family"])
+    own = {k: v for k, v in params.items() if k in fam.params}
+    n, temperature = params["n"], params["temperature"]
+    p = fam.pattern_count(params["alpha"], n, own)
     rng = np.random.default_rng(seed)
-    xi = random_pm1(p, n, rng)
+    xi = fam.patterns(p, n, 0.5, rng)
     glauber = temperature > 0
-    mem = build_pm1(family, n, params, int(rng.integers(2**63)), dynamics="glauber" if glauber else "async",
-                    temperature=temperature, max_steps=burn if glauber else 200)
-    mem.store(xi)
-    which = rng.choice(p, size=min(probes, p), replace=False)
+    own.update(dynamics="glauber" if glauber else "async", temperature=temperature,
+               max_steps=params["burn"] if glauber else 200)
+    mem = fam.build(n, own, seed=int(rng.integers(2**31)))
+    fam.store(mem, xi, params=own)
+    which = rng.choice(p, size=min(params["probes"], p), replace=False)
     target = xi[which].astype(np.float64)
     out = mem.recall(xi[which])
     state = np.asarray(mem.backend.to_numpy(out.states))
+    measure = params["measure"]
     if glauber:
         acc_m = np.zeros(len(which))
         acc_s = np.zeros(state.shape)
@@ -72,7 +70,7 @@ def ags_phase(params: dict, seed: np.random.SeedSequence) -> dict:
         m = (state * target).sum(axis=1) / n
         q = np.ones(len(which))
     return {
-        "p": p,
+        "patterns": p,
         "m_mean": float(m.mean()),
         "m_std": float(m.std()),
         "m_abs": float(np.abs(m).mean()),

@@ -13,7 +13,7 @@ calls it, so a bad kind or option fails before a sweep runs. Every kind is also 
 of this package (``assoc.figures.capacity_curve``).
 
 Modules, by subject: :mod:`.hopfield`, :mod:`.forgetting`, :mod:`.dense`, :mod:`.sdr`,
-:mod:`.spiking`, :mod:`.mqar`, :mod:`.agents`; shared helpers in :mod:`._common`.
+:mod:`.spiking`, :mod:`.mqar`, :mod:`.agents`, and the cross-family figures in :mod:`.families`; shared helpers in :mod:`._common`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from .dense import (
     modern_hopfield_regimes,
     multitask_magnetizations,
 )
-from .forgetting import forgetting_curves, forgetting_curves_spiking
+from .families import family_capacity, family_fragments, family_interference
+from .forgetting import forgetting_curves
 from .hopfield import (
     ags_phase_diagram,
     basins_map,
@@ -54,7 +55,8 @@ __all__ = [
     "agent_learning_curves",
     "dense_capacity_scaling", "dense_exponential_capacity", "dense_hebbian_learning", "dense_hebbian_phase",
     "dense_phase_diagram", "modern_hopfield_regimes", "multitask_magnetizations",
-    "forgetting_curves", "forgetting_curves_spiking",
+    "family_capacity", "family_fragments", "family_interference",
+    "forgetting_curves",
     "ags_phase_diagram", "basins_map", "capacity_curve", "finite_size_capacity", "interference_snr",
     "rules_comparison",
     "mqar_recall",

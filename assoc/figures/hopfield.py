@@ -13,14 +13,14 @@ from ._common import _edges, _first, _grid2d, _palette, _series, plt
 from ._registry import figure_kind
 
 
-@figure_kind("capacity_curve", columns=("alpha", "m_mean", "n", "retrieved_09"))
+@figure_kind("capacity_curve", columns=("alpha", "m_mean", "n", "retrieved"))
 def capacity_curve(
     table: Sequence[dict],
     *,
     x: str = "alpha",
     y: str = "m_mean",
     by: str = "n",
-    success: str = "retrieved_09",
+    success: str = "retrieved",
     title: str = "Hopfield network: retrieval vs load",
 ) -> plt.Figure:
     """Final overlap and retrieval success against the load, one curve per network size.
@@ -101,18 +101,18 @@ def ags_phase_diagram(
     return fig
 
 
-@figure_kind("basins_map", columns=("quality", "alpha", "m_mean", "cue", "n"))
+@figure_kind("basins_map", columns=("cue_fraction", "alpha", "m_mean", "cue", "n"))
 def basins_map(
     table: Sequence[dict],
     *,
-    x: str = "quality",
+    x: str = "cue_fraction",
     y: str = "alpha",
     value: str = "m_mean",
     by: str = "cue",
     level: float = 0.9,
-    title: str = "Basins of attraction: final overlap vs cue quality and load",
+    title: str = "Basins of attraction: final overlap vs cue corruption and load",
 ) -> plt.Figure:
-    """Final overlap over (cue quality, load), one panel per cue corruption (``by``).
+    """Final overlap over (fraction of the cue corrupted, load), one panel per cue corruption (``by``).
 
     The white contour marks where the final overlap crosses ``level`` (simulation); the
     dotted line the T = 0 capacity alpha_c = 0.138 (AGS) for the Hebbian network.
@@ -131,7 +131,7 @@ def basins_map(
             ax.plot([], [], color="white", lw=1.6, label=f"m = {level} (simulation)")
         if _first(sub, "family", "hopfield") == "hopfield" and _first(sub, "rule", "hebbian") == "hebbian":
             ax.axhline(theory.ags_alpha_c(), color="tab:red", ls=":", lw=1.6, label=r"$\alpha_c$ = 0.138 (AGS theory)")
-        ax.set_xlabel("cue quality: initial overlap $m_0$ with the pattern")
+        ax.set_xlabel("fraction of the cue corrupted")
         ax.set_ylabel(r"load $\alpha = P/n$")
         ax.set_title(labels.get(g, str(g)), fontsize=10)
         ax.legend(fontsize=8, loc="upper left", framealpha=0.85)
@@ -200,14 +200,14 @@ def finite_size_capacity(
     return fig
 
 
-@figure_kind("rules_comparison", columns=("alpha", "m_mean", "rule", "retrieved_09"))
+@figure_kind("rules_comparison", columns=("alpha", "m_mean", "rule", "retrieved"))
 def rules_comparison(
     table: Sequence[dict],
     *,
     x: str = "alpha",
     y: str = "m_mean",
     by: str = "rule",
-    success: str = "retrieved_09",
+    success: str = "retrieved",
     title: str = "Learning rules: Hebbian vs Storkey vs pseudo-inverse",
 ) -> plt.Figure:
     """Final overlap and fraction retrieved against load, one curve per learning rule, with
@@ -228,7 +228,7 @@ def rules_comparison(
         ax.set_xlabel(r"load $\alpha = P/n$")
         ax.set_ylim(-0.02, 1.05)
         ax.legend(fontsize=7, loc="lower left")
-    flipped = _first(table, "cue_flip", 0.0)
+    flipped = _first(table, "cue_fraction", 0.0)
     ax1.set_ylabel(f"final overlap m (cue: stored pattern, {100 * flipped:.0f} % bits flipped)")
     ax2.set_ylabel(f"fraction retrieved ({success})")
     fig.suptitle(f"{title} (n = {int(n)}, asynchronous T = 0 dynamics)", fontsize=11)
@@ -236,7 +236,7 @@ def rules_comparison(
 
 
 @figure_kind("interference_snr", columns=("c", "bit_error", "pred_error", "pred_error_random", "crosstalk_mean",
-                                          "crosstalk_var", "pred_mean", "pred_var", "m_child", "m_parent", "n",
+                                          "crosstalk_var", "pred_mean", "pred_var", "m_mean", "m_parent", "n",
                                           "alpha"))
 def interference_snr(
     table: Sequence[dict],
@@ -282,9 +282,9 @@ def interference_snr(
     ax.set_ylabel(r"crosstalk $C_i = \xi_i h_i - (n-1)/n$")
     ax.legend(fontsize=7)
     ax = axes[2]
-    for c, g in zip(colors, series("m_child")):
+    for c, g in zip(colors, series("m_mean")):
         lab = f" ({by} = {g})" if by else ""
-        xs, ms, es = series("m_child")[g]
+        xs, ms, es = series("m_mean")[g]
         ax.errorbar(xs, ms, yerr=es, marker="o", color=c, ms=4, label="with the cued pattern" + lab)
         xs, ms, es = series("m_parent")[g]
         ax.errorbar(xs, ms, yerr=es, marker="^", ls="--", color=c, ms=4, label="with its parent" + lab)

@@ -1,0 +1,151 @@
+"""The family registry: the only list of families, read by every consumer.
+
+Each registered family runs each of the four measurements on a small point (or is refused
+with the reason it declares), a toy family registered here appears in every place that reads
+the registry, and declarations agree with the classes they describe.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+import assoc
+from assoc.experiments import get_driver, list_drivers
+from assoc.params import Param
+from assoc.registry import FAMILIES, MEASUREMENTS, get_family, register_family, unregister_family
+
+#: Small points per family: low load, so each family's retrieval is a property to check.
+SMALL = {
+    "hopfield": {"n": 200}, "cascade": {"n": 1000, "alpha": 0.002, "states": 1, "q": 0.5}, "dense": {"n": 60},
+    "modern_hopfield": {"n": 60}, "dense_hebbian": {"n": 40, "alpha": 0.002}, "multitask": {"n": 200},
+    "willshaw": {"n": 200}, "kanerva": {"n": 128, "locations": 400}, "sparsey": {"n": 200},
+    "segments": {"n": 400}, "ca3": {"n": 200, "p": 0.3, "alpha": 0.05},
+}
+POINT = {"capacity": {"alpha": 0.02, "probes": 10}, "interference": {"alpha": 0.02, "probes": 10, "children": 2},
+         "fragments": {"alpha": 0.02, "probes": 10, "cue_fraction": 0.2},
+         "forgetting": {"patterns": 6, "bins": 3}}
+
+
+def _point(family: str, measurement: str) -> dict:
+    point = {"family": family, **POINT[measurement], **SMALL.get(family, {"n": 100})}
+    if measurement == "forgetting":
+        point.pop("alpha", None)
+        point.pop("probes", None)
+    if measurement == "fragments" and "erase" not in get_family(family).cue_kinds:
+        point["cue"] = "random"
+    if family == "ca3":
+        point["probes" if measurement != "forgetting" else "bins"] = 3
+    return point
+
+
+CELLS = [(f, m) for f in FAMILIES for m in MEASUREMENTS]
+
+
+@pytest.mark.parametrize("family,measurement", CELLS, ids=[f"{f}-{m}" for f, m in CELLS])
+def test_every_family_takes_every_measurement_or_declares_why_not(family, measurement):
+    """At a low load, with a cue corrupted by at most 20%, the cued items are retrieved."""
+    fam = get_family(family)
+    drv = get_driver(measurement)
+    if measurement in fam.refuses:
+        with pytest.raises(ValueError) as err:
+            drv(_point(family, measurement), 0)
+        assert fam.refuses[measurement] in str(err.value)
+        return
+    res = drv(_point(family, measurement), 0)
+    if measurement == "forgetting":
+        # 6 items at a load far below every capacity: the newest items are kept
+        assert res["recent_run"] >= 1, res
+        assert all(-1 <= v <= 1 for k, v in res.items() if k.startswith("m_")), res
+        return
+    assert res["patterns"] >= 1 and -1 <= res["m_mean"] <= 1 and 0 <= res["retrieved"] <= 1
+    assert res["m_mean"] >= fam.threshold, res
+
+
+def test_a_registered_toy_family_appears_everywhere():
+    """One registration: top-level name, EpisodicMemory, drivers, models, CLI listing."""
+    from assoc.agents import EpisodicMemory, episodic_families
+    from assoc.sweep import load_spec
+
+    register_family(
+        "toy_nn", "assoc.hopfield:Hopfield", alphabet="pm1", mode="auto",
+        params=(Param("rule", "choice", "hebbian", "rule", choices=("hebbian",)),
+                Param("backend", "choice", "numpy", "backend", choices=("numpy",))),
+        description="a Hopfield network under another name")
+    try:
+        assert "toy_nn" in episodic_families()
+        mem = EpisodicMemory("toy_nn", 8, 16, encoder="auto", code_dim=64, seed=0)
+        assert mem.family.name == "toy_nn"
+        res = get_driver("capacity")({"family": "toy_nn", "n": 100, "alpha": 0.02}, 0)
+        assert res["m_mean"] == 1.0
+        with pytest.raises(ValueError, match="rule"):  # the family's own parameters are checked
+            get_driver("capacity")({"family": "toy_nn", "rule": "storkey"}, 0)
+        spec = load_spec({"name": "t", "driver": "fragments", "params": {"family": "toy_nn", "n": 50}})
+        assert spec.points()[0]["family"] == "toy_nn"
+        from typer.testing import CliRunner
+
+        from assoc.cli import app
+
+        out = CliRunner().invoke(app, ["families"])
+        assert out.exit_code == 0 and "toy_nn" in out.output
+    finally:
+        unregister_family("toy_nn")
+    with pytest.raises(ValueError, match="toy_nn"):
+        get_driver("capacity")({"family": "toy_nn"}, 0)
+
+
+def test_unknown_family_is_refused_with_a_suggestion():
+    with pytest.raises(ValueError, match="did you mean 'hopfield'"):
+        get_family("hopfeild")
+
+
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_declared_parameters_are_constructor_keywords(name):
+    """Every declared constructor parameter is a keyword of the class (no drift)."""
+    fam = get_family(name)
+    sig = inspect.signature(fam.load().__init__).parameters
+    missing = [k for k, p in fam.params.items() if p.ctor and k not in sig]
+    assert not missing, f"{name}: {missing} not in {fam.class_name}.__init__"
+
+
+def test_top_level_names_are_the_registered_classes():
+    for fam in FAMILIES.values():
+        assert getattr(assoc, fam.class_name) is fam.load()
+        assert fam.class_name in dir(assoc)
+
+
+def test_driver_parameters_never_shadow_family_parameters():
+    """A driver parameter of the same name as a family's would be taken by the wrong side."""
+    for drv in list_drivers().values():
+        if drv.name not in MEASUREMENTS + ("critical_load",):
+            continue
+        for fam in FAMILIES.values():
+            clash = set(drv.params) & set(fam.params)
+            assert not clash, f"driver {drv.name} and family {fam.name} both declare {sorted(clash)}"
+
+
+def test_bits_per_synapse_of_a_perfect_hopfield_recall_is_load_times_n_over_synapses():
+    """Below capacity every bit is retrieved: P n bits over n (n - 1) couplings."""
+    res = get_driver("capacity")({"family": "hopfield", "n": 400, "alpha": 0.05, "probes": 20}, 1)
+    assert res["retrieved"] == 1.0
+    # the probes' bits are balanced up to sampling: entropy within 1e-3 of a bit
+    assert res["bits_per_synapse"] == pytest.approx(20 * 400 / (400 * 399), rel=2e-3)
+
+
+def test_corruption_reaches_the_requested_cue_overlap():
+    """A flip of fraction f gives Mattis overlap exactly 1 - 2 f; an erase keeps cosine sqrt(1 - f)."""
+    rng = np.random.default_rng(0)
+    fam = get_family("hopfield")
+    x = fam.patterns(20, 400, 0.5, rng)
+    from assoc.registry import cosine
+
+    assert np.allclose(cosine(fam.corrupt(x, "flip", 0.1, rng), x), 0.8)
+    assert np.allclose(cosine(fam.corrupt(x, "erase", 0.36, rng), x), 0.8)
+    sparse = get_family("willshaw")
+    y = sparse.patterns(20, 400, 0.05, rng)
+    kept = sparse.corrupt(y, "erase", 0.5, rng)
+    assert (kept.sum(axis=1) == 10).all() and not (kept & (1 - y)).any()
+    moved = sparse.corrupt(y, "random", 0.5, rng)
+    assert (moved.sum(axis=1) == 20).all() and ((moved & y).sum(axis=1) == 10).all()
