@@ -47,8 +47,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .registry import Family, available_families, get_family
-from .memory import (
+from ..registry import Family, available_families, get_family
+from ..memory import (
     ALPHABETS,
     Recall,
     _short,
