@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import importlib
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from assoc.agents import (
+    CHECKS,
     BinarySignProjection,
     EpisodicMemory,
     KWTAProjection,
@@ -95,41 +98,40 @@ def test_registered_family_whose_class_is_missing_is_not_available():
 # --------------------------------------------------------------------------- check_memory on every family
 
 
-def _memories():
-    """(id, factory, check_memory kwargs) for every memory class present in the package."""
-    cases = [
-        ("hopfield-async", "assoc.hopfield", "Hopfield", dict(n=64, backend="numba", seed=0), {}),
-        ("hopfield-sync-storkey", "assoc.hopfield", "Hopfield",
-         dict(n=64, rule="storkey", dynamics="sync", backend="numpy", seed=0), {}),
-        ("dense-cubic", "assoc.dense", "DenseAssociativeMemory", dict(n=64, degree=3, backend="numba", seed=0), {}),
-        ("dense-exp", "assoc.dense", "DenseAssociativeMemory",
-         dict(n=64, energy="exponential", backend="numpy", seed=0), {}),
-        ("modern-hopfield", "assoc.dense", "ModernHopfield", dict(n=64, beta=1.0, backend="numpy", seed=0), {}),
-        ("dense-hebbian", "assoc.dense", "DenseHebbian", dict(n=64, degree=4, backend="numpy", seed=0),
-         {"values": lambda x, first: np.arange(first, first + len(x))}),
-        ("multitask", "assoc.dense", "MultitaskHebbian", dict(n=64, backend="numpy", seed=0), {}),
-        ("willshaw-auto", "assoc.sdr", "Willshaw", dict(n=128, backend="numpy", seed=0), {}),
-        ("willshaw-hetero", "assoc.sdr", "Willshaw", dict(n=128, n_out=96, backend="numba", seed=0), {}),
-        ("kanerva-hetero", "assoc.sdr", "KanervaSDM",
-         dict(n=64, activation=0.05, n_out=48, backend="numpy", seed=0), {"density": 0.5}),
-        ("sparsey", "assoc.sdr", "Sparsey", dict(n=64, backend="numpy", seed=0), {}),
-        ("segments", "assoc.sdr", "DendriticSegments", dict(n=200, synapses=10, theta=5, backend="numpy", seed=0),
-         {}),
-    ]
-    out = []
-    for name, module, cls, kwargs, check in cases:
-        out.append(pytest.param(module, cls, kwargs, check, id=name))
-    return out
+def _conformance_cases():
+    """Every registered family EpisodicMemory drives (``agent=True``, class importable; a
+    family of mode "both" once per mode) times every named check: a failure names both."""
+    cases = []
+    for name, fam in episodic_families().items():
+        modes = ("auto", "hetero") if fam.mode == "both" else (fam.episodic_mode,)
+        for mode in modes:
+            label = name if len(modes) == 1 else f"{name}_{mode}"
+            cases += [pytest.param(name, mode, check, id=f"{label}-{check}") for check in CHECKS]
+    return cases
 
 
-@pytest.mark.parametrize("module, cls, kwargs, check", _memories())
-def test_every_family_passes_check_memory(module, cls, kwargs, check):
-    klass = getattr(importlib.import_module(module), cls, None)
-    if klass is None:
-        pytest.skip(f"{module}.{cls} is not in this tree")
-    passed = check_memory(klass(**kwargs), **check)
-    assert passed == ["protocol", "reset", "store", "recall", "retrieval", "inputs", "state_dict", "bad_input",
-                      "empty"]
+def _family_memory(name, mode, n=128, n_out=96):
+    """A fresh memory of a registered family (its agent defaults) and the check_memory
+    arguments its alphabet wants (the family's coding level for {0,1} probes)."""
+    fam = episodic_families()[name]
+    params = dict(fam.agent_defaults)
+    mem = fam.build(n, params, backend="numpy", seed=0, n_out=n_out if mode == "hetero" else None)
+    kwargs = {"density": fam.coding_level(n, params)} if fam.alphabet == "binary" else {}
+    return mem, kwargs
+
+
+@pytest.mark.parametrize("family, mode, check", _conformance_cases())
+def test_every_episodic_family_passes_each_check(family, mode, check):
+    mem, kwargs = _family_memory(family, mode)
+    passed = check_memory(mem, checks=[check], **kwargs)
+    assert passed == list(dict.fromkeys(["follows_the_protocol", check]))
+    assert len(mem) == 0  # left reset
+
+
+def test_the_conformance_matrix_covers_every_episodic_family():
+    ids = {p.id.rsplit("-", 1)[0] for p in _conformance_cases()}
+    for name, fam in episodic_families().items():
+        assert name in ids or {f"{name}_auto", f"{name}_hetero"} <= ids, name
 
 
 class NearestNeighbour:
@@ -137,10 +139,10 @@ class NearestNeighbour:
 
     alphabet = "pm1"
 
-    def __init__(self, n, *, nan_check=True, copy_state=True, count=True):
+    def __init__(self, n, *, nan_check=True, count=True):
         self.n = n
         self.patterns = np.zeros((0, n), dtype=np.int8)
-        self.nan_check, self.copy_state, self.count = nan_check, copy_state, count
+        self.nan_check, self.count = nan_check, count
 
     def _check(self, name, x):
         if not self.nan_check:
@@ -151,12 +153,15 @@ class NearestNeighbour:
         x = self._check("patterns", patterns)
         self.patterns = np.concatenate([self.patterns, x]) if self.count else x
 
-    def recall(self, cues):
-        s = self._check("cues", cues)
+    def _recall(self, s):
         if len(self.patterns) == 0:
             raise ValueError("recall needs stored patterns")
         m = s.astype(float) @ self.patterns.T / self.n
-        states = self.patterns[m.argmax(axis=1)]
+        return self.patterns[m.argmax(axis=1)]
+
+    def recall(self, cues):
+        s = self._check("cues", cues)
+        states = self._recall(s)
         return Recall(states=states, overlaps=states.astype(float) @ self.patterns.T / self.n,
                       steps=np.ones(len(s), int), converged=np.ones(len(s), bool))
 
@@ -167,46 +172,143 @@ class NearestNeighbour:
         self.patterns = np.zeros((0, self.n), dtype=np.int8)
 
     def state_dict(self):
-        return {"patterns": self.patterns.copy() if self.copy_state else self.patterns}
+        return {"patterns": self.patterns.copy()}
 
     def load_state_dict(self, state):
         self.patterns = np.array(state["patterns"])
 
 
 def test_a_users_own_class_passes_check_memory():
-    assert "state_dict" in check_memory(NearestNeighbour(40))
+    assert check_memory(NearestNeighbour(40)) == list(CHECKS)
 
 
-@pytest.mark.parametrize("flaw, check", [
-    ({"nan_check": False}, "bad_input"),   # silently turns NaN into numbers
-    ({"count": False}, "store"),           # store replaces instead of adding (not online)
-])
-def test_check_memory_names_the_broken_contract(flaw, check):
-    with pytest.raises(MemoryCheckError, match=rf"\[{check}\]"):
-        check_memory(NearestNeighbour(40, **flaw))
+def test_check_memory_runs_a_subset_in_the_order_of_checks():
+    mem = NearestNeighbour(40)
+    assert check_memory(mem, checks=["state_dict_round_trip", "reset_forgets"]) == [
+        "follows_the_protocol", "reset_forgets", "state_dict_round_trip"]
+    assert check_memory(mem, checks="overlaps_are_cosines") == ["follows_the_protocol", "overlaps_are_cosines"]
+    # the short names of the former single check still select and still answer ``in``
+    passed = check_memory(mem, checks=["state_dict", "retrieval"])
+    assert passed == ["follows_the_protocol", "retrieves_stored_patterns", "state_dict_round_trip"]
+    assert "state_dict" in passed and "retrieval" in passed and "bad_input" not in passed
 
 
-def test_check_memory_catches_a_state_that_aliases_the_memory():
-    class Aliasing(NearestNeighbour):
-        def store(self, patterns, values=None):  # grows in place, so an aliased state follows
-            x = self._check("patterns", patterns)
-            if len(self.patterns) + len(x) > getattr(self, "_buf", np.zeros((0, self.n))).shape[0]:
-                self._buf = np.zeros((64, self.n), dtype=np.int8)
-                self._buf[: len(self.patterns)] = self.patterns
-            self._buf[len(self.patterns): len(self.patterns) + len(x)] = x
-            self._len = len(self.patterns) + len(x)
-            self.patterns = self._buf[: self._len]
+def test_unknown_check_names_suggest_and_list_the_allowed_ones():
+    with pytest.raises(ValueError) as err:
+        check_memory(NearestNeighbour(40), checks=["state_dict_roundtrip"])
+    msg = str(err.value)
+    assert "did you mean 'state_dict_round_trip'?" in msg
+    assert all(name in msg for name in CHECKS)
+    with pytest.raises(TypeError, match="check names"):
+        check_memory(NearestNeighbour(40), checks=[3])
 
-        def state_dict(self):
-            return {"patterns": self._buf, "len": self._len}  # no copy: a view of live storage
 
-        def load_state_dict(self, state):
-            self._buf = state["patterns"]
-            self._len = state["len"]
-            self.patterns = self._buf[: self._len]
+# --------------------------------------------------------------------------- every check can fail
 
-    with pytest.raises(MemoryCheckError, match=r"\[state_dict\]"):
-        check_memory(Aliasing(40))
+
+class WrongAlphabet(NearestNeighbour):
+    alphabet = "bipolar"
+
+
+class ResetKeepsEverything(NearestNeighbour):
+    def reset(self):
+        pass
+
+
+class ScalarSteps(NearestNeighbour):
+    def recall(self, cues):
+        out = super().recall(cues)
+        out.steps = np.int64(1)  # one number for the batch, not one per cue
+        return out
+
+
+class RawDotOverlaps(NearestNeighbour):
+    def recall(self, cues):
+        out = super().recall(cues)
+        out.overlaps = out.states.astype(float) @ self.patterns.T  # unnormalised
+        return out
+
+
+class AlwaysTheFirst(NearestNeighbour):
+    def _recall(self, s):
+        super()._recall(s)
+        return np.repeat(self.patterns[:1], len(s), axis=0)
+
+
+class NegatesTheCallersArray(NearestNeighbour):
+    def store(self, patterns, values=None):
+        a = np.asarray(patterns)
+        np.negative(a, out=a)  # in place: the caller's array changes sign
+        super().store(-a)
+
+
+class IgnoresTheLoadedState(NearestNeighbour):
+    def load_state_dict(self, state):
+        pass
+
+
+class AliasingState(NearestNeighbour):
+    def store(self, patterns, values=None):  # grows in place, so an aliased state follows
+        x = self._check("patterns", patterns)
+        if len(self.patterns) + len(x) > getattr(self, "_buf", np.zeros((0, self.n))).shape[0]:
+            self._buf = np.zeros((64, self.n), dtype=np.int8)
+            self._buf[: len(self.patterns)] = self.patterns
+        self._buf[len(self.patterns): len(self.patterns) + len(x)] = x
+        self._len = len(self.patterns) + len(x)
+        self.patterns = self._buf[: self._len]
+
+    def state_dict(self):
+        return {"patterns": self._buf, "len": self._len}  # no copy: a view of live storage
+
+    def load_state_dict(self, state):
+        self._buf = state["patterns"]
+        self._len = state["len"]
+        self.patterns = self._buf[: self._len]
+
+
+class StoresBeforeValidating(NearestNeighbour):
+    def store(self, patterns, values=None):
+        rows = np.atleast_2d(np.asarray(patterns, dtype=float))
+        if rows.ndim == 2 and rows.shape[1] == self.n:
+            self.patterns = np.concatenate([self.patterns, np.nan_to_num(rows).astype(np.int8)])
+        self._check("patterns", patterns)  # too late: the rows are in
+
+
+class EmptyRecallCrashes(NearestNeighbour):
+    def _recall(self, s):
+        if len(self.patterns) == 0:
+            raise IndexError("no row 0")
+        return super()._recall(s)
+
+
+#: check name -> (what is broken, memory that breaks it); every check has at least one
+BROKEN = {
+    "follows_the_protocol": [("unknown alphabet", lambda: WrongAlphabet(40))],
+    "reset_forgets": [("reset keeps everything", lambda: ResetKeepsEverything(40))],
+    "stores_batches_online": [("store replaces", lambda: NearestNeighbour(40, count=False))],
+    "recall_shapes_and_types": [("one steps number per batch", lambda: ScalarSteps(40))],
+    "overlaps_are_cosines": [("raw dot products", lambda: RawDotOverlaps(40))],
+    "retrieves_stored_patterns": [("always recalls the first", lambda: AlwaysTheFirst(40))],
+    "inputs_left_untouched": [("negates the caller's array", lambda: NegatesTheCallersArray(40))],
+    "state_dict_round_trip": [("load ignores the state", lambda: IgnoresTheLoadedState(40)),
+                              ("state aliases live storage", lambda: AliasingState(40))],
+    "bad_input_is_refused_and_nothing_half_stored": [
+        ("NaN silently becomes a number", lambda: NearestNeighbour(40, nan_check=False)),
+        ("stores, then refuses", lambda: StoresBeforeValidating(40))],
+    "empty_recall_is_refused_or_valid": [("IndexError when empty", lambda: EmptyRecallCrashes(40))],
+}
+
+
+def test_every_check_has_a_broken_memory():
+    assert set(BROKEN) == set(CHECKS)
+
+
+@pytest.mark.parametrize("check, make", [pytest.param(check, make, id=f"{check}-{what}")
+                                         for check, toys in BROKEN.items() for what, make in toys])
+def test_each_check_catches_its_broken_memory(check, make):
+    """Run alone, the check fails on its broken memory (which NearestNeighbour, unbroken, passes)."""
+    with pytest.raises(MemoryCheckError, match=rf"^\[{check}\] "):
+        check_memory(make(), checks=[check])
 
 
 # --------------------------------------------------------------------------- EpisodicMemory
@@ -353,6 +455,22 @@ def test_bad_construction_names_the_parameter(kwargs, match):
 
 
 # --------------------------------------------------------------------------- gymnasium wrapper
+
+
+def test_importing_assoc_agents_does_not_import_gymnasium():
+    code = ("import sys, assoc.agents; assert 'gymnasium' not in sys.modules; "
+            "assert 'MemoryObservation' in dir(assoc.agents)")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_memory_observation_without_gymnasium_says_what_to_install(monkeypatch):
+    import assoc.agents
+    import assoc.agents.gym
+
+    monkeypatch.setitem(sys.modules, "gymnasium", None)  # import gymnasium now raises ImportError
+    monkeypatch.setattr(assoc.agents.gym, "_CLASS", [])
+    with pytest.raises(ImportError, match=r'pip install "assoc\[agents\]"'):
+        assoc.agents.MemoryObservation
 
 
 @pytest.mark.filterwarnings("ignore:.*different from the unwrapped")

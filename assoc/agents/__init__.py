@@ -1,8 +1,71 @@
-"""Memories as a library for agents (moved to the package assoc.agents; see assoc.agents.episodic)."""
+"""Memories as a library for agents: an episodic key-value memory over any family, encoders
+from continuous observations to a family's alphabet, a conformance check, and a gymnasium
+wrapper.
 
-from . import episodic as _episodic
-from .episodic import *  # noqa: F401,F403
-from .episodic import __all__  # noqa: F401
+- :mod:`assoc.agents.episodic`: :class:`EpisodicMemory`, a key-value memory over any
+  registered family (:func:`episodic_families`; the families come from :mod:`assoc.registry`).
+- :mod:`assoc.agents.encoders`: seeded encoders from real inputs to a family's alphabet
+  (:class:`SignProjection`, :class:`KWTAProjection`, :class:`BinarySignProjection`,
+  :data:`ENCODERS`, :func:`default_encoder`).
+- :mod:`assoc.agents.checks`: :func:`check_memory`, the contract every memory keeps, as the
+  named checks of :data:`CHECKS` (``check_memory(mem, checks=[...])`` runs a subset).
+- :mod:`assoc.agents.gym`: ``MemoryObservation(env, memory, ...)``, a gymnasium wrapper that
+  writes each observation to an episodic memory and adds what it recalls to a ``Dict``
+  observation. gymnasium is optional (``pip install "assoc[agents]"``): it is imported when
+  ``MemoryObservation`` is first looked up, never by ``import assoc.agents``.
+"""
 
-globals().update({k: v for k, v in vars(_episodic).items() if not k.startswith("__")})
-__getattr__ = _episodic.__getattr__
+from __future__ import annotations
+
+from typing import Any
+
+from ..memory import (  # noqa: F401  (names this module has always offered)
+    ALPHABETS,
+    Recall,
+    check_choice,
+    check_float,
+    check_int,
+    check_patterns,
+    check_seed,
+    to_numpy,
+)
+from ..registry import Family, available_families, get_family  # noqa: F401
+from .checks import (
+    CHECKS,
+    LEGACY_NAMES,
+    MEMORY_ALPHABETS,
+    MemoryCheckError,
+    PassedChecks,
+    Probe,
+    check_memory,
+    check_names,
+)
+from .encoders import ENCODERS, BinarySignProjection, Encoder, KWTAProjection, SignProjection, default_encoder
+from .episodic import EVICTIONS, EpisodicMemory, _episodic_family, episodic_families  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MemoryObservation":  # imports gymnasium: only when asked for
+        from .gym import memory_observation
+
+        return memory_observation()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "MemoryObservation"})
+
+
+__all__ = [
+    "EpisodicMemory",
+    "Encoder",
+    "SignProjection",
+    "KWTAProjection",
+    "BinarySignProjection",
+    "ENCODERS",
+    "default_encoder",
+    "episodic_families",
+    "check_memory",
+    "CHECKS",
+    "MemoryCheckError",
+]  # MemoryObservation is left out: ``import *`` must not need gymnasium
