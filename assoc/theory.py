@@ -671,9 +671,11 @@ def dense_bit_error(n, p, degree):
 
 
 def dense_capacity(n, degree):
-    """Error-free capacity ``n**(degree-1) / (2 (2 degree - 3)!! ln n)`` of the polynomial dense
-    memory: below it every bit of every stored pattern is stable with high probability
-    (Krotov & Hopfield 2016; at degree 2 this is McEliece et al.'s n / (2 ln n) per-pattern bound)."""
+    """Error-free capacity of the polynomial dense memory of ``n`` neurons, as a number of
+    patterns: ``P = n**(degree-1) / (2 (2 degree - 3)!! ln n)``. Below it every bit of every
+    stored pattern is stable with high probability (Krotov & Hopfield 2016; at degree 2 this is
+    McEliece et al.'s n / (2 ln n) per-pattern bound). Divide by ``n**(degree-1)`` for the load
+    alpha."""
     n = np.asarray(n, dtype=np.float64)
     return n ** (degree - 1) / (2.0 * double_factorial(2 * degree - 3) * np.log(n))
 

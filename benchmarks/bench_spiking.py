@@ -164,13 +164,13 @@ def bench_sweep(target: str, workers: int, trials: int) -> dict:
 
     spec = {"name": f"bench-ca3-{target}", "driver": "ca3_completion", "model": "ca3-network", "seed": 7,
             "trials": trials, "params": {"probes": 4, "target": target},
-            "grid": {"cue_frac": [0.1, 0.3, 0.5], "patterns": [10, 30]}}
+            "grid": {"cue_fraction": [0.9, 0.7, 0.5], "patterns": [10, 30]}}  # 10, 30, 50 % of the assembly cued
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
         run_spec(spec, out_dir=out, workers=workers, quiet=True, figure=False, csv_path=False)
         wall = time.perf_counter() - t0
         table = load_table(os.path.join(out, f"{spec['name']}.sqlite"))
-    metrics = sorted((r["cue_frac"], r["patterns"], r["trial"], r["m_mean"], r["retrieved"]) for r in table)
+    metrics = sorted((r["cue_fraction"], r["patterns"], r["trial"], r["m_mean"], r["retrieved"]) for r in table)
     return {"target": target, "tasks": len(table), "wall_s": wall, "metrics": metrics}
 
 

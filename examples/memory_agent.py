@@ -33,7 +33,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from assoc.agents import EpisodicMemory, MemoryObservation, get_family
+from assoc.agents import EpisodicMemory, MemoryObservation
+from assoc.registry import get_family
 
 
 class KeyValueRecallEnv(gym.Env):
@@ -41,21 +42,22 @@ class KeyValueRecallEnv(gym.Env):
 
     Observation (Box, ``landmark_dim + n_actions + 1`` floats): the landmark, the hint as a
     one-hot vector (zeros when there is none) and a flag that is 1 on the decision step.
-    Actions: ``Discrete(n_actions)``; only the decision step's action counts.
+    Actions: ``Discrete(n_actions)``; only the decision step's action counts. ``cue_noise``: the
+    standard deviation of the Gaussian noise added to the returning landmark (the cue).
     """
 
     metadata = {"render_modes": []}
 
     def __init__(self, n_pairs: int = 3, n_actions: int = 4, delay: int = 4, landmark_dim: int = 8,
-                 query_noise: float = 0.1):
+                 cue_noise: float = 0.1):
         for name, v, low in (("n_pairs", n_pairs, 1), ("n_actions", n_actions, 2), ("delay", delay, 0),
                              ("landmark_dim", landmark_dim, 1)):
             if not isinstance(v, int) or v < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
-        if not query_noise >= 0:
-            raise ValueError(f"query_noise must be >= 0, got {query_noise!r}")
+        if not cue_noise >= 0:
+            raise ValueError(f"cue_noise must be >= 0, got {cue_noise!r}")
         self.n_pairs, self.n_actions, self.delay = n_pairs, n_actions, delay
-        self.landmark_dim, self.query_noise = landmark_dim, float(query_noise)
+        self.landmark_dim, self.cue_noise = landmark_dim, float(cue_noise)
         self.observation_space = spaces.Box(-np.inf, np.inf, shape=(landmark_dim + n_actions + 1,), dtype=np.float32)
         self.action_space = spaces.Discrete(n_actions)
 
@@ -85,7 +87,7 @@ class KeyValueRecallEnv(gym.Env):
         elif self.t < self.n_pairs + self.delay:
             obs = self._obs(rng.normal(size=self.landmark_dim))
         else:
-            cue = self.landmarks[self.target] + self.query_noise * rng.normal(size=self.landmark_dim)
+            cue = self.landmarks[self.target] + self.cue_noise * rng.normal(size=self.landmark_dim)
             obs = self._obs(cue, query=True)
         return obs, 0.0, False, False, {}
 

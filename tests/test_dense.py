@@ -400,14 +400,14 @@ def test_multitasking_rejects_bad_dilution_and_temperature():
 def test_dense_families_pass_the_memory_conformance_check(make):
     from assoc.agents import check_memory
 
-    assert "retrieval" in check_memory(make())
+    assert "retrieves_stored_patterns" in check_memory(make())
 
 
 def test_dense_hebbian_passes_the_memory_conformance_check_with_labels():
     from assoc.agents import check_memory
 
     net = DenseHebbian(64, 4, "supervised", backend="numba", seed=0)
-    assert "state_dict" in check_memory(net, values=lambda x, start: np.arange(len(x)) + start)
+    assert "state_dict_round_trip" in check_memory(net, values=lambda x, start: np.arange(len(x)) + start)
 
 
 # --------------------------------------------------------------------------- drivers
@@ -419,9 +419,9 @@ def test_dense_drivers_run_a_small_point_each():
 
     seed = np.random.SeedSequence(3)
     cap = get_driver("dense_capacity")({"degree": 3, "n": 40, "probes": 10}, seed)
-    assert cap["n_neurons"] == 40 and cap["p_max"] > 0.3 * 40  # far beyond a pairwise network
-    rec = get_driver("dense_recall")({"n": 24, "alpha": 0.15, "probes": 10}, seed)
-    assert rec["retrieved"] == 1.0 and rec["p"] == round(np.exp(0.15 * 24))
+    assert cap["n"] == 40 and cap["patterns_max"] > 0.3 * 40  # far beyond a pairwise network
+    rec = get_driver("dense_recall")({"n": 24, "exponent": 0.15, "probes": 10}, seed)
+    assert rec["perfect"] == 1.0 and rec["patterns"] == round(np.exp(0.15 * 24))
     reg = get_driver("modern_regimes")({"beta": 30.0, "queries": 5}, seed)
     assert reg["single"] == 1.0
     heb = get_driver("dense_hebbian")({"n": 400, "m": 64, "r": 0.5, "beta": float("inf")}, seed)

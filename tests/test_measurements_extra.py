@@ -35,7 +35,7 @@ def test_dense_one_step_bit_error_collapses_onto_signal_to_noise_theory():
     expect = 0.5 * erfc(1.0 / np.sqrt(2 * 0.3))  # Q(1 / sqrt(x)) at x = 0.3
     for degree in (2, 3, 4):
         errs = [r["bit_error"] for s in range(3) for r in _run(
-            "dense_phase", {"n": 60, "degree": degree, "load": 0.3, "probes": 100, "cue_flip": 0.0}, seed=s)]
+            "dense_phase", {"n": 60, "degree": degree, "load": 0.3, "probes": 100, "cue_fraction": 0.0}, seed=s)]
         th = _run("dense_phase", {"n": 60, "degree": degree, "load": 0.3, "probes": 1})[0]["bit_error_theory"]
         assert th == pytest.approx(expect, rel=0.03)  # P rounded to an integer
         assert np.mean(errs) == pytest.approx(th, rel=0.2), (degree, errs, th)
@@ -45,13 +45,13 @@ def test_dense_phase_retrieves_below_capacity_and_fails_far_above():
     """Below the Krotov-Hopfield error-free load 1/(2 ln N) every stored pattern is a fixed
     point; at x = 1 (bit error 16 %) the dynamics leaves the patterns, at degree 3 and 4."""
     for degree in (3, 4):
-        low = _run("dense_phase", {"n": 60, "degree": degree, "load": 0.05, "probes": 40, "cue_flip": 0.0})[0]
-        high = _run("dense_phase", {"n": 60, "degree": degree, "load": 1.0, "probes": 40, "cue_flip": 0.0})[0]
+        low = _run("dense_phase", {"n": 60, "degree": degree, "load": 0.05, "probes": 40, "cue_fraction": 0.0})[0]
+        high = _run("dense_phase", {"n": 60, "degree": degree, "load": 1.0, "probes": 40, "cue_fraction": 0.0})[0]
         assert low["load_capacity"] == pytest.approx(1 / (2 * np.log(60)))
         assert 0.05 < low["load_capacity"]
-        assert low["retrieved"] == 1.0 and low["m_mean"] == 1.0
-        assert high["retrieved"] < 0.2 and high["m_mean"] < 0.7
-        assert high["p"] == round(60 ** (degree - 1) / theory.double_factorial(2 * degree - 3))
+        assert low["perfect"] == 1.0 and low["m_mean"] == 1.0
+        assert high["perfect"] < 0.2 and high["m_mean"] < 0.7
+        assert high["patterns"] == round(60 ** (degree - 1) / theory.double_factorial(2 * degree - 3))
 
 
 def test_dense_phase_rejects_bad_input():
@@ -170,12 +170,13 @@ def test_dense_hebbian_threshold_is_first_order_and_simulation_follows_theory():
     first = int(np.argmax(m_th > 0.01))
     assert m_th[first - 1] < 1e-3 and m_th[first] > 0.3  # a jump, not a continuous rise
     for r, m in ((0.3, 64), (0.5, 16)):
-        row = _run("dense_hebbian", {"n": 1000, "k": 2, "r": r, "m": m, "beta": 1.0,
+        row = _run("dense_hebbian", {"n": 1000, "archetypes": 2, "r": r, "m": m, "beta": 1.0,
                                      "protocol": "supervised"})[0]
         assert row["m_theory"] > 0.9
         assert row["m_archetype"] == pytest.approx(row["m_theory"], abs=0.06)
         assert row["rho"] == pytest.approx((1 - r * r) / (m * r * r))
-    far = _run("dense_hebbian", {"n": 1000, "k": 2, "r": 0.1, "m": 4, "beta": 1.0, "protocol": "supervised"})[0]
+    far = _run("dense_hebbian", {"n": 1000, "archetypes": 2, "r": 0.1, "m": 4, "beta": 1.0,
+                                 "protocol": "supervised"})[0]
     assert far["m_theory"] < 1e-3 and abs(far["m_archetype"]) < 0.2
 
 
@@ -185,7 +186,7 @@ def test_dense_hebbian_threshold_is_first_order_and_simulation_follows_theory():
 def test_extra_figures_render_non_trivially(tmp_path):
     from assoc import figures
 
-    dense = [row for d in (2, 3) for x in (0.05, 0.2, 0.6) for row in _run("dense_phase", {"n": 30, "degree": d, "load": x, "probes": 10, "cue_flip": 0.0})]
+    dense = [row for d in (2, 3) for x in (0.05, 0.2, 0.6) for row in _run("dense_phase", {"n": 30, "degree": d, "load": x, "probes": 10, "cue_fraction": 0.0})]
     will = [row for s in (0, 5, 7) for row in _run("willshaw_shared", {"pairs": 3000, "shared": s, "probes": 50})]
     heb = [row for r in (0.2, 0.6) for m in (2, 16) for row in _run(
         "dense_hebbian", {"n": 200, "r": r, "m": m, "beta": 1.0, "protocol": "supervised"})]

@@ -168,11 +168,17 @@ def test_willshaw_p1_matches_theory_within_error_bar():
     assert np.all(np.abs(p1 - expect) < 6 * np.sqrt(expect * (1 - expect) / (m * n)) * 3)
 
 
+def _alpha(load, n, k, l, auto=False):
+    """The load ``load`` M / M_opt (M_opt: p1 = 1/2) as alpha = M k l / n^2."""
+    return load * float(theory.willshaw_optimal_load(k, l, n, n, auto=auto)) * k * l / (n * n)
+
+
 def _fp_sample(n, k, l, load, seeds, probes=400, c=None, mode="hetero"):
     d = get_driver("willshaw")
+    lv = k if mode == "auto" else l
     rows = [
-        d({"n": n, "k": k, "l": l, "load": load, "probes": probes, "mode": mode,
-           "cue_fraction": 1.0 if c is None else c / k}, np.random.SeedSequence(s))
+        d({"n": n, "k": k, "l": l, "alpha": _alpha(load, n, k, lv, mode == "auto"), "probes": probes, "mode": mode,
+           "cue_fraction": 0.0 if c is None else 1 - c / k}, np.random.SeedSequence(s))
         for s in seeds
     ]
     fp = np.mean([r["fp"] for r in rows])
@@ -202,7 +208,7 @@ def test_willshaw_false_positives_match_exact_row_load_theory():
 
 def test_willshaw_dilution_misses_and_false_positives_match_theory():
     d = get_driver("willshaw")
-    rows = [d({"n": 1000, "k": 4, "l": 40, "load": 1.0, "dilution": 0.5, "probes": 500},
+    rows = [d({"n": 1000, "k": 4, "l": 40, "alpha": None, "dilution": 0.5, "probes": 500},  # the optimal load
               np.random.SeedSequence(s)) for s in (31, 32)]
     miss = np.mean([r["miss"] for r in rows])
     # a unit of the value misses when none of the c = 4 cue inputs reaches it: l d^c = 2.5
@@ -256,7 +262,8 @@ def test_willshaw_bits_per_synapse_theory_and_simulation():
     b = theory.willshaw_bits_per_synapse(m_opt, k, k, n, n)
     assert 0.55 < b < theory.willshaw_capacity_limit()
     assert theory.willshaw_capacity_limit(auto=True) == pytest.approx(math.log(2) / 2)
-    row = get_driver("willshaw")({"n": 1024, "k": 10, "load": 1.0, "probes": 400}, np.random.SeedSequence(7))
+    row = get_driver("willshaw")({"n": 1024, "k": 10, "alpha": None, "probes": 400},  # the optimal load
+                                 np.random.SeedSequence(7))
     assert abs(row["bits"] - row["bits_theory"]) < 0.1 * row["bits_theory"]
 
 
@@ -305,7 +312,7 @@ def test_willshaw_bad_input_errors_name_the_parameter():
 def test_sdm_bit_error_matches_theory_across_loads():
     d = get_driver("sdm")
     for items, dist in ((200, 0), (800, 0), (400, 12)):
-        row = d({"n": 256, "locations": 2000, "items": items, "radius": 110, "cue_distance": dist,
+        row = d({"n": 256, "locations": 2000, "items": items, "radius": 110, "cue_fraction": dist / 256,
                  "probes": 200}, np.random.SeedSequence(items + dist))
         th = row["bit_error_theory"]
         assert abs(row["bit_error"] - th) < 0.15 * th + 4 * row["bit_error_sem"]
@@ -352,7 +359,7 @@ def test_segment_false_match_log_space_is_exact_far_below_1e30():
 
 @pytest.mark.parametrize("union,theta", [(1, 4), (10, 8), (30, 10)])
 def test_segment_false_match_simulation_matches_hypergeometric_tail(union, theta):
-    row = get_driver("segments")({"n": 1024, "a": 30, "s": 12, "theta": theta, "union": union,
+    row = get_driver("segments")({"n": 1024, "k": 30, "synapses": 12, "theta": theta, "union": union,
                                   "probes": 20000}, np.random.SeedSequence(union))
     p = row["fm_theory_given"]
     assert abs(row["fm_rate"] - p) < 4 * np.sqrt(p * (1 - p) / row["trials_fm"]) + 1e-4
@@ -360,8 +367,8 @@ def test_segment_false_match_simulation_matches_hypergeometric_tail(union, theta
 
 
 def test_segment_noise_robustness_matches_theory_and_validation():
-    row = get_driver("segments")({"n": 2048, "a": 40, "s": 16, "theta": 9, "segments": 1000,
-                                  "noise": 0.5, "probes": 10}, np.random.SeedSequence(1))
+    row = get_driver("segments")({"n": 2048, "k": 40, "synapses": 16, "theta": 9, "segments": 1000,
+                                  "cue": "random", "cue_fraction": 0.5, "probes": 10}, np.random.SeedSequence(1))
     p = row["detect_theory"]
     assert 0.2 < p < 0.8
     assert abs(row["detect"] - p) < 4 * np.sqrt(p * (1 - p) / 1000)

@@ -2,8 +2,8 @@
 
 ``dense_capacity``     largest number of patterns a polynomial memory retrieves near perfectly,
                        found by a scan over P at one (degree, n)
-``dense_recall``       retrieval quality at a fixed load: polynomial (``load = P / n**(degree-1)``)
-                       or exponential (``alpha = ln P / n``)
+``dense_recall``       retrieval quality at a fixed load: polynomial (``alpha = P / n**(degree-1)``)
+                       or exponential (``exponent = ln P / n``)
 ``modern_regimes``     fixed-point regime of modern-Hopfield queries against beta
 ``dense_hebbian``      archetype overlap of a dense Hebbian network trained on M examples
 ``multitask``          sorted Mattis magnetizations of the diluted multitasking network
@@ -12,15 +12,25 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from .. import theory
 from ..dense import DenseAssociativeMemory, DenseHebbian, ModernHopfield, MultitaskHebbian
 from ..hopfield import Hopfield
-from ..memory import check_choice, check_float, check_int
+from ..memory import check_float, check_int
+from ..params import Param
 from ..patterns import archetypes, diluted, flip, random_pm1
+from ..registry import _BACKEND
 from . import driver
+
+_BACKEND_NUMBA = replace(_BACKEND, default="numba")
+_CUE_FLIP = Param("cue", "choice", "flip", "cue corruption kind (bits flipped)", choices=("flip",))
+
+
+def _cue_fraction(default: float) -> Param:
+    return Param("cue_fraction", "float", default, "fraction of the cue bits flipped", low=0, high=1)
 
 
 def _seed(rng: np.random.Generator) -> int:
@@ -32,16 +42,15 @@ def _size(params: dict) -> int:
     each over its own range of sizes)."""
     if params["n"]:
         return check_int("n", params["n"], low=2)
-    degree = check_int("degree", params["degree"], low=2)
+    degree = params["degree"]
     key = f"base_n{degree}"
     if key not in params:
         raise ValueError(f"degree={degree} needs n > 0 (no {key} parameter; base sizes exist for degrees 2, 3, 4)")
-    size = check_float("size", params["size"], low=0, low_open=True)
-    return max(2, int(round(check_int(key, params[key], low=2) * size)))
+    return max(2, int(round(params[key] * params["size"])))
 
 
-def _recall_quality(mem, xi, which, cue_flip, rng):
-    cues = flip(xi[which], cue_flip, rng)
+def _recall_quality(mem, xi, which, cue_fraction, rng):
+    cues = flip(xi[which], cue_fraction, rng)
     out = mem.recall(cues)
     states = mem.backend.to_numpy(out.states)
     m = (states.astype(np.float64) * xi[which]).sum(axis=1) / xi.shape[1]
@@ -50,42 +59,47 @@ def _recall_quality(mem, xi, which, cue_flip, rng):
 
 @driver(
     "dense_capacity",
-    defaults={
-        "n": 0,
-        "base_n2": 200,
-        "base_n3": 40,
-        "base_n4": 20,
-        "size": 1.0,
-        "degree": 3,
-        "energy": "polynomial",
-        "cue_flip": 0.0,
-        "probes": 40,
-        "m_c": 0.98,
-        "precision": 0.03,
-        "max_patterns": 200_000,
-        "compare_hopfield": True,
-        "backend": "numba",
-    },
+    params=(
+        Param("n", "int", 0, "neurons (0: base_n<degree> * size)", low=0),
+        Param("base_n2", "int", 200, "neurons at size 1 for degree 2", low=2),
+        Param("base_n3", "int", 40, "neurons at size 1 for degree 3", low=2),
+        Param("base_n4", "int", 20, "neurons at size 1 for degree 4", low=2),
+        Param("size", "float", 1.0, "multiple of base_n<degree> (when n = 0)", low=0, low_open=True),
+        Param("degree", "int", 3, "degree of the polynomial F(x) = x^degree", low=2),
+        Param("energy", "choice", "polynomial", "interaction function F", choices=("polynomial", "rectified")),
+        _CUE_FLIP, _cue_fraction(0.0),
+        Param("probes", "int", 40, "stored patterns cued per load", low=1),
+        Param("m_c", "float", 0.98, "mean final overlap counted as near-perfect retrieval", low=-1, high=1),
+        Param("precision", "float", 0.03, "relative precision of the bisection in P", low=0, low_open=True),
+        Param("max_patterns", "int", 200_000, "largest P tried", low=2),
+        Param("compare_hopfield", "bool", True, "degree 2: compare final states with the Hebbian Hopfield network"),
+        _BACKEND_NUMBA,
+    ),
+    columns=("n", "patterns_max", "alpha_max", "m_at_max", "patterns_errorfree", "evaluations", "hit_cap",
+             "hopfield_same_states"),
 )
 def dense_capacity(params: dict, seed: np.random.SeedSequence) -> dict:
     """Largest P at which the mean final overlap of probed stored patterns is at least ``m_c``.
 
     One pool of random patterns is drawn; a load P stores its first P patterns and cues
-    ``probes`` of them (``cue_flip`` bits flipped). P is bracketed by factors of 1.25 from the
-    one-step signal-to-noise estimate, then bisected in log P to relative ``precision``.
-    Returns ``n_neurons``, ``p_max``, ``load`` (= p_max / n**(degree-1)), ``p_theory_errorfree``
-    (Krotov-Hopfield), ``evaluations``; for degree 2 with ``compare_hopfield``,
-    ``hopfield_same_states``: the fraction of final states at p_max identical to the classical
-    Hebbian Hopfield network's on the same patterns, cues and update orders.
+    ``probes`` of them (a fraction ``cue_fraction`` of the bits flipped). P is bracketed by
+    factors of 1.25 from the one-step signal-to-noise estimate, then bisected in log P to
+    relative ``precision``. Returns ``n`` (the neurons used), ``patterns_max`` (that P),
+    ``alpha_max`` (= patterns_max / n**(degree-1)), ``m_at_max`` (its mean final overlap),
+    ``patterns_errorfree`` (the Krotov-Hopfield error-free pattern count,
+    :func:`assoc.theory.dense_capacity`), ``evaluations``, ``hit_cap``; for degree 2 with
+    ``compare_hopfield``, ``hopfield_same_states``: the fraction of final states at
+    patterns_max identical to the classical Hebbian Hopfield network's on the same patterns,
+    cues and update orders.
     """
     n = _size(params)
-    degree = check_int("degree", params["degree"], low=2)
-    energy = check_choice("energy", params["energy"], ("polynomial", "rectified"))
-    probes = check_int("probes", params["probes"], low=1)
-    m_c = check_float("m_c", params["m_c"], low=-1, high=1)
-    prec = check_float("precision", params["precision"], low=0, low_open=True)
-    cap = check_int("max_patterns", params["max_patterns"], low=2)
-    cue_flip = check_float("cue_flip", params["cue_flip"], low=0, high=1)
+    degree = params["degree"]
+    energy = params["energy"]
+    probes = params["probes"]
+    m_c = params["m_c"]
+    prec = params["precision"]
+    cap = params["max_patterns"]
+    cue_fraction = params["cue_fraction"]
     rng = np.random.default_rng(seed)
     x = math.sqrt(2.0) * _inv_erfc(1.0 - m_c)  # bit-error rate (1 - m_c) / 2 in one step
     guess = n ** (degree - 1) / (theory.double_factorial(2 * degree - 3) * x * x)
@@ -100,7 +114,7 @@ def dense_capacity(params: dict, seed: np.random.SeedSequence) -> dict:
             mem.store(pool[:p])
             prng = np.random.default_rng(probe_rng_seed)
             which = prng.choice(p, size=min(probes, p), replace=False)
-            m, _, _ = _recall_quality(mem, pool[:p], which, cue_flip, prng)
+            m, _, _ = _recall_quality(mem, pool[:p], which, cue_fraction, prng)
             cache[p] = float(m.mean())
         return cache[p] >= m_c
 
@@ -137,18 +151,18 @@ def dense_capacity(params: dict, seed: np.random.SeedSequence) -> dict:
         else:
             hi = mid
     out = {
-        "n_neurons": n,
-        "p_max": lo,
-        "load": lo / n ** (degree - 1),
-        "m_at_p_max": cache.get(lo, float("nan")),
-        "p_theory_errorfree": float(theory.dense_capacity(n, degree)),
+        "n": n,
+        "patterns_max": lo,
+        "alpha_max": lo / n ** (degree - 1),
+        "m_at_max": cache.get(lo, float("nan")),
+        "patterns_errorfree": float(theory.dense_capacity(n, degree)),
         "evaluations": len(cache),
         "hit_cap": float(lo >= hi_cap),
     }
     if degree == 2 and params["compare_hopfield"] and energy == "polynomial":
         prng = np.random.default_rng(probe_rng_seed)
         which = prng.choice(lo, size=min(probes, lo), replace=False)
-        cues = flip(pool[which], cue_flip, prng)
+        cues = flip(pool[which], cue_fraction, prng)
         a = DenseAssociativeMemory(n, "polynomial", 2, backend=params["backend"], seed=mem_seed)
         b = Hopfield(n, "hebbian", backend=params["backend"], seed=mem_seed)
         a.store(pool[:lo])
@@ -167,44 +181,48 @@ def _inv_erfc(y: float) -> float:
 
 @driver(
     "dense_recall",
-    defaults={
-        "n": 64,
-        "energy": "exponential",
-        "degree": 3,
-        "dynamics": "async",
-        "load": 0.05,
-        "alpha": 0.15,
-        "cue_flip": 0.1,
-        "probes": 50,
-        "max_patterns": 300_000,
-        "max_steps": 50,
-        "backend": "numba",
-    },
+    params=(
+        Param("n", "int", 64, "neurons", low=2),
+        Param("energy", "choice", "exponential", "interaction function F",
+              choices=("polynomial", "rectified", "exponential")),
+        Param("degree", "int", 3, "degree of the polynomial F(x) = x^degree", low=2),
+        Param("dynamics", "choice", "async", "update schedule", choices=("async", "sync", "glauber")),
+        Param("alpha", "float", 0.05, "load P / n**(degree-1) (polynomial and rectified energies)", low=0,
+              low_open=True),
+        Param("exponent", "float", 0.15, "exponential energy: P = exp(exponent n), exponent = ln P / n", low=0,
+              low_open=True),
+        _CUE_FLIP, _cue_fraction(0.1),
+        Param("probes", "int", 50, "stored patterns cued", low=1),
+        Param("max_patterns", "int", 300_000, "larger P are skipped (NaN metrics)", low=1),
+        Param("max_steps", "int", 50, "update sweeps before recall stops", low=1),
+        _BACKEND_NUMBA,
+    ),
+    columns=("patterns", "exponent_eff", "m_mean", "retrieved", "perfect", "steps_mean", "skipped"),
 )
 def dense_recall(params: dict, seed: np.random.SeedSequence) -> dict:
     """Retrieval from flipped cues at a fixed load.
 
-    Polynomial kinds store ``P = round(load * n**(degree-1))`` patterns; the exponential kind
-    ``P = round(exp(alpha n))`` (``alpha = ln P / n``; points with P above ``max_patterns``
-    return NaN metrics and ``skipped = 1``). Returns ``p``, ``alpha_eff`` (ln P / n),
-    ``m_mean``, ``retrieved`` (fraction of cues ending exactly on their pattern),
-    ``retrieved_099`` (final overlap >= 0.99), ``steps_mean``.
+    Polynomial kinds store ``P = round(alpha * n**(degree-1))`` patterns; the exponential kind
+    ``P = round(exp(exponent n))`` (``exponent = ln P / n``, Demircigil et al.'s alpha; points
+    with P above ``max_patterns`` return NaN metrics and ``skipped = 1``). Cues are stored
+    patterns with a fraction ``cue_fraction`` of their bits flipped. Returns ``patterns`` (P),
+    ``exponent_eff`` (ln P / n of the stored P), ``m_mean``, ``retrieved`` (fraction of cues with
+    final overlap >= 0.9), ``perfect`` (fraction of cues ending exactly on their pattern),
+    ``steps_mean``.
     """
-    n = check_int("n", params["n"], low=2)
-    energy = check_choice("energy", params["energy"], ("polynomial", "rectified", "exponential"))
-    degree = check_int("degree", params["degree"], low=2)
-    probes = check_int("probes", params["probes"], low=1)
-    cue_flip = check_float("cue_flip", params["cue_flip"], low=0, high=1)
-    cap = check_int("max_patterns", params["max_patterns"], low=1)
+    n = params["n"]
+    energy = params["energy"]
+    degree = params["degree"]
+    probes = params["probes"]
+    cue_fraction = params["cue_fraction"]
+    cap = params["max_patterns"]
     if energy == "exponential":
-        alpha = check_float("alpha", params["alpha"], low=0, low_open=True)
-        p = int(round(math.exp(min(alpha * n, 700.0))))
+        p = int(round(math.exp(min(params["exponent"] * n, 700.0))))
     else:
-        load = check_float("load", params["load"], low=0, low_open=True)
-        p = max(1, int(round(load * n ** (degree - 1))))
+        p = max(1, int(round(params["alpha"] * n ** (degree - 1))))
     nan = float("nan")
     if p > cap:
-        return {"p": p, "alpha_eff": math.log(p) / n, "m_mean": nan, "retrieved": nan, "retrieved_099": nan,
+        return {"patterns": p, "exponent_eff": math.log(p) / n, "m_mean": nan, "retrieved": nan, "perfect": nan,
                 "steps_mean": nan, "skipped": 1}
     rng = np.random.default_rng(seed)
     xi = random_pm1(p, n, rng)
@@ -212,13 +230,13 @@ def dense_recall(params: dict, seed: np.random.SeedSequence) -> dict:
                                  backend=params["backend"], seed=_seed(rng))
     mem.store(xi)
     which = rng.choice(p, size=min(probes, p), replace=False)
-    m, out, states = _recall_quality(mem, xi, which, cue_flip, rng)
+    m, out, states = _recall_quality(mem, xi, which, cue_fraction, rng)
     return {
-        "p": p,
-        "alpha_eff": math.log(p) / n,
+        "patterns": p,
+        "exponent_eff": math.log(p) / n,
         "m_mean": float(m.mean()),
-        "retrieved": float((states == xi[which]).all(axis=1).mean()),
-        "retrieved_099": float((m >= 0.99).mean()),
+        "retrieved": float((m >= 0.9).mean()),
+        "perfect": float((states == xi[which]).all(axis=1).mean()),
         "steps_mean": float(np.mean(out.steps)),
         "skipped": 0,
     }
@@ -226,33 +244,31 @@ def dense_recall(params: dict, seed: np.random.SeedSequence) -> dict:
 
 @driver(
     "modern_regimes",
-    defaults={
-        "dim": 100,
-        "clusters": 4,
-        "per_cluster": 5,
-        "spread": 0.1,
-        "query_noise": 0.3,
-        "queries": 20,
-        "beta": 1.0,
-        "max_steps": 2000,
-        "backend": "numpy",
-    },
+    params=(
+        Param("dim", "int", 100, "pattern dimension", low=1),
+        Param("clusters", "int", 4, "random +/-1 cluster centres", low=1),
+        Param("per_cluster", "int", 5, "patterns per cluster", low=1),
+        Param("spread", "float", 0.1, "Gaussian spread of a pattern around its centre (per component)", low=0),
+        Param("cue_noise", "float", 0.3, "standard deviation of the Gaussian noise added to each cue entry", low=0),
+        Param("queries", "int", 20, "stored patterns queried", low=1),
+        Param("beta", "float", 1.0, "inverse temperature of the softmax", low=0, low_open=True),
+        Param("max_steps", "int", 2000, "updates before recall stops", low=1),
+        replace(_BACKEND, default="numpy"),
+    ),
+    columns=("single", "metastable", "global", "k_eff", "one_step_error", "steps_mean", "converged"),
 )
 def modern_regimes(params: dict, seed: np.random.SeedSequence) -> dict:
     """Fixed-point regime of modern-Hopfield queries at inverse temperature ``beta``.
 
     Patterns: ``clusters`` random +/-1 centres in ``dim`` dimensions, ``per_cluster`` patterns
     each (Gaussian spread ``spread`` per component). Queries: stored patterns plus Gaussian
-    noise ``query_noise``. Returns the fractions of queries ending ``single`` / ``metastable`` /
-    ``global``, ``k_eff`` (mean participation number), ``one_step_error`` (largest distance
-    of the one-update state from the queried pattern), ``steps_mean`` and ``converged``.
+    noise of standard deviation ``cue_noise``. Returns the fractions of queries ending ``single`` /
+    ``metastable`` / ``global``, ``k_eff`` (mean participation number), ``one_step_error``
+    (largest distance of the one-update state from the queried pattern), ``steps_mean`` and
+    ``converged``.
     """
-    dim = check_int("dim", params["dim"], low=1)
-    k = check_int("clusters", params["clusters"], low=1)
-    per = check_int("per_cluster", params["per_cluster"], low=1)
-    spread = check_float("spread", params["spread"], low=0)
-    noise = check_float("query_noise", params["query_noise"], low=0)
-    nq = check_int("queries", params["queries"], low=1)
+    dim, k, per = params["dim"], params["clusters"], params["per_cluster"]
+    spread, noise, nq = params["spread"], params["cue_noise"], params["queries"]
     rng = np.random.default_rng(seed)
     centres = rng.choice([-1.0, 1.0], size=(k, dim))
     x = (centres[:, None, :] + spread * rng.standard_normal((k, per, dim))).reshape(k * per, dim)
@@ -277,34 +293,33 @@ def modern_regimes(params: dict, seed: np.random.SeedSequence) -> dict:
 
 @driver(
     "dense_hebbian",
-    defaults={
-        "n": 1000,
-        "degree": 4,
-        "protocol": "supervised",
-        "r": 0.3,
-        "m": 16,
-        "k": 2,
-        "beta": 1.0,
-        "max_steps": 30,
-        "start": "archetype",
-        "backend": "numba",
-    },
+    params=(
+        Param("n", "int", 1000, "neurons", low=2),
+        Param("degree", "int", 4, "interaction order P (even)", low=2),
+        Param("protocol", "choice", "supervised", "learning protocol", choices=("unsupervised", "supervised")),
+        Param("r", "float", 0.3, "example quality (mean overlap of an example with its archetype)", low=-1, high=1),
+        Param("m", "int", 16, "examples per archetype M", low=1),
+        Param("archetypes", "int", 2, "archetypes K (never shown to the network)", low=1),
+        Param("beta", "any", 1.0, "inverse noise of the Monte Carlo, > 0 (inf: zero noise)"),
+        Param("max_steps", "int", 30, "Monte Carlo sweeps", low=1),
+        Param("start", "choice", "archetype", "initial state: archetype 1 or one of its examples",
+              choices=("archetype", "example")),
+        _BACKEND_NUMBA,
+    ),
+    columns=("m_archetype", "m_theory", "n_example_max", "rho"),
 )
 def dense_hebbian(params: dict, seed: np.random.SeedSequence) -> dict:
     """Archetype overlap of a dense Hebbian network trained on ``m`` examples of quality ``r``.
 
-    K archetypes, M examples each; P-body couplings (``degree``) built unsupervised or
-    supervised; Monte Carlo at noise 1/beta (``beta = inf``: zero noise) for ``max_steps`` sweeps
-    started at archetype 1 (``start = "archetype"``, which the network never saw) or at one of
-    its examples (``"example"``). Returns ``m_archetype`` (Mattis overlap with archetype 1),
-    ``m_theory`` (low-load mean-field, :func:`assoc.theory.dense_hebbian_overlap`),
-    ``n_example_max`` (largest overlap with a single example), ``rho`` (dataset entropy).
+    ``archetypes`` (K) archetypes, M examples each; P-body couplings (``degree``) built
+    unsupervised or supervised; Monte Carlo at noise 1/beta (``beta = inf``: zero noise) for
+    ``max_steps`` sweeps started at archetype 1 (``start = "archetype"``, which the network
+    never saw) or at one of its examples (``"example"``). Returns ``m_archetype`` (Mattis
+    overlap with archetype 1), ``m_theory`` (low-load mean-field,
+    :func:`assoc.theory.dense_hebbian_overlap`), ``n_example_max`` (largest overlap with a
+    single example), ``rho`` (dataset entropy).
     """
-    n = check_int("n", params["n"], low=2)
-    k = check_int("k", params["k"], low=1)
-    m = check_int("m", params["m"], low=1)
-    r = check_float("r", params["r"], low=-1, high=1)
-    start = check_choice("start", params["start"], ("archetype", "example"))
+    n, k, m, r, start = params["n"], params["archetypes"], params["m"], params["r"], params["start"]
     beta = params["beta"]
     if isinstance(beta, (int, float)) and not isinstance(beta, bool) and math.isinf(beta) and beta > 0:
         beta = None
@@ -329,31 +344,29 @@ def dense_hebbian(params: dict, seed: np.random.SeedSequence) -> dict:
 
 @driver(
     "multitask",
-    defaults={
-        "n": 20_000,
-        "k": 3,
-        "d": 0.5,
-        "fill": "random",
-        "temperature": 0.0,
-        "max_steps": 100,
-        "backend": "numba",
-    },
+    params=(
+        Param("n", "int", 20_000, "neurons", low=2),
+        Param("patterns", "int", 3, "stored diluted patterns K", low=1),
+        Param("d", "float", 0.5, "dilution: fraction of zero entries of a pattern", low=0, high=1, high_open=True),
+        Param("fill", "choice", "random", "cue entries outside pattern 1's support: random signs or zero",
+              choices=("random", "zero")),
+        Param("temperature", "float", 0.0, "Glauber temperature T (0: deterministic asynchronous)", low=0),
+        Param("max_steps", "int", 100, "update sweeps before recall stops", low=1),
+        _BACKEND_NUMBA,
+    ),
+    columns=("m<j>", "h<j>", "m1_over_h1", "deviation", "evenness", "d_c", "steps"),
 )
 def multitask(params: dict, seed: np.random.SeedSequence) -> dict:
     """Sorted Mattis magnetizations of the multitasking network with dilution ``d``.
 
-    K diluted ternary patterns; the cue is pattern 1 where it is nonzero and random signs
-    (``fill = "random"``) or unknown entries (``"zero"``) elsewhere. Zero-noise asynchronous
-    dynamics (or Glauber at ``temperature`` for ``max_steps`` sweeps). Returns ``m1`` .. ``mK``
-    (magnitudes, decreasing), ``h1`` .. ``hK`` (hierarchical prediction (1 - d) d**(j-1)),
-    ``m1_over_h1``, ``deviation`` (sum |m - h| / sum h), ``evenness`` (mK / m1),
-    ``d_c`` (:func:`assoc.theory.multitask_critical_dilution`) and ``steps``.
+    ``patterns`` (K) diluted ternary patterns; the cue is pattern 1 where it is nonzero and
+    random signs (``fill = "random"``) or unknown entries (``"zero"``) elsewhere. Zero-noise
+    asynchronous dynamics (or Glauber at ``temperature`` for ``max_steps`` sweeps). Returns
+    ``m1`` .. ``mK`` (magnitudes, decreasing), ``h1`` .. ``hK`` (hierarchical prediction
+    (1 - d) d**(j-1)), ``m1_over_h1``, ``deviation`` (sum |m - h| / sum h), ``evenness``
+    (mK / m1), ``d_c`` (:func:`assoc.theory.multitask_critical_dilution`) and ``steps``.
     """
-    n = check_int("n", params["n"], low=2)
-    k = check_int("k", params["k"], low=1)
-    d = check_float("d", params["d"], low=0, high=1, high_open=True)
-    fill = check_choice("fill", params["fill"], ("random", "zero"))
-    temp = check_float("temperature", params["temperature"], low=0)
+    n, k, d, fill, temp = params["n"], params["patterns"], params["d"], params["fill"], params["temperature"]
     rng = np.random.default_rng(seed)
     xi = diluted(k, n, d, rng)
     rest = 2 * rng.integers(0, 2, n) - 1 if fill == "random" else np.zeros(n, dtype=np.int64)

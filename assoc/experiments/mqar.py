@@ -40,10 +40,12 @@ token written with its key. Every rule sees the same keys and tokens for a given
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
-from ..memory import check_choice, check_float, check_int
+from ..params import Param
+from ..registry import _BACKEND
 from . import driver
 
 LINEAR = ("linear", "delta", "decay", "softmax")
@@ -98,40 +100,36 @@ def softmax_attention(keys: np.ndarray, values: np.ndarray, queries: np.ndarray,
 
 @driver(
     "mqar",
-    defaults={
-        "method": "linear",
-        "n_pairs": 64,
-        "key_dim": 64,
-        "value_dim": 64,
-        "vocab": 256,
-        "queries": 64,
-        "beta": 2.0,
-        "decay": 0.99,
-        "lr": 1.0,
-        "locations": 2000,
-        "activation": 0.02,
-        "backend": "numba",
-    },
+    params=(
+        Param("method", "choice", "linear", "memory rule or assoc family", choices=METHODS),
+        Param("n_pairs", "int", 64, "key-value pairs written in the sequence", low=1),
+        Param("key_dim", "int", 64, "key dimension d", low=2),
+        Param("value_dim", "int", 64, "entries of a value codeword", low=2),
+        Param("vocab", "int", 256, "tokens the values are drawn from", low=2),
+        Param("queries", "int", 64, "pairs queried (at most n_pairs)", low=1),
+        Param("beta", "float", 2.0, "softmax / modern Hopfield inverse temperature (on q.k / sqrt(d))", low=0,
+              low_open=True),
+        Param("decay", "float", 0.99, "decaying outer product: gamma", low=0, high=1, low_open=True),
+        Param("lr", "float", 1.0, "delta rule step", low=0, low_open=True),
+        Param("locations", "int", 2000, "Kanerva hard locations", low=1),
+        Param("activation", "float", 0.02, "Kanerva access probability", low=0, high=1, low_open=True),
+        replace(_BACKEND, default="numba"),
+    ),
+    columns=("accuracy", "bit_error", "alpha", "state_size", "score_mean"),
 )
 def mqar(params: dict, seed) -> dict:
     """Recall accuracy of one memory rule on one MQAR sequence.
 
     Returns ``accuracy`` (fraction of queries whose read decodes to the right token),
     ``bit_error`` (fraction of value entries whose sign / bit differs from the right
-    codeword), ``load`` (n_pairs / key_dim), ``state_size`` (numbers held by the memory
-    state: d dv for the outer-product rules, P (d + dv) for softmax attention, the family's
-    synapses or stored patterns otherwise) and ``score_mean`` (mean read score of the assoc
-    families, NaN for the others).
+    codeword), ``alpha`` (the load n_pairs / key_dim), ``state_size`` (numbers held by the
+    memory state: d dv for the outer-product rules, P (d + dv) for softmax attention, the
+    family's synapses or stored patterns otherwise) and ``score_mean`` (mean read score of the
+    assoc families, NaN for the others).
     """
-    method = check_choice("method", params["method"], METHODS)
-    p = check_int("n_pairs", params["n_pairs"], low=1)
-    d = check_int("key_dim", params["key_dim"], low=2)
-    dv = check_int("value_dim", params["value_dim"], low=2)
-    vocab = check_int("vocab", params["vocab"], low=2)
-    nq = min(p, check_int("queries", params["queries"], low=1))
-    beta = check_float("beta", params["beta"], low=0, low_open=True)
-    gamma = check_float("decay", params["decay"], low=0, high=1, low_open=True)
-    lr = check_float("lr", params["lr"], low=0, low_open=True)
+    method, p, d, dv, vocab = (params[k] for k in ("method", "n_pairs", "key_dim", "value_dim", "vocab"))
+    nq = min(p, params["queries"])
+    beta, gamma, lr = params["beta"], params["decay"], params["lr"]
     rng = np.random.default_rng(seed)
 
     tokens = rng.integers(vocab, size=p)
@@ -189,8 +187,7 @@ def mqar(params: dict, seed) -> dict:
         else:
             keys = (code_rng.random((p, d)) < 0.5).astype(np.int8)
             book = (code_rng.random((vocab, dv)) < 0.5).astype(np.int8)
-            kwargs = {"locations": check_int("locations", params["locations"], low=1),
-                      "activation": check_float("activation", params["activation"], low=0, high=1, low_open=True)}
+            kwargs = {"locations": params["locations"], "activation": params["activation"]}
             state = kwargs["locations"] * (d + dv)
         vals = book[tokens]
         mem = EpisodicMemory(method, d, dv, backend=params["backend"], seed=fam_seed, **kwargs)
@@ -206,7 +203,7 @@ def mqar(params: dict, seed) -> dict:
     return {
         "accuracy": float(np.mean(pred == tokens[which])),
         "bit_error": bit_error,
-        "load": p / d,
+        "alpha": p / d,
         "state_size": float(state),
         "score_mean": score,
     }

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import replace
+
 from .. import theory
-from ..memory import check_choice, check_float, check_int
+from ..params import Param
 from ..patterns import sparse_binary
+from ..registry import _BACKEND, get_family
 from ..sdr import DendriticSegments, KanervaSDM, Sparsey, Willshaw
 from . import driver
+
+_BACKEND_NUMBA = replace(_BACKEND, default="numba")
+
+
+def _kept(cue_fraction: float) -> float:
+    """Fraction of the active units a cue keeps, ``1 - cue_fraction``, rounded to 12 decimals
+    (so that ``cue_fraction = 0.95`` keeps exactly 0.05 and ties round as before)."""
+    return round(1.0 - cue_fraction, 12)
 
 
 def _keep_bits(x: np.ndarray, c: int, rng: np.random.Generator) -> np.ndarray:
@@ -26,52 +37,60 @@ def _keep_bits(x: np.ndarray, c: int, rng: np.random.Generator) -> np.ndarray:
 
 @driver(
     "willshaw",
-    defaults={
-        "n": 1000,
-        "n_out": 0,
-        "k": 10,
-        "l": 0,
-        "load": 1.0,
-        "M": 0,
-        "mode": "hetero",
-        "cue_fraction": 1.0,
-        "threshold": "classic",
-        "max_steps": 1,
-        "dilution": 0.0,
-        "probes": 200,
-        "backend": "numba",
-    },
+    params=(
+        Param("n", "int", 1000, "key units", low=1),
+        Param("n_out", "int", 0, "value units (0: n)", low=0),
+        Param("k", "int", 10, "active units per key", low=1),
+        Param("l", "int", 0, "active units per value (0: k)", low=0),
+        Param("alpha", "float", None, "load, P = alpha n n_out / (k l) pairs (none: the optimal load, p1 = 1/2)",
+              low=0, low_open=True, none=True),
+        Param("patterns", "int", 0, "stored pairs (0: from alpha)", low=0),
+        Param("mode", "choice", "hetero", "hetero- or auto-association", choices=("hetero", "auto")),
+        Param("cue", "choice", "erase", "cue corruption kind (a fragment of the key)", choices=("erase",)),
+        Param("cue_fraction", "float", 0.0, "fraction of the key's active units erased (at least one kept)",
+              low=0, high=1, high_open=True),
+        Param("threshold", "choice", "classic", "read-out threshold", choices=("classic", "fixed", "kwta")),
+        Param("max_steps", "int", 1, "read-out iterations", low=1),
+        Param("dilution", "float", 0.0, "fraction of synapses absent", low=0, high=1, high_open=True),
+        Param("probes", "int", 200, "stored keys used as cues", low=1),
+        _BACKEND_NUMBA,
+    ),
+    columns=("patterns", "patterns_opt", "alpha", "p1", "p1_theory", "fp", "fp_sem", "fp_theory", "fp_exact",
+             "miss", "miss_theory", "error", "perfect", "bits", "bits_theory", "steps_mean"),
 )
 def willshaw(params: dict, seed: np.random.SeedSequence) -> dict:
     """Willshaw memory at a given load: set synapses, false positives, misses, information.
 
-    ``M`` pairs are stored (``M = 0``: ``round(load * M_opt)``, M_opt the load at p1 = 1/2).
-    Keys have ``k`` of ``n`` active units, values ``l`` of ``n_out`` (0: same as the key's);
-    ``mode="auto"`` stores the keys auto-associatively. Each of ``probes`` stored keys is cued
-    with ``round(cue_fraction * k)`` of its active bits. Returns ``M``, ``p1`` and
-    ``p1_theory``; ``fp`` (false positives per retrieval, mean over cues), ``fp_sem``,
-    ``fp_theory`` (independence approximation) and ``fp_exact`` (row-load mixture, undiluted
-    classic threshold); ``miss``, ``miss_theory``; ``error`` ((fp + miss) / l);
-    ``perfect`` (fraction of exact retrievals); ``bits`` (information per synapse from the
-    measured error rates) and ``bits_theory``.
+    ``patterns`` pairs are stored (0: ``round(alpha n n_out / (k l))``, the family's natural
+    scale, (n / k)^2 for auto-association; ``alpha`` none: ``round(patterns_opt)``, the load at
+    p1 = 1/2). Keys have ``k`` of ``n`` active units, values ``l`` of ``n_out`` (0: same as the
+    key's); ``mode="auto"`` stores the keys auto-associatively. Each of ``probes`` stored keys
+    is cued with a fragment: a fraction ``cue_fraction`` of its active bits erased, keeping
+    ``max(1, round((1 - cue_fraction) k))``. Returns ``patterns``, ``patterns_opt``, ``alpha``
+    (P k l / (n n_out)), ``p1`` and ``p1_theory``; ``fp`` (false positives per retrieval, mean
+    over cues), ``fp_sem``, ``fp_theory`` (independence approximation) and ``fp_exact``
+    (row-load mixture, undiluted classic threshold); ``miss``, ``miss_theory``; ``error``
+    ((fp + miss) / l); ``perfect`` (fraction of exact retrievals); ``bits`` (information per
+    synapse from the measured error rates) and ``bits_theory``.
     """
-    n = check_int("n", params["n"], low=1)
-    n_out = check_int("n_out", params["n_out"], low=0) or n
-    mode = check_choice("mode", params["mode"], ("hetero", "auto"))
+    n = params["n"]
+    n_out = params["n_out"] or n
+    mode = params["mode"]
     if mode == "auto" and n_out != n:
         raise ValueError(f"mode='auto' needs n_out == n, got n={n}, n_out={n_out}")
-    k = check_int("k", params["k"], low=1, high=n)
-    l = k if mode == "auto" else (check_int("l", params["l"], low=0, high=n_out) or k)
+    k = params["k"]
+    if k > n:
+        raise ValueError(f"k must be <= {n}, got {k}")
+    l = k if mode == "auto" else (params["l"] or k)
     if l > n_out:
         raise ValueError(f"l must be <= n_out={n_out}, got {l}")
-    cue_fraction = check_float("cue_fraction", params["cue_fraction"], low=0, high=1, low_open=True)
-    c = max(1, int(round(cue_fraction * k)))
-    probes = check_int("probes", params["probes"], low=1)
+    c = max(1, int(round(_kept(params["cue_fraction"]) * k)))
+    probes = params["probes"]
     auto = mode == "auto"
     m_opt = float(theory.willshaw_optimal_load(k, l, n, n_out, auto=auto))
-    M = check_int("M", params["M"], low=0)
+    M = params["patterns"]
     if M == 0:
-        M = max(1, int(round(check_float("load", params["load"], low=0, low_open=True) * m_opt)))
+        M = max(1, int(round(m_opt if params["alpha"] is None else params["alpha"] * n * n_out / (k * l))))
     rng = np.random.default_rng(seed)
     keys = sparse_binary(M, n, k=k, rng=rng)
     vals = keys if mode == "auto" else sparse_binary(M, n_out, k=l, rng=rng)
@@ -111,8 +130,9 @@ def willshaw(params: dict, seed: np.random.SeedSequence) -> dict:
     else:
         bits = float(theory.willshaw_bits_per_synapse(M, k, l, n, n_out, c, p01=p01, p10=p10))
     return {
-        "M": M,
-        "M_opt": m_opt,
+        "patterns": M,
+        "patterns_opt": m_opt,
+        "alpha": M * k * l / (n * n_out),
         "p1": mem.p1(off_diagonal=auto),
         "p1_theory": float(theory.willshaw_p1(M, k, l, n, n_out, auto=auto)),
         "fp": float(fp.mean()),
@@ -131,33 +151,37 @@ def willshaw(params: dict, seed: np.random.SeedSequence) -> dict:
 
 @driver(
     "sdm",
-    defaults={
-        "n": 256,
-        "locations": 2000,
-        "items": 100,
-        "radius": -1,
-        "activation": 0.0,
-        "cue_distance": 0,
-        "probes": 100,
-        "backend": "numba",
-    },
+    params=(
+        Param("n", "int", 256, "address and data bits", low=1),
+        Param("locations", "int", 2000, "hard locations N", low=1),
+        Param("items", "int", 100, "stored items T (random addresses, random data)", low=1),
+        Param("radius", "int", -1, "access radius (Hamming; -1: from activation)", low=-1),
+        Param("activation", "float", 0.0, "access probability (0: Kanerva's optimum)", low=0, high=1),
+        Param("cue", "choice", "flip", "cue corruption kind (address bits flipped)", choices=("flip",)),
+        Param("cue_fraction", "float", 0.0, "fraction of the address bits flipped", low=0, high=1),
+        Param("probes", "int", 100, "stored items read back", low=1),
+        _BACKEND_NUMBA,
+    ),
+    columns=("radius", "access", "activated", "bit_error", "bit_error_sem", "bit_error_theory", "perfect"),
 )
 def sdm(params: dict, seed: np.random.SeedSequence) -> dict:
     """Kanerva SDM: bit errors reading T random items (random addresses, random data).
 
     The radius is ``radius`` if >= 0, else the one giving access probability ``activation``
     if > 0, else Kanerva's optimum ``(2 N T)^(-1/3)``. Each of ``probes`` stored items is read
-    at its address with ``cue_distance`` bits flipped. Returns ``radius``, ``access``
+    at its address with ``round(cue_fraction n)`` bits flipped. Returns ``radius``, ``access``
     (probability), ``activated`` (mean locations per read), ``bit_error`` (fraction of wrong
     bits), ``bit_error_sem``, ``bit_error_theory``, ``perfect`` (fraction read without error).
     """
-    n = check_int("n", params["n"], low=1)
-    N = check_int("locations", params["locations"], low=1)
-    T = check_int("items", params["items"], low=1)
-    d = check_int("cue_distance", params["cue_distance"], low=0, high=n)
-    probes = check_int("probes", params["probes"], low=1)
-    radius = check_int("radius", params["radius"], low=-1, high=n)
-    activation = check_float("activation", params["activation"], low=0.0, high=1.0)
+    n = params["n"]
+    N = params["locations"]
+    T = params["items"]
+    d = int(round(params["cue_fraction"] * n))
+    probes = params["probes"]
+    radius = params["radius"]
+    if radius > n:
+        raise ValueError(f"radius must be <= {n}, got {radius}")
+    activation = params["activation"]
     if radius < 0:
         p = activation if activation > 0 else float(theory.sdm_optimal_activation(N, T))
         radius = theory.sdm_radius_for(n, p)
@@ -184,39 +208,48 @@ def sdm(params: dict, seed: np.random.SeedSequence) -> dict:
     }
 
 
+_SEGMENTS = get_family("segments").params
+
+
 @driver(
     "segments",
-    defaults={
-        "n": 2048,
-        "a": 40,
-        "s": 20,
-        "theta": 10,
-        "union": 1,
-        "segments": 1,
-        "noise": 0.0,
-        "probes": 20000,
-        "backend": "numba",
-    },
+    params=(
+        Param("n", "int", 2048, "population size", low=1),
+        Param("k", "int", 40, "active units per pattern", low=1),
+        _SEGMENTS["synapses"], _SEGMENTS["theta"], _SEGMENTS["union"],
+        Param("segments", "int", 1, "segments (each stores union patterns)", low=1),
+        Param("cue", "choice", "random", "cue corruption kind (active cells moved to random silent ones)",
+              choices=("random",)),
+        Param("cue_fraction", "float", 0.0, "fraction of the active cells moved", low=0, high=1),
+        Param("probes", "int", 20000, "random patterns measuring false matches", low=1),
+        _BACKEND_NUMBA,
+    ),
+    columns=("union_size", "fm_rate", "fm_count", "trials_fm", "fm_theory", "log10_fm_theory", "fm_theory_given",
+             "detect", "detect_theory"),
 )
 def segments(params: dict, seed: np.random.SeedSequence) -> dict:
     """Dendritic segments: false matches of random patterns and detection of noisy stored ones.
 
-    Each of ``segments`` segments stores ``union`` random patterns (``a`` of ``n`` active),
-    ``s`` synapses each. ``probes`` random patterns measure the false-match rate (over all
-    segments); the stored patterns, with a fraction ``noise`` of their active cells moved
-    elsewhere, measure detection by their own segment. Returns ``union_size`` (distinct
-    synapses, mean over segments), ``fm_rate``, ``fm_count``, ``fm_theory`` (expected union
-    size), ``fm_theory_given`` (mean over segments of the exact rate for the realised size),
-    ``log10_fm_theory``, ``detect`` and ``detect_theory`` (the pattern's own synapses only).
+    Each of ``segments`` segments stores ``union`` random patterns (``k`` of ``n`` active),
+    ``synapses`` synapses each. ``probes`` random patterns measure the false-match rate (over
+    all segments); the stored patterns, with a fraction ``cue_fraction`` of their active cells
+    moved elsewhere (``cue = "random"``), measure detection by their own segment. Returns
+    ``union_size`` (distinct synapses, mean over segments), ``fm_rate``, ``fm_count``,
+    ``fm_theory`` (expected union size), ``fm_theory_given`` (mean over segments of the exact
+    rate for the realised size), ``log10_fm_theory``, ``detect`` and ``detect_theory`` (the
+    pattern's own synapses only).
     """
-    n = check_int("n", params["n"], low=1)
-    a = check_int("a", params["a"], low=1, high=n)
-    s = check_int("s", params["s"], low=1, high=a)
-    theta = check_int("theta", params["theta"], low=1, high=s)
-    union = check_int("union", params["union"], low=1)
-    noise = check_float("noise", params["noise"], low=0.0, high=1.0)
-    probes = check_int("probes", params["probes"], low=1)
-    g = check_int("segments", params["segments"], low=1)
+    n, a, s, theta = params["n"], params["k"], params["synapses"], params["theta"]
+    if a > n:
+        raise ValueError(f"k must be <= {n}, got {a}")
+    if s > a:
+        raise ValueError(f"synapses must be <= k={a}, got {s}")
+    if theta > s:
+        raise ValueError(f"theta must be <= synapses={s}, got {theta}")
+    union = params["union"]
+    noise = params["cue_fraction"]
+    probes = params["probes"]
+    g = params["segments"]
     rng = np.random.default_rng(seed)
     mem = DendriticSegments(n, s, theta, union=union, backend=params["backend"], seed=int(rng.integers(2**63)))
     stored = sparse_binary(union * g, n, k=a, rng=rng)
@@ -250,22 +283,22 @@ def segments(params: dict, seed: np.random.SeedSequence) -> dict:
     }
 
 
-def _random_sparse(b: int, n: int, a: int, rng: np.random.Generator) -> np.ndarray:
-    """``(b, n)`` patterns with exactly ``a`` active units, uniformly placed.
+def _random_sparse(b: int, n: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``(b, n)`` patterns with exactly ``k`` active units, uniformly placed.
 
-    For a^2 < n, draws a indices per row and redraws the rows that repeat one (distinct
-    ordered draws are uniform, so their sets are uniform a-subsets) in O(b a) work; otherwise
+    For k^2 < n, draws k indices per row and redraws the rows that repeat one (distinct
+    ordered draws are uniform, so their sets are uniform k-subsets) in O(b k) work; otherwise
     falls back to :func:`assoc.patterns.sparse_binary`.
     """
-    if a * a >= n:
-        return sparse_binary(b, n, k=a, rng=rng)
-    idx = rng.integers(0, n, size=(b, a))
+    if k * k >= n:
+        return sparse_binary(b, n, k=k, rng=rng)
+    idx = rng.integers(0, n, size=(b, k))
     while True:
         srt = np.sort(idx, axis=1)
         dup = (srt[:, 1:] == srt[:, :-1]).any(axis=1)
         if not dup.any():
             break
-        idx[dup] = rng.integers(0, n, size=(int(dup.sum()), a))
+        idx[dup] = rng.integers(0, n, size=(int(dup.sum()), k))
     out = np.zeros((b, n), dtype=np.int8)
     out[np.arange(b)[:, None], idx] = 1
     return out
@@ -281,23 +314,21 @@ def _variant(base: np.ndarray, keep: int, rng: np.random.Generator) -> np.ndarra
     return out
 
 
-_SPARSEY_DEFAULTS = {
-    "n": 1024,
-    "k": 32,
-    "modules": 20,
-    "cells": 50,
-    "chi": 1000.0,
-    "lam": 20.0,
-    "sigma": 0.5,
-    "gamma": 1.0,
-    "g_floor": 0.3,
-    "backend": "numba",
-}
+_SPARSEY = get_family("sparsey").params
+_SPARSEY_PARAMS = (
+    Param("n", "int", 1024, "input units", low=1),
+    Param("k", "int", 32, "active input units per item", low=1),
+    _SPARSEY["modules"], replace(_SPARSEY["cells"], default=50), _SPARSEY["chi"], _SPARSEY["lam"],
+    _SPARSEY["sigma"], _SPARSEY["gamma"], _SPARSEY["g_floor"], _BACKEND_NUMBA,
+    Param("items", "int", 100, "stored items (random inputs)", low=1),
+)
 
 
 def _sparsey(params: dict, rng: np.random.Generator) -> Sparsey:
+    if params["k"] > params["n"]:
+        raise ValueError(f"k must be <= {params['n']}, got {params['k']}")
     return Sparsey(
-        check_int("n", params["n"], low=1),
+        params["n"],
         params["modules"],
         params["cells"],
         chi=params["chi"],
@@ -310,7 +341,12 @@ def _sparsey(params: dict, rng: np.random.Generator) -> Sparsey:
     )
 
 
-@driver("sparsey_similarity", defaults={**_SPARSEY_DEFAULTS, "items": 100, "input_overlap": 0.5, "probes": 50})
+@driver("sparsey_similarity",
+        params=(*_SPARSEY_PARAMS,
+                Param("input_overlap", "float", 0.5, "fraction of a stored item's active bits a variant shares",
+                      low=0, high=1),
+                Param("probes", "int", 50, "stored items presented as variants", low=1)),
+        columns=("code_overlap", "code_overlap_sem", "chance", "familiarity", "novel_familiarity"))
 def sparsey_similarity(params: dict, seed: np.random.SeedSequence) -> dict:
     """Sparsey: code overlap against input overlap (similar inputs -> similar codes).
 
@@ -321,10 +357,7 @@ def sparsey_similarity(params: dict, seed: np.random.SeedSequence) -> dict:
     code's), ``code_overlap_sem``, ``chance`` (1 / K), ``familiarity`` (mean G of the
     variants) and ``novel_familiarity`` (mean G of fresh random inputs).
     """
-    k = check_int("k", params["k"], low=1, high=params["n"])
-    items = check_int("items", params["items"], low=1)
-    probes = check_int("probes", params["probes"], low=1)
-    o = check_float("input_overlap", params["input_overlap"], low=0.0, high=1.0)
+    k, items, probes, o = params["k"], params["items"], params["probes"], params["input_overlap"]
     rng = np.random.default_rng(seed)
     mem = _sparsey(params, rng)
     x = sparse_binary(items, mem.n, k=k, rng=rng)
@@ -344,26 +377,30 @@ def sparsey_similarity(params: dict, seed: np.random.SeedSequence) -> dict:
     }
 
 
-@driver("sparsey_capacity", defaults={**_SPARSEY_DEFAULTS, "items": 100, "cue_fraction": 0.5, "probes": 100})
+@driver("sparsey_capacity",
+        params=(*_SPARSEY_PARAMS,
+                Param("cue", "choice", "erase", "cue corruption kind (a fragment of the item)", choices=("erase",)),
+                Param("cue_fraction", "float", 0.5, "fraction of the item's active bits erased (at least one kept)",
+                      low=0, high=1, high_open=True),
+                Param("probes", "int", 100, "stored items cued", low=1)),
+        columns=("accuracy", "exact_code", "store_ops", "retrieve_ops", "novel_familiarity", "stored_familiarity"))
 def sparsey_capacity(params: dict, seed: np.random.SeedSequence) -> dict:
     """Sparsey: best-match accuracy from partial cues against the number of stored items.
 
-    Stores ``items`` random inputs, cues ``probes`` of them with ``round(cue_fraction * k)``
-    of their active bits, and counts a success when the retrieved item is the cued one.
+    Stores ``items`` random inputs, cues ``probes`` of them with a fraction ``cue_fraction`` of
+    their active bits erased (``max(1, round((1 - cue_fraction) k))`` kept), and counts a
+    success when the retrieved item is the cued one.
     Returns ``accuracy``, ``exact_code`` (fraction whose retrieved code equals its stored code),
     ``store_ops`` and ``retrieve_ops`` (operations per item, which do not depend on
     ``items``), ``novel_familiarity`` and ``stored_familiarity``.
     """
-    k = check_int("k", params["k"], low=1, high=params["n"])
-    items = check_int("items", params["items"], low=1)
-    probes = check_int("probes", params["probes"], low=1)
-    frac = check_float("cue_fraction", params["cue_fraction"], low=0.0, high=1.0, low_open=True)
+    k, items, probes = params["k"], params["items"], params["probes"]
     rng = np.random.default_rng(seed)
     mem = _sparsey(params, rng)
     x = sparse_binary(items, mem.n, k=k, rng=rng)
     mem.store(x)
     which = rng.choice(items, size=min(probes, items), replace=False)
-    cues = _keep_bits(x[which], max(1, int(round(frac * k))), rng)
+    cues = _keep_bits(x[which], max(1, int(round(_kept(params["cue_fraction"]) * k))), rng)
     out = mem.recall(cues)
     best = out.extra["best"]
     return {

@@ -21,10 +21,13 @@ that belongs to another value fires).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .. import theory
-from ..memory import check_float, check_int
+from ..params import Param
+from ..registry import _BACKEND
 from . import driver
 
 
@@ -41,16 +44,18 @@ def shared_keys(pairs: int, m: int, k: int, shared: int, rng: np.random.Generato
 
 @driver(
     "willshaw_shared",
-    defaults={
-        "m": 1024,
-        "n": 1024,
-        "k": 8,
-        "l": 8,
-        "pairs": 4000,
-        "shared": 0,
-        "probes": 200,
-        "backend": "numba",
-    },
+    params=(
+        Param("m", "int", 1024, "key units", low=2),
+        Param("n", "int", 1024, "value units", low=2),
+        Param("k", "int", 8, "active units per key", low=1),
+        Param("l", "int", 8, "active units per value", low=1),
+        Param("pairs", "int", 4000, "stored key-value pairs", low=2),
+        Param("shared", "int", 0, "core units active in every key (0 <= shared < k)", low=0),
+        Param("probes", "int", 200, "stored keys used as cues", low=1),
+        replace(_BACKEND, default="numba"),
+    ),
+    columns=("fp_rate", "fp_theory", "fp_theory_indep", "fp_uncorrelated", "miss_rate", "perfect", "p1",
+             "key_overlap"),
 )
 def willshaw_shared(params: dict, seed: np.random.SeedSequence) -> dict:
     """False positives of Willshaw retrieval when all stored keys share ``shared`` active bits.
@@ -66,13 +71,11 @@ def willshaw_shared(params: dict, seed: np.random.SeedSequence) -> dict:
     ``p1`` (fraction of set synapses) and ``key_overlap`` (mean number of active bits two
     stored keys share, measured).
     """
-    m = check_int("m", params["m"], low=2)
-    n = check_int("n", params["n"], low=2)
-    k = check_int("k", params["k"], low=1, high=m)
-    l = check_int("l", params["l"], low=1, high=n)  # noqa: E741 (the literature's name)
-    pairs = check_int("pairs", params["pairs"], low=2)
-    shared = check_int("shared", params["shared"], low=0, high=k - 1)
-    probes = check_int("probes", params["probes"], low=1)
+    m, n, k, pairs, shared, probes = (params[key] for key in ("m", "n", "k", "pairs", "shared", "probes"))
+    l = params["l"]  # noqa: E741 (the literature's name)
+    for name, value, high in (("k", k, m), ("l", l, n), ("shared", shared, k - 1)):
+        if value > high:
+            raise ValueError(f"{name} must be <= {high}, got {value}")
     from ..patterns import sparse_binary
     from ..sdr import Willshaw
 

@@ -15,10 +15,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 
-from ..memory import check_choice, check_float, check_int
+from ..params import Param
+from ..registry import get_family
 from . import driver
 
 
@@ -41,7 +43,16 @@ def spike_column_from_text(text: str) -> dict[int, list[int]]:
                          f"got {text[:80]!r}") from None
 
 
-@driver("cam_experiment", defaults={"experiment": "exp1_learn_recall_forget"})
+def _experiments() -> tuple:
+    from ..spiking.cam import EXPERIMENTS
+
+    return tuple(sorted(EXPERIMENTS))
+
+
+@driver("cam_experiment",
+        params=(Param("experiment", "choice", "exp1_learn_recall_forget", "published CAM experiment",
+                      choices=_experiments),),
+        columns=("spikes_<population>", "raster_<population>", "duration_ms", "n_cues", "n_content"))
 def cam_experiment(params: dict, seed: np.random.SeedSequence) -> dict:
     """Simulate a published CAM experiment (deterministic: the seed is unused).
 
@@ -50,9 +61,9 @@ def cam_experiment(params: dict, seed: np.random.SeedSequence) -> dict:
     (``spikes_<column>``), the duration in ms (``duration_ms``) and the network size
     (``n_cues``, ``n_content``).
     """
-    from ..spiking.cam import EXPERIMENTS, TABLE_COLUMNS, experiment_inputs, run_experiment
+    from ..spiking.cam import TABLE_COLUMNS, experiment_inputs, run_experiment
 
-    name = check_choice("experiment", params["experiment"], sorted(EXPERIMENTS))
+    name = params["experiment"]
     tab = run_experiment(name)
     out = {f"spikes_{c}": float(sum(len(v) for v in tab[c].values())) for c in TABLE_COLUMNS}
     out.update({f"raster_{c}": spike_column_text(tab[c]) for c in TABLE_COLUMNS})
@@ -64,13 +75,21 @@ def cam_experiment(params: dict, seed: np.random.SeedSequence) -> dict:
 
 @driver(
     "cam_recall",
-    defaults={"n_cues": 8, "n_content": 10, "density": 0.3, "op_ms": 10.0, "overwrite": 0},
+    params=(
+        Param("n_cues", "int", 8, "one-hot cue lines (one stored content per cue)", low=1),
+        Param("n_content", "int", 10, "content bits", low=1),
+        Param("coding", "float", 0.3, "coding level: probability that a content bit is active", low=0, high=1,
+              low_open=True),
+        Param("op_ms", "float", 10.0, "duration of one operation (ms)", low=0, low_open=True),
+        Param("overwrite", "int", 0, "cues given a new content after the first writes", low=0),
+    ),
+    columns=("cue_exact", "bit_error", "fragment_exact", "old_bits_left"),
 )
 def cam_recall(params: dict, seed: np.random.SeedSequence) -> dict:
     """Store random contents under every cue, optionally overwrite, then recall everything.
 
     Each of the ``n_cues`` cues gets a random content with each bit active with probability
-    ``density`` (at least one bit). ``overwrite`` cues then get new contents. Recall by every
+    ``coding`` (at least one bit). ``overwrite`` cues then get new contents. Recall by every
     cue, then by every single-bit fragment.
 
     Returns ``cue_exact`` (fraction of cues whose recalled content equals the last stored one),
@@ -80,14 +99,13 @@ def cam_recall(params: dict, seed: np.random.SeedSequence) -> dict:
     """
     from ..spiking.cam import CA3CAM
 
-    n_cues = check_int("n_cues", params["n_cues"], low=1)
-    n_content = check_int("n_content", params["n_content"], low=1)
-    density = check_float("density", params["density"], low=0, high=1, low_open=True)
-    overwrite = check_int("overwrite", params["overwrite"], low=0, high=n_cues)
+    n_cues, n_content, coding, overwrite = params["n_cues"], params["n_content"], params["coding"], params["overwrite"]
+    if overwrite > n_cues:
+        raise ValueError(f"overwrite must be <= {n_cues}, got {overwrite}")
     rng = np.random.default_rng(seed)
 
     def draw(k):
-        x = (rng.random((k, n_content)) < density).astype(np.int8)
+        x = (rng.random((k, n_content)) < coding).astype(np.int8)
         empty = ~x.any(axis=1)
         x[empty, rng.integers(0, n_content, empty.sum())] = 1
         return x
@@ -122,6 +140,19 @@ _CA3_NET = {
     "n": 1000, "p": 0.1, "a": 0.05, "J": 30.0, "k_inh": 12.0, "eta_plus": 0.15, "eta_minus": 0.03,
     "w_max": 1.0, "decay": 0.0, "cholinergic": True, "dt": 0.5, "target": "auto",
 }
+#: The network's parameters: the ca3 family's declarations (assoc.registry), with the defaults above.
+_CA3_PARAMS = (Param("n", "int", 1000, "neurons", low=1),) + tuple(
+    replace(p, default=_CA3_NET[name]) for name, p in get_family("ca3").params.items())
+_CUE_ERASE = Param("cue", "choice", "erase", "cue corruption kind (a part of the assembly)", choices=("erase",))
+_THRESHOLD = Param("retrieval_threshold", "float", 0.5,
+                   "correlation above which a probe whose best match is the cued pattern counts as retrieved",
+                   low=-1, high=1)
+_RETRIEVAL = ("m_mean", "m_std", "m_cue", "retrieved", "rate_hz", "active_fraction")
+
+
+def _cue_fraction(default: float) -> Param:
+    return Param("cue_fraction", "float", default, "fraction of the assembly's cells erased from the cue "
+                 "(at least one kept)", low=0, high=1, high_open=True)
 
 
 def _ca3_setup(params: dict, seed: np.random.SeedSequence, n_patterns: int):
@@ -136,12 +167,15 @@ def _ca3_setup(params: dict, seed: np.random.SeedSequence, n_patterns: int):
     return net, sparse_binary(n_patterns, net.n, k=k, rng=rng), rng
 
 
-def _partial(x: np.ndarray, frac: float, rng: np.random.Generator) -> np.ndarray:
-    """Keep a random fraction ``frac`` (at least one) of the active cells of each row."""
+def _partial(x: np.ndarray, cue_fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """Erase a random fraction ``cue_fraction`` of the active cells of each row, keeping
+    ``max(1, round((1 - cue_fraction) k))`` of its ``k`` (1 - cue_fraction rounded to 12
+    decimals, so that 0.95 erased keeps exactly 0.05)."""
+    kept = round(1.0 - cue_fraction, 12)
     out = np.zeros_like(x)
     for b, row in enumerate(x):
         on = np.flatnonzero(row)
-        keep = rng.choice(on, size=max(1, int(round(frac * len(on)))), replace=False)
+        keep = rng.choice(on, size=max(1, int(round(kept * len(on)))), replace=False)
         out[b, keep] = 1
     return out
 
@@ -161,58 +195,64 @@ def _retrieval_metrics(out, which: np.ndarray, cues: np.ndarray, x: np.ndarray, 
     }
 
 
-@driver("ca3_completion", defaults={**_CA3_NET, "patterns": 10, "cue_frac": 0.3, "probes": 5, "threshold": 0.5})
+@driver("ca3_completion",
+        params=(*_CA3_PARAMS, Param("patterns", "int", 10, "stored assemblies", low=1), _CUE_ERASE,
+                _cue_fraction(0.7), Param("probes", "int", 5, "stored assemblies cued", low=1), _THRESHOLD),
+        columns=_RETRIEVAL)
 def ca3_completion(params: dict, seed: np.random.SeedSequence) -> dict:
     """Pattern completion: store ``patterns`` assemblies, cue ``probes`` of them with a fraction
-    ``cue_frac`` of their cells, and read the spike counts after the cue is removed.
+    ``cue_fraction`` of their cells erased, and read the spike counts after the cue is removed.
 
     Returns ``m_mean`` / ``m_std`` (correlation of the cells active in the read window with the
     cued pattern),
     ``m_cue`` (correlation of the cue itself), ``retrieved`` (fraction of probes with
-    ``m > threshold`` whose best-matching pattern is the cued one), ``rate_hz`` and
+    ``m > retrieval_threshold`` whose best-matching pattern is the cued one), ``rate_hz`` and
     ``active_fraction`` (cells firing in the read window).
     """
-    out, _ = _store_and_probe(params, seed, check_int("patterns", params["patterns"], low=1))
+    out, _ = _store_and_probe(params, seed, params["patterns"])
     return out
 
 
-@driver("ca3_capacity", defaults={**_CA3_NET, "load": 10, "cue_frac": 0.5, "probes": 8, "threshold": 0.5})
+@driver("ca3_capacity",
+        params=(*_CA3_PARAMS, Param("patterns", "int", 10, "stored assemblies", low=1), _CUE_ERASE,
+                _cue_fraction(0.5), Param("probes", "int", 8, "stored assemblies cued", low=1), _THRESHOLD),
+        columns=(*_RETRIEVAL, "C", "a"))
 def ca3_capacity(params: dict, seed: np.random.SeedSequence) -> dict:
-    """Retrieval against the number of stored patterns ``load``; probes are drawn uniformly
+    """Retrieval against the number of stored assemblies ``patterns``; probes are drawn uniformly
     among all stored patterns (old and new). Same metrics as ``ca3_completion``, plus
-    ``C`` (recurrent synapses per cell) and ``a``."""
-    out, net = _store_and_probe(params, seed, check_int("load", params["load"], low=1))
+    ``C`` (recurrent synapses per cell) and ``a`` (the coding level)."""
+    out, net = _store_and_probe(params, seed, params["patterns"])
     out.update({"C": float(net.n_synapses / net.n), "a": float(net.a)})
     return out
 
 
 def _store_and_probe(params: dict, seed: np.random.SeedSequence, P: int):
-    """Store ``P`` patterns, cue ``probes`` of them with ``cue_frac`` of their cells; returns
-    the retrieval metrics and the network."""
-    frac = check_float("cue_frac", params["cue_frac"], low=0, high=1, low_open=True)
-    probes = check_int("probes", params["probes"], low=1)
-    thr = check_float("threshold", params["threshold"], low=-1, high=1)
+    """Store ``P`` patterns, cue ``probes`` of them with ``cue_fraction`` of their cells erased;
+    returns the retrieval metrics and the network."""
     net, x, rng = _ca3_setup(params, seed, P)
     net.store(x)
-    which = rng.choice(P, size=min(probes, P), replace=False)
-    cues = _partial(x[which], frac, rng)
-    return _retrieval_metrics(net.recall(cues), which, cues, x, thr), net
+    which = rng.choice(P, size=min(params["probes"], P), replace=False)
+    cues = _partial(x[which], params["cue_fraction"], rng)
+    return _retrieval_metrics(net.recall(cues), which, cues, x, params["retrieval_threshold"]), net
 
 
-@driver("ca3_forgetting", defaults={**_CA3_NET, "patterns": 30, "cue_frac": 0.5, "threshold": 0.5})
+@driver("ca3_forgetting",
+        params=(*_CA3_PARAMS, Param("patterns", "int", 30, "assemblies stored in sequence", low=1), _CUE_ERASE,
+                _cue_fraction(0.5), _THRESHOLD),
+        columns=("m_age_<k>", "ok_age_<k>", "rate_hz"))
 def ca3_forgetting(params: dict, seed: np.random.SeedSequence) -> dict:
-    """Palimpsest forgetting: store ``patterns`` assemblies in sequence, then cue every one.
+    """Palimpsest forgetting: store ``patterns`` assemblies in sequence, then cue every one
+    with a fraction ``cue_fraction`` of its cells erased.
 
     Returns ``m_age_<k>`` and ``ok_age_<k>`` for k = 1 (the last stored) ... ``patterns``
     (the first): correlation with the cued pattern and retrieval success (0/1).
     """
-    P = check_int("patterns", params["patterns"], low=1)
-    frac = check_float("cue_frac", params["cue_frac"], low=0, high=1, low_open=True)
-    thr = check_float("threshold", params["threshold"], low=-1, high=1)
+    P = params["patterns"]
+    thr = params["retrieval_threshold"]
     net, x, rng = _ca3_setup(params, seed, P)
     net.store(x)
     which = np.arange(P)
-    out = net.recall(_partial(x, frac, rng))
+    out = net.recall(_partial(x, params["cue_fraction"], rng))
     corr = out.extra["correlation"]
     m = corr[which, which]
     ok = (m > thr) & (corr.argmax(axis=1) == which)

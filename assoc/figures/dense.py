@@ -30,9 +30,9 @@ def _fit_loglog(xs, ys):
     return float(coef[0]), se, float(coef[1])
 
 
-@figure_kind("dense_capacity_scaling", columns=("degree", "n_neurons", "p_max"))
+@figure_kind("dense_capacity_scaling", columns=("degree", "n", "patterns_max"))
 def dense_capacity_scaling(table: Sequence[dict], *, title: str = "Dense associative memory: capacity vs n"):
-    """Largest near-perfect load ``p_max`` against n on log-log axes, one colour per degree.
+    """Largest near-perfect pattern count ``patterns_max`` against n on log-log axes, one colour per degree.
 
     Points: trial means (error bars: standard error) from the ``dense_capacity`` driver; solid
     lines: least-squares power laws, slope in the legend next to the expected degree - 1;
@@ -42,7 +42,7 @@ def dense_capacity_scaling(table: Sequence[dict], *, title: str = "Dense associa
     from scipy.special import erfcinv
 
     fig, ax = plt.subplots(figsize=(6.5, 4.8), constrained_layout=True)
-    agg = aggregate(table, ["degree", "n_neurons"], "p_max")
+    agg = aggregate(table, ["degree", "n"], "patterns_max")
     degrees = sorted({k[0] for k in agg})
     colors = plt.cm.viridis(np.linspace(0.1, 0.8, max(1, len(degrees))))
     m_c = float(table[0].get("m_c", 0.98)) if table else 0.98
@@ -70,24 +70,25 @@ def dense_capacity_scaling(table: Sequence[dict], *, title: str = "Dense associa
     return fig
 
 
-@figure_kind("dense_exponential_capacity", columns=("alpha_eff", "retrieved", "n"))
-def dense_exponential_capacity(table: Sequence[dict], *, x: str = "alpha_eff", y: str = "retrieved", by: str = "n",
+@figure_kind("dense_exponential_capacity", columns=("exponent_eff", "perfect", "n", "cue_fraction"))
+def dense_exponential_capacity(table: Sequence[dict], *, x: str = "exponent_eff", y: str = "perfect", by: str = "n",
                                title: str = "Exponential dense memory: retrieval vs ln(P)/n"):
-    """Fraction of flipped cues retrieved exactly against ``alpha = ln P / n``, one curve per n,
-    with the Demircigil et al. bound ``I(1 - 2 rho)/2`` for the cues' flip fraction rho and the
-    exact-cue bound ln 2 / 2."""
+    """Fraction of flipped cues retrieved exactly (``perfect``) against the exponent
+    ``ln P / n`` (Demircigil et al.'s alpha), one curve per n, with the Demircigil et al. bound
+    ``I(1 - 2 rho)/2`` for the cues' flip fraction rho (``cue_fraction``) and the exact-cue
+    bound ln 2 / 2."""
     fig, ax = plt.subplots(figsize=(6.5, 4.5), constrained_layout=True)
     rows = [r for r in table if not r.get("skipped")]
     series = _series(rows, x, y, by)
     colors = plt.cm.plasma(np.linspace(0.1, 0.8, max(1, len(series))))
     for c, (g, (xs, ms, es)) in zip(colors, series.items()):
         ax.errorbar(xs, ms, yerr=es, marker="o", ms=3, lw=1.2, color=c, label=f"n = {g}")
-    rho = float(rows[0].get("cue_flip", 0.1)) if rows else 0.1
+    rho = float(rows[0].get("cue_fraction", 0.1)) if rows else 0.1
     a_rho = float(theory.demircigil_alpha(rho))
     ax.axvline(a_rho, color="k", ls="--", lw=1.2, label=f"Demircigil bound, {rho:.0%} flipped: {a_rho:.3f}")
     ax.axvline(float(theory.demircigil_alpha(0.0)), color="gray", ls=":", lw=1.2,
                label=f"exact cues: ln2/2 = {float(theory.demircigil_alpha(0.0)):.3f}")
-    ax.set_xlabel(r"$\alpha = \ln P / n$")
+    ax.set_xlabel(r"exponent $\ln P / n$ (Demircigil et al.'s $\alpha$)")
     ax.set_ylabel("fraction of cues retrieved exactly")
     ax.set_ylim(-0.02, 1.05)
     ax.legend(fontsize=8, loc="lower left")
@@ -162,7 +163,7 @@ def dense_hebbian_learning(table: Sequence[dict], *, x: str = "m", y: str = "m_a
     return fig
 
 
-@figure_kind("multitask_magnetizations", columns=("d", "k", "m*", "m1_over_h1", "evenness"))
+@figure_kind("multitask_magnetizations", columns=("d", "patterns", "m*", "m1_over_h1", "evenness"))
 def multitask_magnetizations(table: Sequence[dict], *, x: str = "d", level: float = 0.97,
                              title: str = "Multitasking network: sorted magnetizations vs dilution"):
     """Sorted Mattis magnetizations m_1 > m_2 > ... against the dilution d, with the
@@ -170,7 +171,7 @@ def multitask_magnetizations(table: Sequence[dict], *, x: str = "d", level: floa
     the measured break: the first d where m_1 falls below ``level`` times its prediction."""
     fig, (ax, ax2) = plt.subplots(2, 1, figsize=(6.5, 6.5), sharex=True, constrained_layout=True,
                                   gridspec_kw={"height_ratios": [2, 1]})
-    k = int(table[0]["k"]) if table else 0
+    k = int(table[0]["patterns"]) if table else 0
     colors = plt.cm.viridis(np.linspace(0.05, 0.85, max(1, k)))
     ds = np.linspace(0.0, 0.99, 200)
     for j in range(k):
@@ -217,7 +218,7 @@ def _erfc_np(v):
     return erfc(np.asarray(v, dtype=np.float64))
 
 
-@figure_kind("dense_phase_diagram", columns=("degree", "load", "m_mean", "n", "retrieved", "bit_error"))
+@figure_kind("dense_phase_diagram", columns=("degree", "load", "m_mean", "n", "perfect", "bit_error", "cue_fraction"))
 def dense_phase_diagram(
     table: Sequence[dict],
     *,
@@ -234,8 +235,8 @@ def dense_phase_diagram(
     error-free capacity ``N**(n-1) / (2 (2n-3)!! ln N)`` (:func:`assoc.theory.dense_capacity`)
     and the load at which the one-step bit error ``Q(sqrt(N**(n-1) / ((2n-3)!! P)))``
     (:func:`assoc.theory.dense_bit_error`) reaches 1 %; markers: where the simulated
-    ``retrieved`` fraction crosses ``level``. Right: the measured one-step bit error against
-    the scaled load ``P (2n-3)!! / N**(n-1)``, every degree on the one theory curve.
+    ``perfect`` fraction (probes ending exactly on their pattern) crosses ``level``. Right: the
+    measured one-step bit error against the scaled load ``P (2n-3)!! / N**(n-1)``, every degree on the one theory curve.
     """
     from scipy.special import erfcinv
 
@@ -263,7 +264,7 @@ def dense_phase_diagram(
                  label=r"error-free capacity $N^{n-1}/(2(2n-3)!!\,\ln N)$ (theory)" if style == "k" else None)
         ax1.plot(dd, x_1pct / dfs, "--", color=style, lw=lw,
                  label="one-step bit error = 1 % (theory)" if style == "k" else None)
-    pts = transition_points(table, x=y, y="retrieved", by=x, level=level)
+    pts = transition_points(table, x=y, y="perfect", by=x, level=level)
     px = [d for d, v in pts.items() if np.isfinite(v)]
     py = [pts[d] / theory.double_factorial(2 * int(d) - 3) for d in px]
     ax1.plot(px, py, "D", color="tab:red", ms=7, mec="w",
@@ -271,9 +272,9 @@ def dense_phase_diagram(
     ax1.set_yscale("log")
     ax1.set_xticks(degrees)
     ax1.set_xlabel("degree n of the energy $F(x) = x^n$")
-    ax1.set_ylabel(r"load $P / N^{n-1}$")
+    ax1.set_ylabel(r"load $\alpha = P / N^{n-1}$")
     ax1.legend(fontsize=7.5, loc="lower left", framealpha=0.9)
-    cue = _first(table, "cue_flip", 0.0)
+    cue = _first(table, "cue_fraction", 0.0)
     ax1.set_title(f"final overlap from stored patterns ({100 * float(cue):.0f} % of cue bits flipped)",
                   fontsize=10)
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(degrees)))
@@ -299,7 +300,8 @@ def dense_phase_diagram(
     return fig
 
 
-@figure_kind("dense_hebbian_phase", columns=("m", "r", "m_archetype", "protocol", "beta", "degree", "n", "k"))
+@figure_kind("dense_hebbian_phase", columns=("m", "r", "m_archetype", "protocol", "beta", "degree", "n",
+                                            "archetypes"))
 def dense_hebbian_phase(
     table: Sequence[dict],
     *,
@@ -354,6 +356,6 @@ def dense_hebbian_phase(
     if mesh is not None:
         fig.colorbar(mesh, ax=axes[0].tolist(), label=f"simulated overlap with the archetype ({value})")
     temp = "0" if beta is None else f"{1 / beta:.3g}"
-    fig.suptitle(f"{title}\nn = {int(r0['n'])}, P = {degree}-body couplings, {int(r0['k'])} archetypes, "
+    fig.suptitle(f"{title}\nn = {int(r0['n'])}, P = {degree}-body couplings, {int(r0['archetypes'])} archetypes, "
                  f"noise 1/beta = {temp}", fontsize=10.5)
     return fig

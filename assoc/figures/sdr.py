@@ -13,7 +13,7 @@ from ._common import _first, _palette, _series, plt
 from ._registry import figure_kind
 
 
-@figure_kind("willshaw_capacity", columns=("k", "n", "M", "error", "p1", "bits"))
+@figure_kind("willshaw_capacity", columns=("k", "n", "patterns", "error", "p1", "bits", "cue_fraction"))
 def willshaw_capacity(
     table: Sequence[dict],
     *,
@@ -21,7 +21,7 @@ def willshaw_capacity(
     title: str = "Willshaw memory: retrieval errors and information vs stored pairs",
 ) -> plt.Figure:
     """Output errors per retrieval, set-synapse fraction p1 and bits per synapse against the
-    number of stored pairs M, one colour per ``by`` (k by default).
+    number of stored pairs M (``patterns``), one colour per ``by`` (k by default).
 
     Left: (false positives + misses) / l, trial means with standard errors; lines: the
     independence approximation (n - l) p1^c / l (dashed) and the exact row-load mixture
@@ -41,11 +41,11 @@ def willshaw_capacity(
         n_out = int(rows[0].get("n_out") or n)
         k = int(rows[0]["k"])
         l = k if auto else int(rows[0].get("l") or k)
-        cue = max(1, int(round(float(rows[0].get("cue_fraction", 1.0)) * k)))
+        cue = max(1, int(round(round(1.0 - float(rows[0].get("cue_fraction", 0.0)), 12) * k)))  # kept bits
         dil = float(rows[0].get("dilution", 0.0))
-        err = _series(rows, "M", "error", None)[None]
-        p1 = _series(rows, "M", "p1", None)[None]
-        bits = _series(rows, "M", "bits", None)[None]
+        err = _series(rows, "patterns", "error", None)[None]
+        p1 = _series(rows, "patterns", "p1", None)[None]
+        bits = _series(rows, "patterns", "bits", None)[None]
         axes[0].errorbar(err[0], np.maximum(err[1], 1e-7), yerr=err[2], fmt="o", ms=4, color=c, label=f"{by} = {g}")
         ms = np.geomspace(max(1, err[0].min() * 0.8), err[0].max() * 1.2, 60)
         indep = (n_out - l) * theory.willshaw_false_positive(ms, k, l, n, n_out, cue, dilution=dil, auto=auto) / l
@@ -150,7 +150,7 @@ def willshaw_shared_interference(
     return fig
 
 
-@figure_kind("sdm_recall", columns=("items", "radius", "bit_error", "n", "locations"))
+@figure_kind("sdm_recall", columns=("items", "radius", "bit_error", "n", "locations", "cue_fraction"))
 def sdm_recall(
     table: Sequence[dict],
     *,
@@ -166,15 +166,15 @@ def sdm_recall(
     for c, (g, (xs, ms, es)) in zip(colors, series.items()):
         rows = [r for r in table if r[by] == g]
         n, N = int(rows[0]["n"]), int(rows[0]["locations"])
-        d = int(rows[0].get("cue_distance", 0))
+        d = int(round(float(rows[0].get("cue_fraction", 0.0)) * n))  # cue bits flipped
         r = int(rows[0]["radius"]) if by != "radius" else int(g)
         label = f"{by} = {g}"
         if by == "radius":
             label += f" (p = {theory.sdm_access_probability(n, r):.3g})"
         ax.errorbar(xs, ms, yerr=es, fmt="o", ms=4, color=c, label=label)
         grid = np.geomspace(xs.min(), xs.max(), 50)
-        if by == "cue_distance":
-            d = int(g)
+        if by == "cue_fraction":
+            d = int(round(float(g) * n))
         ax.plot(grid, theory.sdm_bit_error(n, N, r, np.rint(grid), d), "-", color=c, lw=1.2)
     ax.plot([], [], "k-", label="theory (normal approximation)")
     ax.set_xscale("log")
@@ -185,12 +185,12 @@ def sdm_recall(
     return fig
 
 
-@figure_kind("segment_false_match", columns=("n", "a", "s", "theta", "union", "fm_count", "trials_fm"))
+@figure_kind("segment_false_match", columns=("n", "k", "synapses", "theta", "union", "fm_count", "trials_fm"))
 def segment_false_match(
     table: Sequence[dict],
     *,
     x: str = "n",
-    by: str = "a",
+    by: str = "k",
     title: str = "Dendritic segment: false-match probability",
 ) -> plt.Figure:
     """False-match probability against ``x`` (n, theta or union), one colour per ``by``.
@@ -204,7 +204,7 @@ def segment_false_match(
     colors = _palette(len(groups))
     for c, g in zip(colors, groups):
         rows = [r for r in table if r[by] == g]
-        base = {k: rows[0][k] for k in ("n", "a", "s", "theta", "union")}
+        base = {k: rows[0][k] for k in ("n", "k", "synapses", "theta", "union")}
         xs_obs = sorted({r[x] for r in rows})
         lo, hi = min(xs_obs), max(xs_obs)
         if x == "theta":
@@ -216,8 +216,8 @@ def segment_false_match(
         logs = []
         for v in grid:
             p = dict(base, **{x: int(v)})
-            size = int(round(theory.segment_union_size(p["n"], p["s"], p["union"])))
-            logs.append(theory.segment_log_false_match(p["n"], p["a"], size, p["theta"]) / np.log(10))
+            size = int(round(theory.segment_union_size(p["n"], p["synapses"], p["union"])))
+            logs.append(theory.segment_log_false_match(p["n"], p["k"], size, p["theta"]) / np.log(10))
         ax.plot(grid, logs, "-", color=c, lw=1.3, label=f"{by} = {g}")
         for v in xs_obs:
             sub = [r for r in rows if r[x] == v]
@@ -240,7 +240,7 @@ def segment_false_match(
     ax.set_xlabel({"n": "population size n", "theta": r"segment threshold $\theta$",
                    "union": "patterns unioned on the segment M"}.get(x, x))
     ax.set_ylabel(r"$\log_{10}$ P(false match)")
-    fixed = {k: table[0][k] for k in ("n", "a", "s", "theta", "union") if k not in (x, by)}
+    fixed = {k: table[0][k] for k in ("n", "k", "synapses", "theta", "union") if k not in (x, by)}
     ax.set_title(title + "\n" + ", ".join(f"{k} = {v}" for k, v in fixed.items()), fontsize=10)
     ax.legend(fontsize=8)
     return fig
@@ -293,7 +293,7 @@ def sparsey_capacity(
     ax1.set_xlabel("stored items")
     ax1.set_ylim(-0.02, 1.05)
     ax1.legend(fontsize=8)
-    ax1.set_title(f"cues: {_first(table, 'cue_fraction')} of the active bits; "
+    ax1.set_title(f"cues: {_first(table, 'cue_fraction')} of the active bits erased; "
                   f"Q = {_first(table, 'modules')}, K = {_first(table, 'cells')}", fontsize=10)
     fig.suptitle(title, fontsize=11)
     for key, style, label in (("store_ops", "o-", "store (per item)"), ("retrieve_ops", "s-", "retrieve (per cue)")):

@@ -91,16 +91,20 @@ def ca3_cam_raster(
     return fig
 
 
-@figure_kind("ca3_completion", columns=("cue_frac", "m_mean", "patterns", "m_cue", "retrieved", "n", "p", "a"))
-def ca3_completion(table: Sequence[dict], *, x: str = "cue_frac", y: str = "m_mean", by: str = "patterns",
+@figure_kind("ca3_completion", columns=("cue_fraction", "m_mean", "patterns", "m_cue", "retrieved", "n", "p", "a"))
+def ca3_completion(table: Sequence[dict], *, x: str = "cue_fraction", y: str = "m_mean", by: str = "patterns",
                    title: str = "Spiking CA3: pattern completion from partial cues") -> plt.Figure:
-    """Final overlap against the cue fraction: correlation of the cells active after the cue
-    with the cued pattern.
+    """Final overlap against the fraction of the assembly cued: correlation of the cells active
+    after the cue with the cued pattern.
 
     Left: final overlap per number of stored patterns, with the overlap of the cue itself
     (``m_cue``, dashed): points above it are completed by the recurrent dynamics. Right: the
-    fraction of probes retrieved (``retrieved``).
+    fraction of probes retrieved (``retrieved``). With ``x = "cue_fraction"`` (the fraction
+    erased) the axis shows the fraction cued, 1 - cue_fraction.
     """
+    if x == "cue_fraction":  # plot against the part of the assembly kept in the cue
+        table = [dict(r, cued=round(1.0 - float(r[x]), 12)) for r in table]
+        x = "cued"
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     series = _series(table, x, y, by)
     colors = _palette(len(series))
@@ -123,11 +127,11 @@ def ca3_completion(table: Sequence[dict], *, x: str = "cue_frac", y: str = "m_me
     return fig
 
 
-@figure_kind("ca3_capacity", columns=("load", "retrieved", "a", "C", "n", "p"))
-def ca3_capacity(table: Sequence[dict], *, x: str = "load", y: str = "retrieved", by: str = "a",
+@figure_kind("ca3_capacity", columns=("patterns", "retrieved", "a", "C", "n", "p"))
+def ca3_capacity(table: Sequence[dict], *, x: str = "patterns", y: str = "retrieved", by: str = "a",
                  level: float = 0.5, title: str = "Spiking CA3: capacity vs coding level") -> plt.Figure:
     """Retrieval against the number of stored patterns for several coding levels ``a`` (left),
-    and the capacity ``P_max`` (load where half the probes are retrieved) against ``a`` with the
+    and the capacity ``P_max`` (stored patterns where half the probes are retrieved) against ``a`` with the
     Treves-Rolls scaling ``k C / (a ln(1/a))``, ``k`` fitted to the points (right)."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     series = _series(table, x, y, by)
@@ -206,13 +210,13 @@ def ca3_forgetting(table: Sequence[dict], *, by: str = "eta_minus", bin_width: i
     return fig
 
 
-@figure_kind("ca3_cam_recall", columns=("op_ms", "density", "cue_exact", "fragment_exact", "n_cues", "n_content",
+@figure_kind("ca3_cam_recall", columns=("op_ms", "coding", "cue_exact", "fragment_exact", "n_cues", "n_content",
                                         "overwrite"))
-def ca3_cam_recall(table: Sequence[dict], *, x: str = "op_ms", by: str = "density",
+def ca3_cam_recall(table: Sequence[dict], *, x: str = "op_ms", by: str = "coding",
                    title: str = "Spiking CA3 CAM: exact recall vs spacing of operations") -> plt.Figure:
     """Fraction of cues recalled exactly (left) and of one-bit fragments returning exactly the
     cues that hold the bit (right) against the time between operations, one curve per content
-    density. Below about 3 STDP time constants (tau = 3 ms) apart, learning operations depress
+    coding level. Below about 3 STDP time constants (tau = 3 ms) apart, learning operations depress
     each other's synapses."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     for ax, y, label in ((ax1, "cue_exact", "cues recalled exactly"),
