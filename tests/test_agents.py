@@ -187,10 +187,8 @@ def test_check_memory_runs_a_subset_in_the_order_of_checks():
     assert check_memory(mem, checks=["state_dict_round_trip", "reset_forgets"]) == [
         "follows_the_protocol", "reset_forgets", "state_dict_round_trip"]
     assert check_memory(mem, checks="overlaps_are_cosines") == ["follows_the_protocol", "overlaps_are_cosines"]
-    # the short names of the former single check still select and still answer ``in``
-    passed = check_memory(mem, checks=["state_dict", "retrieval"])
-    assert passed == ["follows_the_protocol", "retrieves_stored_patterns", "state_dict_round_trip"]
-    assert "state_dict" in passed and "retrieval" in passed and "bad_input" not in passed
+    with pytest.raises(ValueError, match="did you mean 'retrieves_stored_patterns'"):
+        check_memory(mem, checks=["retrieves_stored_pattern"])
 
 
 def test_unknown_check_names_suggest_and_list_the_allowed_ones():

@@ -19,23 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..memory import (  # noqa: F401  (names this module has always offered)
-    ALPHABETS,
-    Recall,
-    check_choice,
-    check_float,
-    check_int,
-    check_patterns,
-    check_seed,
-    to_numpy,
-)
-from ..registry import Family, available_families, get_family  # noqa: F401
 from .checks import (
     CHECKS,
-    LEGACY_NAMES,
     MEMORY_ALPHABETS,
     MemoryCheckError,
-    PassedChecks,
     Probe,
     check_memory,
     check_names,

@@ -181,21 +181,6 @@ class Probe:
 #: The named checks, in the order :func:`check_memory` runs them: name -> ``check(mem, probe)``.
 CHECKS: dict[str, Callable[[Any, Probe], None]] = {}
 
-#: The short names check_memory used before its checks were named; still accepted in
-#: ``checks=`` and in ``name in check_memory(...)``.
-LEGACY_NAMES = {
-    "protocol": "follows_the_protocol",
-    "reset": "reset_forgets",
-    "store": "stores_batches_online",
-    "recall": "recall_shapes_and_types",
-    "retrieval": "retrieves_stored_patterns",
-    "inputs": "inputs_left_untouched",
-    "state_dict": "state_dict_round_trip",
-    "bad_input": "bad_input_is_refused_and_nothing_half_stored",
-    "empty": "empty_recall_is_refused_or_valid",
-}
-
-
 def _check(fn: Callable[[Any, Probe], None]) -> Callable[[Any, Probe], None]:
     CHECKS[fn.__name__] = fn
     return fn
@@ -431,14 +416,6 @@ def empty_recall_is_refused_or_valid(mem: Any, probe: Probe) -> None:
 # --------------------------------------------------------------------------- check_memory
 
 
-class PassedChecks(list):
-    """The names of the checks passed, in order; ``in`` also accepts the former short names
-    (``"state_dict" in passed``, see :data:`LEGACY_NAMES`)."""
-
-    def __contains__(self, name: object) -> bool:
-        return list.__contains__(self, LEGACY_NAMES.get(name, name) if isinstance(name, str) else name)
-
-
 def check_names(checks: str | Iterable[str] | None) -> list[str]:
     """The check names ``checks`` selects, in the order of :data:`CHECKS` (all for None).
 
@@ -455,11 +432,11 @@ def check_names(checks: str | Iterable[str] | None) -> list[str]:
     for name in wanted:
         if not isinstance(name, str):
             raise TypeError(f"checks must hold check names (strings), got {_short(name)}")
-    unknown = [k for k in wanted if k not in CHECKS and k not in LEGACY_NAMES]
+    unknown = [k for k in wanted if k not in CHECKS]
     if unknown:
         hints = "".join(suggest(k, CHECKS) for k in unknown)
         raise ValueError(f"unknown check(s) {unknown}{hints}; allowed: {list(CHECKS)}")
-    chosen = {LEGACY_NAMES.get(k, k) for k in wanted}
+    chosen = set(wanted)
     return [k for k in CHECKS if k in chosen]
 
 
@@ -471,7 +448,7 @@ def check_memory(
     values: Callable[[np.ndarray, int], Any] | None = None,
     density: float = 0.1,
     seed: int = 0,
-) -> PassedChecks:
+) -> list[str]:
     """Run a memory through the contract of the :class:`assoc.memory.Memory` protocol.
 
     The memory is reset first and left reset at the end. The checks, in the order of
@@ -515,7 +492,7 @@ def check_memory(
         ``store(keys, values)`` and random values of ``n_out`` entries.
     checks : str or list of str, optional
         The checks to run (default: all). Unknown names raise ValueError naming the allowed
-        ones; the former short names (:data:`LEGACY_NAMES`) are accepted too.
+        ones;
     n_patterns : int, optional
         Patterns stored (default ``max(1, min(4, n // 16))``), plus one more to test online
         storage.
@@ -531,12 +508,12 @@ def check_memory(
 
     Returns
     -------
-    PassedChecks (a list of str)
+    list of str
         Names of the checks passed, ``follows_the_protocol`` first.
     """
     names = check_names(checks)
     probe = Probe.of(mem, n_patterns=n_patterns, values=values, density=density, seed=seed)
-    passed = PassedChecks(["follows_the_protocol"])
+    passed = ["follows_the_protocol"]
     mem.reset()
     for name in names:
         if name == "follows_the_protocol":
