@@ -41,9 +41,9 @@ from typing import Any
 
 import numpy as np
 
+from .dynamics import check_clamp, check_temperature, run_async_sweeps, run_to_fixed_point
 from .kernels import kernel
 from .memory import (
-    STATUS_CYCLE,
     STATUS_FIXED,
     STATUS_LIMIT,
     BaseMemory,
@@ -84,15 +84,6 @@ def _exp_table(n: int) -> np.ndarray:
     return np.exp(-np.arange(2 * n + 3, dtype=np.float64))
 
 
-def _check_clamp(clamp: Any, shape: tuple) -> np.ndarray:
-    if clamp is None:
-        return np.zeros(shape, dtype=bool)
-    mask = np.asarray(to_numpy(clamp))
-    if mask.dtype != bool or mask.shape != shape:
-        raise ValueError(f"clamp must be a boolean array of shape {shape}, got dtype {mask.dtype} shape {mask.shape}")
-    return mask
-
-
 def _ftab(n: int, degree: int, inv: float, rectified: bool) -> tuple[np.ndarray, int]:
     """``F((k - off) inv)`` for k = 0 .. 2 off with ``off = n + 2``, powers by repeated products."""
     off = n + 2
@@ -120,7 +111,7 @@ def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt
     kind and larger integer entries run the direct kernel.
     """
     be = mem.backend
-    b, n = s.shape
+    n = s.shape[1]
     if kind == 2 or not table_kernel:
         sweep = kernel("dense_async_sweep", be.name)
         table = _exp_table(n) if kind == 2 else np.ones(1)
@@ -134,27 +125,11 @@ def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt
     ov = be.asarray(_int_overlaps(s, xt))
     xt_d = be.asarray(xt)
     clamp_d = be.asarray(clamp)
-    active = np.ones(b, dtype=bool)
-    steps = np.zeros(b, dtype=np.int64)
-    status = np.full(b, STATUS_LIMIT, dtype=np.int8)
-    base = np.tile(np.arange(n, dtype=np.int64), (b, 1))
-    uniforms = be.asarray(np.zeros((b, n)))
-    glauber = temperature > 0
-    for _ in range(limit):
-        order = mem.rng.permuted(base, axis=1)
-        if glauber:
-            uniforms = be.asarray(mem.rng.random((b, n)))
-        flips = be.to_numpy(
-            sweep(state, ov, xt_d, be.asarray(order), be.asarray(active), clamp_d, *args, gscale, temperature,
-                  uniforms)
-        )
-        steps[active] += 1
-        if not glauber:
-            done = active & (flips == 0)
-            status[done] = STATUS_FIXED
-            active &= ~done
-            if not active.any():
-                break
+
+    def one_sweep(order, active, uniforms):
+        return sweep(state, ov, xt_d, order, active, clamp_d, *args, gscale, temperature, uniforms)
+
+    steps, status = run_async_sweeps(one_sweep, mem.rng, s.shape, limit, glauber=temperature > 0, backend=be)
     return be.to_numpy(state), be.to_numpy(ov), steps, status
 
 
@@ -203,28 +178,13 @@ def _gaps_all(s: np.ndarray, x: np.ndarray, *, kind: int, degree: int, inv: floa
 
 def _sync(gap_fn, s: np.ndarray, limit: int):
     """Parallel updates ``s <- sign(Delta)`` (ties keep the spin, an unknown 0 becomes +1)."""
-    cur = s.copy()
-    prev = None
-    b = s.shape[0]
-    steps = np.zeros(b, dtype=np.int64)
-    status = np.full(b, STATUS_LIMIT, dtype=np.int8)
-    active = np.ones(b, dtype=bool)
-    for _ in range(limit):
-        idx = np.nonzero(active)[0]
-        d = gap_fn(cur[idx])
-        old = cur[idx]
-        new = np.where(d > 0, 1, np.where(d < 0, -1, np.where(old == 0, 1, old))).astype(np.int8)
-        steps[idx] += 1
-        fixed = (new == old).all(axis=1)
-        cycle = (new == prev[idx]).all(axis=1) & ~fixed if prev is not None else np.zeros(len(idx), bool)
-        status[idx[fixed]] = STATUS_FIXED
-        status[idx[cycle]] = STATUS_CYCLE
-        prev = cur.copy()
-        cur[idx] = new
-        active[idx[fixed | cycle]] = False
-        if not active.any():
-            break
-    return cur, steps, status
+
+    def step(rows, cur):
+        old = cur[rows]
+        d = gap_fn(old)
+        return np.where(d > 0, 1, np.where(d < 0, -1, np.where(old == 0, 1, old))).astype(np.int8)
+
+    return run_to_fixed_point(step, s, limit)
 
 
 def _stable(s: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -304,13 +264,7 @@ class DenseAssociativeMemory(BaseMemory):
         self.energy_kind = check_choice("energy", energy, ENERGIES)
         self.degree = check_int("degree", degree, low=2)
         self.dynamics = check_choice("dynamics", dynamics, DYNAMICS)
-        self.temperature = check_float("temperature", temperature, low=0)
-        if self.dynamics == "glauber" and self.temperature == 0:
-            raise ValueError("temperature must be > 0 with dynamics='glauber', got 0.0")
-        if self.dynamics != "glauber" and self.temperature != 0:
-            raise ValueError(
-                f"temperature={self.temperature} requires dynamics='glauber', got dynamics={self.dynamics!r}"
-            )
+        self.temperature = check_temperature(self.dynamics, temperature)
         self.max_steps = check_int("max_steps", max_steps, low=1)
 
     # ------------------------------------------------------------------ storage
@@ -405,7 +359,7 @@ class DenseAssociativeMemory(BaseMemory):
         """
         s = self._check_cues(cues, alphabet="ternary")
         limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
-        mask = _check_clamp(clamp, s.shape)
+        mask = check_clamp(clamp, s.shape)
         if clamp is not None and self.dynamics == "sync":
             raise ValueError("clamp is supported with dynamics 'async' and 'glauber', got 'sync'")
         if len(self) == 0:
@@ -826,10 +780,7 @@ class MultitaskHebbian(BaseMemory):
                  backend: str = "auto", seed: int | None = None):
         super().__init__(n, backend=backend, seed=seed)
         self.dynamics = check_choice("dynamics", dynamics, ("async", "glauber"))
-        self.temperature = check_float("temperature", temperature, low=0)
-        if (self.dynamics == "glauber") != (self.temperature > 0):
-            raise ValueError(f"temperature must be > 0 exactly when dynamics='glauber', got "
-                             f"temperature={self.temperature} with dynamics={self.dynamics!r}")
+        self.temperature = check_temperature(self.dynamics, temperature)
         self.max_steps = check_int("max_steps", max_steps, low=1)
 
     def store(self, patterns: Any, values: Any = None) -> None:

@@ -32,10 +32,10 @@ from typing import Any
 
 import numpy as np
 
+from .dynamics import run_async_sweeps
 from .kernels import kernel
 from .memory import (
     STATUS_FIXED,
-    STATUS_LIMIT,
     BaseMemory,
     Recall,
     check_float,
@@ -213,24 +213,12 @@ class CascadeHopfield(BaseMemory):
         be = self.backend
         w = self.weights()
         sweep = kernel("async_sweep_weights", be.name)
-        b, n = s.shape
         state = s.copy()
         fields = s.astype(np.float64) @ w
-        active = np.ones(b, dtype=bool)
-        steps = np.zeros(b, dtype=np.int64)
-        status = np.full(b, STATUS_LIMIT, dtype=np.int8)
-        clamp = np.zeros((b, n), dtype=bool)
-        uniforms = np.zeros((b, n))
-        base = np.tile(np.arange(n, dtype=np.int64), (b, 1))
-        for _ in range(limit):
-            order = self.rng.permuted(base, axis=1)
-            flips = np.asarray(sweep(state, fields, w, order, active, clamp, 0.0, uniforms))
-            steps[active] += 1
-            done = active & (flips == 0)
-            status[done] = STATUS_FIXED
-            active &= ~done
-            if not active.any():
-                break
+        clamp = np.zeros(s.shape, dtype=bool)
+        steps, status = run_async_sweeps(
+            lambda order, active, uniforms: sweep(state, fields, w, order, active, clamp, 0.0, uniforms),
+            self.rng, s.shape, limit)
         sf = state.astype(np.float64)
         return Recall(
             states=be.asarray(state),

@@ -33,11 +33,10 @@ from typing import Any
 
 import numpy as np
 
+from .dynamics import check_clamp, check_temperature, run_async_sweeps, run_to_fixed_point
 from .kernels import kernel
 from .memory import (
-    STATUS_CYCLE,
     STATUS_FIXED,
-    STATUS_LIMIT,
     BaseMemory,
     Recall,
     check_choice,
@@ -115,13 +114,7 @@ class Hopfield(BaseMemory):
         super().__init__(n, backend=backend, seed=seed)
         self.rule = check_choice("rule", rule, RULES)
         self.dynamics = check_choice("dynamics", dynamics, DYNAMICS)
-        self.temperature = check_float("temperature", temperature, low=0)
-        if self.dynamics == "glauber" and self.temperature == 0:
-            raise ValueError("temperature must be > 0 with dynamics='glauber', got 0.0")
-        if self.dynamics != "glauber" and self.temperature != 0:
-            raise ValueError(
-                f"temperature={self.temperature} requires dynamics='glauber', got dynamics={self.dynamics!r}"
-            )
+        self.temperature = check_temperature(self.dynamics, temperature)
         self.max_steps = check_int("max_steps", max_steps, low=1)
         if not isinstance(diagonal, (bool, np.bool_)):
             raise TypeError(f"diagonal must be a bool, got {diagonal!r}")
@@ -278,14 +271,7 @@ class Hopfield(BaseMemory):
         """
         s = self._check_cues(cues, alphabet="ternary")
         steps_limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
-        if clamp is None:
-            mask = np.zeros(s.shape, dtype=bool)
-        else:
-            mask = np.asarray(clamp)
-            if mask.dtype != bool or mask.shape != s.shape:
-                raise ValueError(
-                    f"clamp must be a boolean array of shape {s.shape}, got dtype {mask.dtype} shape {mask.shape}"
-                )
+        mask = check_clamp(clamp, s.shape)
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
         if self.dynamics == "sync":
@@ -323,9 +309,7 @@ class Hopfield(BaseMemory):
         return overlaps, be.to_numpy(energy)
 
     def _run_async(self, s: np.ndarray, clamp: np.ndarray, limit: int):
-        b, n = s.shape
         be = self.backend
-        glauber = self.dynamics == "glauber"
         if self.uses_pattern_space():
             sweep = kernel("async_sweep_patterns", be.name)
             xi_t = be.asarray(np.ascontiguousarray(self.patterns.T))
@@ -337,32 +321,19 @@ class Hopfield(BaseMemory):
             xi_t = be.asarray(w)
             state = be.asarray(s.copy())
             aux = be.asarray(s.astype(np.float64) @ w)
-        active = np.ones(b, dtype=bool)
-        steps = np.zeros(b, dtype=np.int64)
-        status = np.full(b, STATUS_LIMIT, dtype=np.int8)
         clamp_d = be.asarray(clamp)
-        base = np.tile(np.arange(n, dtype=np.int64), (b, 1))
-        uniforms = be.asarray(np.zeros((b, n)))
-        for _ in range(limit):
-            order = self.rng.permuted(base, axis=1)
-            if glauber:
-                uniforms = be.asarray(self.rng.random((b, n)))
-            flips = be.to_numpy(
-                sweep(state, aux, xi_t, be.asarray(order), be.asarray(active), clamp_d, self.temperature, uniforms)
-            )
-            steps[active] += 1
-            if not glauber:
-                done = active & (flips == 0)
-                status[done] = STATUS_FIXED
-                active &= ~done
-                if not active.any():
-                    break
+
+        def one_sweep(order, active, uniforms):
+            return sweep(state, aux, xi_t, order, active, clamp_d, self.temperature, uniforms)
+
+        steps, status = run_async_sweeps(one_sweep, self.rng, s.shape, limit, glauber=self.dynamics == "glauber",
+                                         backend=be)
         return be.to_numpy(state), steps, status
 
     def _run_sync(self, s: np.ndarray, clamp: np.ndarray | None, limit: int):
         be = self.backend
         xp = be.xp
-        b, n = s.shape
+        n = s.shape[1]
         p = len(self)
         if self.uses_pattern_space():
             dtype = xp.float32 if p * n < FLOAT32_EXACT else xp.float64
@@ -376,31 +347,19 @@ class Hopfield(BaseMemory):
             def field(x):
                 return x @ w
             dtype = xp.float64
-        cur = be.asarray(s, dtype=dtype)
         clamp_d = None if clamp is None else be.asarray(clamp)
-        prev = None
-        steps = np.zeros(b, dtype=np.int64)
-        status = np.full(b, STATUS_LIMIT, dtype=np.int8)
-        active = xp.ones(b, dtype=bool)
-        for _ in range(limit):
-            h = field(cur)
-            new = xp.sign(h)
+
+        def step(rows, cur):
+            # the field of the whole batch, as one product (inactive rows are dropped after)
+            new = xp.sign(field(cur))
             tie = new == 0
             if bool(tie.any()):  # zero field: keep the spin (an unknown spin becomes +1)
                 new[tie] = xp.where(cur[tie] == 0, 1, cur[tie])
             if clamp_d is not None:
                 new = xp.where(clamp_d, cur, new)
-            new = xp.where(active[:, None], new, cur)
-            fixed = active & (new == cur).all(axis=1)
-            cycle = active & ~fixed & ((new == prev).all(axis=1) if prev is not None else False)
-            act_h = be.to_numpy(active)
-            steps[act_h] += 1
-            status[be.to_numpy(fixed)] = STATUS_FIXED
-            status[be.to_numpy(cycle)] = STATUS_CYCLE
-            active = active & ~fixed & ~cycle
-            prev, cur = cur, new
-            if not bool(active.any()):
-                break
+            return new[be.asarray(rows)]
+
+        cur, steps, status = run_to_fixed_point(step, be.asarray(s, dtype=dtype), limit, backend=be)
         return be.to_numpy(cur).astype(np.int8), steps, status
 
     # ------------------------------------------------------------------ state

@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from .dynamics import run_to_fixed_point
 from .kernels import kernel
 from .memory import (
-    STATUS_CYCLE,
     STATUS_FIXED,
     STATUS_LIMIT,
     BaseMemory,
@@ -384,38 +384,21 @@ class Willshaw(BaseMemory):
             steps[:] = 1
             status[:] = STATUS_FIXED
         else:
-            cur = x.copy()
-            prev = None
-            active = np.ones(b, dtype=bool)
-            sums_all = None
-            thr_all = None
-            for _ in range(limit):
-                rows = np.nonzero(active)[0]
+            sums = np.zeros((b, self.n_out), dtype=np.int32)  # the last sums and thresholds of each cue
+            thr = np.zeros((b, self.n_out), dtype=np.int32)
+
+            def step(rows, cur):
                 sub = cur[rows]
-                alive = sub.sum(axis=1) > 0
+                alive = sub.sum(axis=1) > 0  # an empty state fires nothing
                 new = np.zeros_like(sub)
                 if alive.any():
                     r = np.nonzero(alive)[0]
-                    nxt, sums, thr = self._step(be.asarray(pack_bits(sub[r])), sub[r].sum(axis=1))
-                    new[r] = nxt
-                    if sums_all is None:
-                        sums_all = np.zeros((b, self.n_out), dtype=np.int32)
-                        thr_all = np.zeros((b, self.n_out), dtype=np.int32)
-                    sums_all[rows[r]] = be.to_numpy(sums)
-                    thr_all[rows[r]] = np.broadcast_to(be.to_numpy(thr), (len(r), self.n_out))
-                steps[rows] += 1
-                fixed = (new == sub).all(axis=1)
-                cycle = ~fixed & ((new == prev[rows]).all(axis=1) if prev is not None else False)
-                status[rows[fixed]] = STATUS_FIXED
-                status[rows[cycle]] = STATUS_CYCLE
-                prev = cur.copy()
-                cur[rows] = new
-                active[rows[fixed | cycle]] = False
-                if not active.any():
-                    break
-            states = cur
-            sums = sums_all if sums_all is not None else np.zeros((b, self.n_out), dtype=np.int32)
-            thr = thr_all if thr_all is not None else np.zeros((b, self.n_out), dtype=np.int32)
+                    new[r], d, t = self._step(be.asarray(pack_bits(sub[r])), sub[r].sum(axis=1))
+                    sums[rows[r]] = be.to_numpy(d)
+                    thr[rows[r]] = np.broadcast_to(be.to_numpy(t), (len(r), self.n_out))
+                return new
+
+            states, steps, status = run_to_fixed_point(step, x, limit)
         if self.keep_patterns:
             overlaps = _binary_overlaps(be, states, self._vpacked, self.values.sum(axis=1))
         else:
@@ -688,25 +671,19 @@ class KanervaSDM(BaseMemory):
         b = x.shape[0]
         steps = np.zeros(b, dtype=np.int64)
         status = np.full(b, STATUS_LIMIT, dtype=np.int8)
-        cur = x.copy()
         activated = np.zeros(b, dtype=np.int64)
         if limit == 1:
             cur, activated = self._read(x)
             steps[:] = 1
             status[:] = STATUS_FIXED
         else:
-            active = np.ones(b, dtype=bool)
-            for _ in range(limit):
-                rows = np.nonzero(active)[0]
-                new, act = self._read(cur[rows])
-                activated[rows] = act
-                steps[rows] += 1
-                fixed = (new == cur[rows]).all(axis=1)
-                status[rows[fixed]] = STATUS_FIXED
-                cur[rows] = new
-                active[rows[fixed]] = False
-                if not active.any():
-                    break
+
+            def step(rows, cur):
+                new, activated[rows] = self._read(cur[rows])
+                return new
+
+            # a read that returns its own address is a fixed point; two-cycles run to the limit
+            cur, steps, status = run_to_fixed_point(step, x, limit, cycles=False)
         be = self.backend
         dist = be.to_numpy(
             kernel("xor_popcount", be.name)(be.asarray(pack_bits(self.values)), be.asarray(pack_bits(cur)))

@@ -1,0 +1,275 @@
+"""Properties of the shared recall loops in :mod:`assoc.dynamics`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import assoc
+from assoc.dense import DenseAssociativeMemory, MultitaskHebbian
+from assoc.dynamics import check_clamp, check_temperature, run_async_sweeps, run_to_fixed_point
+from assoc.forgetting import CascadeHopfield
+from assoc.hopfield import Hopfield
+from assoc.kernels import kernel
+from assoc.memory import STATUS_CYCLE, STATUS_FIXED, STATUS_LIMIT
+from assoc.sdr import KanervaSDM, Willshaw
+
+BACKENDS = ("numpy", "numba")
+
+
+def _sign_step(w):
+    """Parallel T = 0 update ``s <- sign(W s)`` (ties keep the spin) as a fixed-point step."""
+
+    def step(rows, cur):
+        old = cur[rows]
+        h = old.astype(np.float64) @ w
+        return np.where(h > 0, 1, np.where(h < 0, -1, old)).astype(old.dtype)
+
+    return step
+
+
+# ----------------------------------------------------------------- asynchronous sweeps
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_async_energy_never_rises_and_ends_in_a_local_minimum(backend):
+    rng = np.random.default_rng(0)
+    b, n = 12, 40
+    a = rng.normal(size=(n, n))
+    w = (a + a.T) / 2
+    np.fill_diagonal(w, 0.0)
+    state = np.where(rng.random((b, n)) < 0.5, 1, -1).astype(np.int8)
+    fields = state.astype(np.float64) @ w
+    clamp = np.zeros((b, n), dtype=bool)
+    sweep = kernel("async_sweep_weights", backend)
+    energies = []
+
+    def one_sweep(order, active, uniforms):
+        energies.append(-0.5 * np.einsum("bi,ij,bj->b", state, w, state))
+        return sweep(state, fields, w, order, active, clamp, 0.0, uniforms)
+
+    steps, status = run_async_sweeps(one_sweep, np.random.default_rng(1), (b, n), 500)
+    energies.append(-0.5 * np.einsum("bi,ij,bj->b", state, w, state))
+    e = np.array(energies)
+    assert (np.diff(e, axis=0) <= 1e-9).all()
+    assert (e[-1] < e[0]).all()  # random starts are not minima: every cue moved downhill
+    assert (status == STATUS_FIXED).all()
+    assert steps.max() == len(energies) - 1 and (steps >= 2).all()
+    h = state.astype(np.float64) @ w
+    assert ((state * h) >= 0).all()  # no single flip lowers the energy
+    np.testing.assert_allclose(fields, h, atol=1e-9)
+
+
+def test_async_draws_one_order_per_sweep_then_the_uniforms_from_the_generator():
+    b, n, limit = 3, 7, 5
+    seen = []
+
+    def record(order, active, uniforms):
+        seen.append((order.copy(), active.copy(), uniforms.copy()))
+        return np.ones(b, dtype=np.int64)
+
+    for glauber in (False, True):
+        seen.clear()
+        steps, status = run_async_sweeps(record, np.random.default_rng(4), (b, n), limit, glauber=glauber)
+        twin = np.random.default_rng(4)
+        base = np.tile(np.arange(n), (b, 1))
+        assert len(seen) == limit
+        for order, active, uniforms in seen:
+            np.testing.assert_array_equal(order, twin.permuted(base, axis=1))
+            np.testing.assert_array_equal(np.sort(order, axis=1), base)
+            assert active.all()
+            if glauber:
+                np.testing.assert_array_equal(uniforms, twin.random((b, n)))
+            else:
+                assert (uniforms == 0).all()
+        np.testing.assert_array_equal(steps, [limit] * b)
+        assert (status == STATUS_LIMIT).all()
+
+
+def test_async_stops_each_cue_at_its_first_quiet_sweep_and_others_at_the_limit():
+    b, n, limit = 4, 5, 6
+    quiet_at = np.array([1, 3, 99, 2])  # cue 2 never settles
+    calls = []
+
+    def fake(order, active, uniforms):
+        calls.append(active.copy())
+        k = len(calls)
+        return np.where(k >= quiet_at, 0, 1)
+
+    steps, status = run_async_sweeps(fake, np.random.default_rng(0), (b, n), limit)
+    np.testing.assert_array_equal(steps, [1, 3, limit, 2])
+    np.testing.assert_array_equal(status, [STATUS_FIXED, STATUS_FIXED, STATUS_LIMIT, STATUS_FIXED])
+    np.testing.assert_array_equal(calls[1], [False, True, True, True])
+    np.testing.assert_array_equal(calls[3], [False, False, True, False])
+    assert len(calls) == limit
+
+
+def test_glauber_runs_every_sweep_even_without_flips():
+    steps, status = run_async_sweeps(lambda o, a, u: np.zeros(2, np.int64), np.random.default_rng(0), (2, 3), 4,
+                                     glauber=True)
+    np.testing.assert_array_equal(steps, [4, 4])
+    assert (status == STATUS_LIMIT).all()
+
+
+# ----------------------------------------------------------------- fixed points and cycles
+
+
+def test_antiferromagnetic_pair_is_a_two_cycle_of_parallel_updates():
+    w = np.array([[0.0, -1.0], [-1.0, 0.0]])
+    start = np.array([[1, 1], [1, -1], [-1, -1]], dtype=np.int8)
+    states, steps, status = run_to_fixed_point(_sign_step(w), start, 50)
+    np.testing.assert_array_equal(status, [STATUS_CYCLE, STATUS_FIXED, STATUS_CYCLE])
+    np.testing.assert_array_equal(steps, [2, 1, 2])
+    # a cycle is reported on the step that returns to the state before: back at the start
+    np.testing.assert_array_equal(states, [[1, 1], [1, -1], [-1, -1]])
+    assert states is not start
+
+
+def test_without_cycle_detection_a_two_cycle_runs_to_the_limit():
+    w = np.array([[0.0, -1.0], [-1.0, 0.0]])
+    start = np.array([[1, 1]], dtype=np.int8)
+    for limit, last in ((7, [-1, -1]), (8, [1, 1])):
+        states, steps, status = run_to_fixed_point(_sign_step(w), start, limit, cycles=False)
+        np.testing.assert_array_equal(steps, [limit])
+        np.testing.assert_array_equal(status, [STATUS_LIMIT])
+        np.testing.assert_array_equal(states, [last])
+
+
+def test_three_cycle_stops_at_the_limit_and_only_active_rows_are_stepped():
+    # row 0 rotates with period 3 (never fixed nor a two-cycle); row 1 is fixed at once
+    start = np.array([[1, 0, 0], [1, 1, 1]], dtype=np.int8)
+    asked = []
+
+    def step(rows, cur):
+        asked.append(rows.copy())
+        return np.roll(cur[rows], 1, axis=1)
+
+    states, steps, status = run_to_fixed_point(step, start, 5)
+    np.testing.assert_array_equal(status, [STATUS_LIMIT, STATUS_FIXED])
+    np.testing.assert_array_equal(steps, [5, 1])
+    np.testing.assert_array_equal(asked[0], [0, 1])
+    assert all(list(r) == [0] for r in asked[1:]) and len(asked) == 5
+    np.testing.assert_array_equal(states, [[0, 0, 1], [1, 1, 1]])
+
+
+def test_hopfield_sync_two_cycle_reported_as_cycle():
+    # two stored patterns: the sync map sends the +/- mixture cue to a state and back
+    mem = Hopfield(4, dynamics="sync", backend="numpy", seed=0)
+    mem.store(np.array([[1, 1, -1, -1], [1, -1, 1, -1]], dtype=np.int8))
+    cue = np.array([[1, 1, 1, 1], [1, 1, -1, -1]], dtype=np.int8)
+    w = mem.weights()
+    _, _, expect = run_to_fixed_point(_sign_step(w), cue, 20)
+    out = mem.recall(cue)
+    np.testing.assert_array_equal(out.status, expect)
+    assert out.status[0] == STATUS_CYCLE and out.status[1] == STATUS_FIXED
+    assert list(out.steps) == [2, 1]
+    assert not out.converged[0] and out.converged[1]
+
+
+# ----------------------------------------------------------------- the memories on the shared loops
+
+
+def _pm1_memories(backend):
+    yield "hopfield-async", Hopfield(300, backend=backend, seed=0)
+    yield "hopfield-sync", Hopfield(300, dynamics="sync", backend=backend, seed=0)
+    yield "dense-async", DenseAssociativeMemory(300, degree=3, backend=backend, seed=0)
+    yield "dense-sync", DenseAssociativeMemory(300, degree=3, dynamics="sync", backend=backend, seed=0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_stored_patterns_are_fixed_points_below_capacity(backend):
+    xi = assoc.patterns.random_pm1(4, 300, rng=3)  # load 0.013, far below 0.14
+    for name, mem in _pm1_memories(backend):
+        mem.store(xi)
+        out = mem.recall(xi)
+        assert (out.status == STATUS_FIXED).all(), name
+        assert (out.steps == 1).all(), name
+        np.testing.assert_array_equal(assoc.memory.to_numpy(out.states), xi, err_msg=name)
+    cascade = CascadeHopfield(300, 8, backend=backend, seed=0)  # a palimpsest: the newest pattern is kept
+    cascade.store(xi)
+    out = cascade.recall(xi[-1:])
+    assert out.status[0] == STATUS_FIXED and out.steps[0] == 1
+    np.testing.assert_array_equal(out.states, xi[-1:])
+    sparse = assoc.patterns.sparse_binary(20, 512, k=10, rng=4)
+    dense = np.random.default_rng(4).integers(0, 2, (5, 256)).astype(np.int8)  # SDM addresses: half ones
+    for name, mem, x in (("willshaw", Willshaw(512, max_steps=5, backend=backend), sparse),
+                         ("kanerva", KanervaSDM(256, 2000, radius=112, max_steps=5, backend=backend, seed=5), dense)):
+        mem.store(x)
+        out = mem.recall(x)
+        assert (out.status == STATUS_FIXED).all(), name
+        assert (out.steps == 1).all(), name
+        np.testing.assert_array_equal(assoc.memory.to_numpy(out.states), x, err_msg=name)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_memories_stop_at_max_steps_with_status_limit(backend):
+    xi = assoc.patterns.random_pm1(5, 100, rng=6)
+    cues = np.concatenate([xi, assoc.patterns.flip(xi, 0.4, rng=7)])  # stored, then far from stored
+    for mem in (Hopfield(100, backend=backend, seed=1),
+                Hopfield(100, dynamics="sync", backend=backend, seed=1),
+                Hopfield(100, dynamics="glauber", temperature=0.5, backend=backend, seed=1),
+                DenseAssociativeMemory(100, degree=2, backend=backend, seed=1),
+                DenseAssociativeMemory(100, degree=2, dynamics="sync", backend=backend, seed=1),
+                MultitaskHebbian(100, "glauber", temperature=0.5, backend=backend, seed=1)):
+        mem.store(xi)
+        out = mem.recall(cues, max_steps=1)
+        name = f"{type(mem).__name__} {mem.dynamics}"
+        assert (out.steps == 1).all(), name
+        if mem.dynamics == "glauber":  # heat bath: always runs every sweep
+            assert (out.status == STATUS_LIMIT).all(), name
+        else:
+            np.testing.assert_array_equal(out.status, [STATUS_FIXED] * 5 + [STATUS_LIMIT] * 5, err_msg=name)
+        np.testing.assert_array_equal(out.converged, out.status == STATUS_FIXED)
+        more = mem.recall(cues, max_steps=50)
+        assert (more.steps[5:] > 1).all(), name
+
+
+def test_same_seed_same_recall_through_the_shared_loops():
+    xi = assoc.patterns.random_pm1(20, 80, rng=8)
+    cues = assoc.patterns.flip(xi, 0.3, rng=9)
+    outs = []
+    for _ in range(2):
+        mem = Hopfield(80, dynamics="glauber", temperature=0.3, backend="numpy", seed=11)
+        mem.store(xi)
+        outs.append(mem.recall(cues, max_steps=3).states)
+    np.testing.assert_array_equal(outs[0], outs[1])
+    mem = Hopfield(80, dynamics="glauber", temperature=0.3, backend="numpy", seed=12)
+    mem.store(xi)
+    assert (mem.recall(cues, max_steps=3).states != outs[0]).any()
+
+
+# ----------------------------------------------------------------- checks
+
+
+def test_check_temperature():
+    assert check_temperature("glauber", 0.5) == 0.5
+    assert check_temperature("async", 0) == 0.0
+    with pytest.raises(ValueError, match="temperature must be > 0 with dynamics='glauber'"):
+        check_temperature("glauber", 0.0)
+    with pytest.raises(ValueError, match="requires dynamics='glauber'"):
+        check_temperature("sync", 0.1)
+    with pytest.raises(ValueError, match="temperature must lie in"):
+        check_temperature("glauber", -1.0)
+    with pytest.raises(TypeError, match="temperature must be a real number"):
+        check_temperature("glauber", "hot")
+    for cls in (Hopfield, DenseAssociativeMemory, MultitaskHebbian):
+        with pytest.raises(ValueError, match="temperature must be > 0 with dynamics='glauber'"):
+            cls(10, dynamics="glauber")
+        with pytest.raises(ValueError, match="requires dynamics='glauber'"):
+            cls(10, temperature=0.5)
+
+
+def test_check_clamp():
+    np.testing.assert_array_equal(check_clamp(None, (2, 3)), np.zeros((2, 3), bool))
+    m = np.array([[True, False, False]])
+    assert check_clamp(m, (1, 3)) is m or (check_clamp(m, (1, 3)) == m).all()
+    with pytest.raises(ValueError, match=r"clamp must be a boolean array of shape \(1, 3\)"):
+        check_clamp(m.astype(int), (1, 3))
+    with pytest.raises(ValueError, match="clamp must be a boolean array"):
+        check_clamp(m, (3, 1))
+    for mem in (Hopfield(3, backend="numpy"), DenseAssociativeMemory(3, backend="numpy")):
+        mem.store(np.array([[1, -1, 1]], dtype=np.int8))
+        with pytest.raises(ValueError, match="clamp must be a boolean array"):
+            mem.recall(np.array([[1, 1, 1]], dtype=np.int8), clamp=np.ones((1, 2), bool))
+        out = mem.recall(np.array([[-1, -1, -1]], dtype=np.int8), clamp=np.array([[True, False, False]]))
+        assert out.states[0, 0] == -1  # the clamped entry keeps its cue value
