@@ -408,6 +408,9 @@ def _check_real(name: str, x: Any, n: int | None = None, ndim: int = 2) -> np.nd
     arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
+    with np.errstate(over="ignore"):
+        if not np.all(np.isfinite((arr * arr).sum(axis=-1))):  # dot products and the energy would overflow
+            raise ValueError(f"{name} are too large: the squared norm of a row overflows float64")
     return np.ascontiguousarray(arr)
 
 
@@ -646,13 +649,15 @@ class DenseHebbian(BaseMemory):
         eta = self._check_store(patterns)
         if values is None:
             raise ValueError("values must be the (E,) integer labels of the examples, got None")
-        lab = np.asarray(to_numpy(values))
+        try:
+            lab = np.asarray(to_numpy(values))
+        except (ValueError, TypeError) as exc:  # ragged nesting
+            raise TypeError(f"values must be {len(eta)} non-negative integer labels, got {values!r:.60}") from exc
         if lab.shape != (len(eta),) or not np.issubdtype(lab.dtype, np.integer) or (lab < 0).any():
             raise ValueError(f"values must be {len(eta)} non-negative integer labels, got shape {lab.shape} "
                              f"dtype {lab.dtype}")
         labels = np.concatenate([self.labels, lab.astype(np.int64)])
-        counts = np.bincount(labels)
-        counts = counts[counts > 0]
+        counts = np.unique(labels, return_counts=True)[1]  # not bincount: a label may be huge
         if (counts != counts[0]).any():
             raise ValueError(
                 f"values must give every label the same number of examples M, got counts {counts.tolist()}")

@@ -234,6 +234,7 @@ class CascadeHopfield(BaseMemory):
 
     def _load_extra_state(self, state: dict) -> None:
         self._reset()
+        self.rng.bit_generator.state = state["rng"]  # drawing the fresh synapses must not move the loaded rng
         self.synapses.efficacy = np.array(state["efficacy"], dtype=np.int8)
         self.synapses.depth = np.array(state["depth"], dtype=np.int8)
 

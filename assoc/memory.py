@@ -276,6 +276,56 @@ class Memory(Protocol):
     def load_state_dict(self, state: dict) -> None: ...
 
 
+# --------------------------------------------------------------------------- loading states
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, numbers.Integral):
+        return "int"
+    if isinstance(value, numbers.Real):
+        return "float"
+    return "str" if isinstance(value, str) else type(value).__name__
+
+
+def _same_kind(value: Any, current: Any) -> bool:
+    """Whether a loaded parameter has the type of the current one (None where a number may be)."""
+    new, old = _kind(value), _kind(current)
+    if new == old or (new, old) == ("int", "float"):
+        return True
+    return "none" in (new, old) and {new, old} <= {"none", "int", "float"}
+
+
+def _check_round_trip(state: dict, loaded: dict, template: dict, path: str = "state") -> None:
+    """Refuse a state that did not load as given (a value coerced, a key unknown or missing)."""
+    if set(state) != set(loaded):
+        raise ValueError(f"{path} has keys {sorted(state)}, expected {sorted(loaded)}")
+    for k, want in loaded.items():
+        got, where = state[k], f"{path}[{k!r}]"
+        if k == "backend" and path == "state":  # the memory keeps its own backend
+            continue
+        if isinstance(want, np.ndarray):
+            old = template.get(k) if isinstance(template, dict) else None
+            ok = (np.shape(got) == want.shape and np.asarray(got).dtype.kind in "biuf"
+                  and (not isinstance(old, np.ndarray) or old.ndim == want.ndim)
+                  and np.array_equal(np.asarray(got), want))
+        elif isinstance(want, dict):
+            if not isinstance(got, dict):
+                raise TypeError(f"{where} must be a dict, got {_short(got)}")
+            _check_round_trip(got, want, template.get(k, {}) if isinstance(template, dict) else {}, where)
+            continue
+        elif isinstance(want, (list, tuple)):
+            ok = isinstance(got, (list, tuple)) and len(got) == len(want) and all(
+                _kind(a) == _kind(b) and a == b for a, b in zip(got, want))
+        else:
+            ok = _kind(got) == _kind(want) and got == want
+        if not ok:
+            raise ValueError(f"{where} does not load as given (wrong type, shape or values): {_short(got)}")
+
+
 # --------------------------------------------------------------------------- shared base
 
 
@@ -339,19 +389,60 @@ class BaseMemory:
         return {}
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore a state produced by :meth:`state_dict` of the same class and size."""
+        """Restore a state produced by :meth:`state_dict` of the same class and size.
+
+        Anything else (another class or size, a key missing, a value of the wrong type or
+        number of dimensions) is refused with ValueError or TypeError naming ``state``, and
+        the memory is left exactly as it was.
+        """
+        from .backend import backend_names
+
         if not isinstance(state, dict):
             raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
-        if state.get("class") != type(self).__name__:
-            raise ValueError(f"state is for class {state.get('class')!r}, not {type(self).__name__!r}")
-        if state.get("n") != self.n:
-            raise ValueError(f"state has n={state.get('n')}, this memory has n={self.n}")
-        for k, v in state["params"].items():
-            setattr(self, k, v)
-        self.patterns = np.array(state["patterns"], dtype=np.int8)
-        self.rng = np.random.default_rng()
-        self.rng.bit_generator.state = state["rng"]
-        self._load_extra_state(state)
+        cls = state.get("class")
+        if not isinstance(cls, str) or cls != type(self).__name__:
+            raise ValueError(f"state is for class {_short(cls)}, not {type(self).__name__!r}")
+        n = state.get("n")
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n != self.n:
+            raise ValueError(f"state has n={_short(n)}, this memory has n={self.n}")
+        missing = [k for k in ("seed", "backend", "params", "patterns", "rng") if k not in state]
+        if missing:
+            raise ValueError(f"state lacks {missing}: not a state_dict() of {type(self).__name__}")
+        params = state["params"]
+        if not isinstance(params, dict) or set(params) != set(self._params):
+            raise ValueError(f"state['params'] must be a dict of {sorted(self._params)}, got {_short(params)}")
+        for k, v in params.items():
+            if not _same_kind(v, getattr(self, k)):
+                raise TypeError(f"state['params'][{k!r}] must be of the type of {getattr(self, k)!r}, got {_short(v)}")
+        check_seed("state['seed']", state["seed"])
+        if not isinstance(state["backend"], str) or state["backend"] not in backend_names():
+            raise ValueError(f"state['backend'] must be one of {backend_names()}, got {_short(state['backend'])}")
+        if self.alphabet in ALPHABETS:
+            check_patterns("state['patterns']", state["patterns"], alphabet=self.alphabet, n=self.n, allow_empty=True)
+        template = self.state_dict()
+        saved = dict(self.__dict__)  # loading rebinds attributes: this undoes a refused load
+        try:
+            for k, v in params.items():
+                setattr(self, k, v)
+            self.seed = state["seed"]
+            self.patterns = np.array(state["patterns"], dtype=self.patterns.dtype)
+            if self.alphabet not in ALPHABETS and (self.patterns.ndim != 2 or self.patterns.shape[1] != self.n
+                                                   or not np.isfinite(self.patterns).all()):
+                raise ValueError(f"state['patterns'] must be a finite (P, {self.n}) array, got "
+                                 f"{_short(state['patterns'])}")
+            self.rng = np.random.default_rng()
+            self.rng.bit_generator.state = state["rng"]
+            self._load_extra_state(state)
+            _check_round_trip(state, self.state_dict(), template)
+        except Exception as exc:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            if isinstance(exc, (ValueError, TypeError)) and "state" in str(exc):
+                raise
+            if isinstance(exc, (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)):
+                raise ValueError(f"state is not a state_dict() of {type(self).__name__}: "
+                                 f"{type(exc).__name__}: {exc}") from exc
+            raise
 
     def _load_extra_state(self, state: dict) -> None:
         pass

@@ -553,23 +553,43 @@ class CA3Network:
 
     def load_state_dict(self, state: dict) -> None:
         """Restore weights and patterns saved by :meth:`state_dict` (same n, p and seed)."""
-        if not isinstance(state, dict) or state.get("class") != type(self).__name__:
+        if not isinstance(state, dict) or not isinstance(state.get("class"), str) \
+                or state["class"] != type(self).__name__:
             raise ValueError(f"state must come from {type(self).__name__}.state_dict()")
+        missing = [k for k in ("n", "patterns", "w", "params") if k not in state]
+        if missing:
+            raise ValueError(f"state lacks {missing}: not a {type(self).__name__}.state_dict()")
+        if not isinstance(state["params"], dict):
+            raise TypeError(f"state['params'] must be a dict, got {state['params']!r:.60}")
         for k in ("p", "seed"):
-            if state["params"][k] != getattr(self, k):
-                raise ValueError(f"state has {k}={state['params'][k]!r}, this network has {getattr(self, k)!r}")
-        if state["n"] != self.n:
-            raise ValueError(f"state has n={state['n']}, this network has n={self.n}")
-        self.reset()
-        self._build()
-        if self.target == "standalone":
+            v = state["params"].get(k)
+            if not isinstance(v, (float, int, type(None))) or v != getattr(self, k):
+                raise ValueError(f"state has {k}={state['params'].get(k)!r:.60}, this network has {getattr(self, k)!r}")
+        if not isinstance(state["n"], (int, np.integer)) or state["n"] != self.n:
+            raise ValueError(f"state has n={state['n']!r:.60}, this network has n={self.n}")
+        patterns = check_patterns("state['patterns']", state["patterns"], alphabet="binary", n=self.n, allow_empty=True)
+        try:
             w = np.array(state["w"], dtype=np.float64)
-            if w.shape != self._w.shape:
-                raise ValueError(f"state has {w.size} weights, this network has {self._w.size}")
-            self._w = w
-        else:
-            self._S.w = np.asarray(state["w"])
-        self.patterns = np.array(state["patterns"], dtype=np.int8)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"state['w'] must be the array of weights, got {state['w']!r:.60}") from exc
+        if w.ndim != 1 or not np.isfinite(w).all():
+            raise ValueError(f"state['w'] must be a finite 1-D array of weights, got shape {w.shape}")
+        saved = dict(self.__dict__)  # a refused load leaves the network as it was
+        try:
+            self.reset()
+            self._build()
+            have = self._w.shape if self.target == "standalone" else np.asarray(self._S.w[:]).shape
+            if w.shape != have:
+                raise ValueError(f"state has {w.size} weights, this network has {int(np.prod(have))}")
+            if self.target == "standalone":
+                self._w = w
+            else:
+                self._S.w = w
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+        self.patterns = patterns
 
 
 def pattern_correlation(counts: np.ndarray, patterns: np.ndarray) -> np.ndarray:

@@ -697,7 +697,10 @@ class CA3CAM:
                 f"dt={self.dt}, stored={len(self)}, t={0 if self._net is None else self._net.t * self.dt} ms)")
 
     def _check_cue_index(self, name: str, cues: Any) -> np.ndarray:
-        arr = np.asarray(cues)
+        try:
+            arr = np.asarray(cues)
+        except (ValueError, TypeError) as exc:  # ragged nesting
+            raise TypeError(f"{name} must be a 1-D array of cue indices, got {cues!r:.60}") from exc
         if arr.ndim != 1 or arr.size == 0:
             raise ValueError(f"{name} must be a non-empty 1-D array of cue indices, got shape {arr.shape}")
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
@@ -833,17 +836,49 @@ class CA3CAM:
                 "op_ms": self.op_ms, "dt": self.dt, "config": copy.deepcopy(self.config),
                 "log": [(k, c, None if x is None else x.copy()) for k, c, x in self.log]}
 
+    def _check_log(self, log: Any) -> list:
+        """The operations of a state's log, checked: ('learn', cue, bits), ('cue', cue, None) or
+        ('content', None, bits)."""
+        if not isinstance(log, (list, tuple)):
+            raise TypeError(f"state['log'] must be a list of operations, got {log!r:.60}")
+        ops = []
+        for entry in log:
+            if not isinstance(entry, (list, tuple)) or len(entry) != 3 \
+                    or not isinstance(entry[0], str) or entry[0] not in ("learn", "cue", "content"):
+                raise ValueError(f"state['log'] holds {entry!r:.60}, not an operation (kind, cue, bits)")
+            kind, c, x = entry
+            if (c is None) != (kind == "content") or (x is None) != (kind == "cue"):
+                raise ValueError(f"state['log'] holds {entry!r:.60}: a {kind!r} operation has the wrong fields")
+            if c is not None:
+                c = int(self._check_cue_index("state['log'] cue", [c])[0])
+            if x is not None:
+                x = check_patterns("state['log'] bits", [x], alphabet="binary", n=self.n_content)[0]
+            ops.append((kind, c, x))
+        return ops
+
     def load_state_dict(self, state: dict) -> None:
         """Rebuild the network by replaying the logged operations (deterministic)."""
-        if not isinstance(state, dict) or state.get("class") != type(self).__name__:
+        if not isinstance(state, dict) or not isinstance(state.get("class"), str) \
+                or state["class"] != type(self).__name__:
             raise ValueError(f"state must come from {type(self).__name__}.state_dict()")
-        if (state["n_cues"], state["n"]) != (self.n_cues, self.n_content):
-            raise ValueError(f"state is for n_cues={state['n_cues']}, n_content={state['n']}; this memory has "
+        missing = [k for k in ("n", "n_cues", "op_ms", "dt", "config", "log") if k not in state]
+        if missing:
+            raise ValueError(f"state lacks {missing}: not a {type(self).__name__}.state_dict()")
+        sizes = (state["n_cues"], state["n"])
+        if not all(isinstance(v, (int, np.integer)) for v in sizes) or sizes != (self.n_cues, self.n_content):
+            raise ValueError(f"state is for n_cues={sizes[0]!r:.60}, n_content={sizes[1]!r:.60}; this memory has "
                              f"n_cues={self.n_cues}, n_content={self.n_content}")
-        self.op_ms, self.dt, self.config = state["op_ms"], state["dt"], check_config(state["config"])
-        self.op_steps = _steps("op_ms", self.op_ms, self.dt, 8)
+        # everything is checked before anything changes: a refused state leaves the memory as it was
+        op_ms = check_float("state['op_ms']", state["op_ms"], low=0, low_open=True)
+        dt = check_float("state['dt']", state["dt"], low=0, low_open=True)
+        op_steps = _steps("state['op_ms']", op_ms, dt, 8)
+        try:
+            config = check_config(state["config"])
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"state['config']: {exc}") from exc
+        ops = self._check_log(state["log"])
+        self.op_ms, self.dt, self.config, self.op_steps = op_ms, dt, config, op_steps
         self.reset()
-        ops = [(k, c, None if x is None else np.asarray(x, dtype=np.int8)) for k, c, x in state["log"]]
         if ops:
             self._run_ops(ops)
         for kind, c, x in ops:
