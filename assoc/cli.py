@@ -36,7 +36,7 @@ def _friendly(func):
         try:
             return func(*args, **kwargs)
         except (ValueError, TypeError, FileNotFoundError, KeyError) as exc:
-            msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            msg = f"missing key {exc.args[0]!r}" if isinstance(exc, KeyError) and exc.args else exc
             typer.echo(f"assoc: error: {msg}", err=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:

@@ -65,6 +65,7 @@ class Family:
     synapses: Callable[[int, dict, int], float] = lambda n, p, patterns: float(n * (n - 1))
     synapse_doc: str = "n (n - 1) couplings"
     coding: Callable[[int, dict], float] | None = None
+    load_range: tuple = (0.02, 0.5)
     cue_kinds: tuple = CUE_KINDS
     threshold: float = 0.9
     refuses: Mapping[str, str] = field(default_factory=dict)
@@ -157,6 +158,10 @@ class Family:
         load = check_float("alpha", load, low=0, low_open=True)
         return max(1, int(round(load * self.patterns_per_load(n, params, coding))))
 
+    @property
+    def load_range_doc(self) -> str:
+        return f"{self.load_range[0]:g} .. {self.load_range[1]:g}"
+
     def synapse_count(self, n: int, params: Mapping[str, Any], patterns: int) -> float:
         return float(self.synapses(n, self.check_params(params), patterns))
 
@@ -198,7 +203,7 @@ class Family:
         """Plain-data description (for ``assoc families`` and the docs)."""
         return {
             "name": self.name, "class": self.class_name, "alphabet": self.alphabet, "mode": self.mode,
-            "load": self.load_doc, "synapses": self.synapse_doc, "description": self.description,
+            "load": self.load_doc, "load_range": self.load_range, "synapses": self.synapse_doc, "description": self.description,
             "cite": self.cite, "refuses": dict(self.refuses),
             "params": [(p.name, p.default, p.allowed(), p.doc) for p in self.params.values()],
         }
@@ -445,7 +450,7 @@ register_family(
             Param("representation", "choice", "auto", "recall in pattern space or on an n x n matrix",
                   choices=("auto", "patterns", "weights")),
             _BACKEND),
-    load_doc="n patterns (alpha = P / n)", synapse_doc="n (n - 1) couplings", store_items=None,
+    load_doc="n patterns (alpha = P / n)", synapse_doc="n (n - 1) couplings", store_items=None, load_range=(0.02, 0.5),
     signal=_hopfield_signal, theory={"capacity": "ags"}, clamp=True,
 )
 register_family(
@@ -458,6 +463,7 @@ register_family(
                   high=1, low_open=True),
             _MAX_STEPS, _BACKEND),
     load_doc="n patterns", synapse_doc="n (n - 1) binary synapses", signal=_cascade_signal, agent=False,
+    load_range=(0.002, 0.3),
 )
 register_family(
     "dense", "assoc.dense:DenseAssociativeMemory", alphabet="pm1", mode="auto",
@@ -467,7 +473,7 @@ register_family(
                   choices=("polynomial", "rectified", "exponential")),
             Param("degree", "int", 3, "degree of the polynomial F(x) = x^degree", low=2),
             _DYNAMICS, _TEMPERATURE, _MAX_STEPS, _BACKEND),
-    load_scale=_dense_scale, load_doc="n^(degree - 1) patterns (exponential: 2^(n/2))",
+    load_scale=_dense_scale, load_doc="n^(degree - 1) patterns (exponential: 2^(n/2))", load_range=(0.005, 1.0),
     synapses=_dense_synapses, synapse_doc="C(n, degree) degree-body couplings (exponential: the P n stored bits)",
     theory={"capacity": "krotov_hopfield"}, clamp=True,
 )
@@ -478,7 +484,7 @@ register_family(
     params=(Param("beta", "float", 1.0, "inverse temperature of the softmax", low=0, low_open=True),
             _MAX_STEPS, Param("tol", "float", 1e-9, "fixed-point tolerance (max abs change)", low=0, low_open=True),
             _BACKEND),
-    load_doc="n patterns", synapses=lambda n, p, patterns: float(n * patterns),
+    load_doc="n patterns", synapses=lambda n, p, patterns: float(n * patterns), load_range=(0.1, 300.0),
     synapse_doc="P n stored reals (bits per synapse undefined for real patterns)",
     refuses={}, recall_kwargs={"one_step": True},
 )
@@ -494,6 +500,7 @@ register_family(
                   none=True),
             _MAX_STEPS, _BACKEND),
     load_scale=lambda n, p, c: float(n) ** (p["degree"] - 1), load_doc="n^(degree - 1) patterns",
+    load_range=(0.0002, 0.1),
     synapses=lambda n, p, patterns: float(math.comb(n, p["degree"])), synapse_doc="C(n, degree) couplings",
     store_items=_store_labelled, agent=False,
 )
@@ -521,6 +528,7 @@ register_family(
                   low=0, high=1, ctor=False),
             _BACKEND),
     load_scale=lambda n, p, c: 1.0 / (c * c), load_doc="(n / k)^2 patterns (k active units; ln 2 is the limit)",
+    load_range=(0.05, 5.0),
     synapses=lambda n, p, patterns: float(n * n), synapse_doc="n n_out binary synapses",
     coding=lambda n, p: max(2.0, math.log2(n)) / n, store_items=_store_depressing, signal=_willshaw_signal,
     theory={"capacity": "willshaw"},
@@ -535,6 +543,7 @@ register_family(
                   low_open=True, none=True),
             Param("max_steps", "int", 1, "read iterations", low=1), _BACKEND),
     load_scale=lambda n, p, c: float(p["locations"]), load_doc="M patterns (M hard locations)",
+    load_range=(0.01, 10.0),
     synapses=lambda n, p, patterns: float(p["locations"] * n), synapse_doc="M n_out counters",
     coding=lambda n, p: 0.5, encoder="binary_sign",
     refuses={"forgetting": "its counters never forget (no palimpsest variant is implemented); "
@@ -553,6 +562,7 @@ register_family(
             Param("g_floor", "float", 0.3, "familiarity floor", low=0, high=1, high_open=True),
             _BACKEND),
     load_scale=lambda n, p, c: float(p["modules"] * p["cells"]), load_doc="Q K patterns (coding cells)",
+    load_range=(0.05, 10.0),
     synapses=lambda n, p, patterns: float(n * (p["modules"] * p["cells"] + patterns)),
     synapse_doc="n Q K binary weights, plus the n P stored inputs it returns",
     coding=lambda n, p: 0.1,
@@ -565,7 +575,7 @@ register_family(
             Param("theta", "int", 10, "segment threshold", low=1),
             Param("union", "int", 1, "patterns per segment", low=1),
             _BACKEND),
-    agent_defaults={"synapses": 8, "theta": 4},
+    agent_defaults={"synapses": 8, "theta": 4}, load_range=(0.1, 30.0),
     load_doc="n patterns", synapses=lambda n, p, patterns: float((p["synapses"] + n) * patterns),
     synapse_doc="s synapses per stored pattern, plus the n P stored patterns it returns", coding=lambda n, p: max(0.05, 2.0 * p["synapses"] / n),
 )
@@ -586,6 +596,7 @@ register_family(
             Param("target", "choice", "numpy", "Brian2 code target",
                   choices=("auto", "numpy", "cython", "standalone"))),
     load_scale=lambda n, p, c: p["p"] * n, load_doc="C = p n patterns (connections per cell)",
+    load_range=(0.05, 3.0),
     synapses=lambda n, p, patterns: p["p"] * n * n, synapse_doc="p n^2 recurrent synapses",
     coding=lambda n, p: p["a"], threshold=0.5, store_items=None, signal=_ca3_signal,
     theory={"capacity": "treves_rolls"}, agent=False,

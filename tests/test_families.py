@@ -149,3 +149,14 @@ def test_corruption_reaches_the_requested_cue_overlap():
     assert (kept.sum(axis=1) == 10).all() and not (kept & (1 - y)).any()
     moved = sparse.corrupt(y, "random", 0.5, rng)
     assert (moved.sum(axis=1) == 20).all() and ((moved & y).sum(axis=1) == 10).all()
+
+
+def test_critical_load_stops_after_the_crossing_and_finds_the_same_crossing():
+    """Stopping two loads after retrieval fell below 1/2 leaves the crossing where it was."""
+    base = {"family": "hopfield", "n": 200, "points": 12, "spacing": "log", "probes": 20}
+    full = get_driver("critical_load")(base, 4)
+    early = get_driver("critical_load")({**base, "stop_after": 2}, 4)
+    assert early["alpha_c"] == full["alpha_c"] and early["censored"] == 0
+    assert early["frac_last"] < 0.5  # it stopped beyond the crossing
+    lo, hi = get_family("hopfield").load_range
+    assert lo < full["alpha_c"] < hi

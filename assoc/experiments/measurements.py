@@ -101,10 +101,15 @@ def _bits_per_synapse(fam, own, out, targets, p, n) -> float:
 
 
 @driver("critical_load",
-        params=(_FAMILY, _N, Param("alpha_min", "float", 0.02, "first load", low=0, low_open=True),
-                Param("alpha_max", "float", 0.3, "last load", low=0, low_open=True),
+        params=(_FAMILY, _N,
+                Param("alpha_min", "float", None, "first load (none: the family's declared load range)", low=0,
+                      low_open=True, none=True),
+                Param("alpha_max", "float", None, "last load (none: the family's declared load range)", low=0,
+                      low_open=True, none=True),
                 Param("points", "int", 15, "loads between alpha_min and alpha_max", low=2),
                 Param("spacing", "choice", "linear", "spacing of the loads", choices=("linear", "log")),
+                Param("stop_after", "int", 0,
+                      "stop after this many further loads once retrieval fell below 1/2 (0: run every load)", low=0),
                 _CODING, _CUE, _frac(0.0), Param("probes", "int", 40, "stored items used as cues", low=1),
                 _THRESHOLD),
         family_params=True, columns=("alpha_c", "patterns_per_n_c", "censored", "frac_first", "frac_last",
@@ -113,10 +118,11 @@ def critical_load(params: dict, seed) -> dict:
     """Critical load of one disorder sample: where the fraction retrieved falls through 1/2.
 
     Items are added (online storage) through ``points`` loads from ``alpha_min`` to
-    ``alpha_max``. Returns ``alpha_c`` (linear interpolation of the crossing; ``alpha_max``
+    ``alpha_max`` (by default the load range the family declares, where its critical load lies). Returns ``alpha_c`` (linear interpolation of the crossing; ``alpha_max``
     if it is never crossed, ``alpha_min`` if retrieval already fails there), ``censored``
     (1 in either case), ``patterns_per_n_c`` (the crossing in patterns per neuron), the
-    fraction retrieved at the first and last load, and ``bits_per_synapse_max``: the largest
+    fraction retrieved at the first and last load run (with ``stop_after`` > 0 the sweep ends
+    that many loads after retrieval fell below 1/2 and stayed there), and ``bits_per_synapse_max``: the largest
     information retrieved per synapse over the loads (as in the capacity driver; NaN for
     real-valued patterns), the capacity in bits per synapse. Averaged over trials it gives alpha_c(n)
     with its disorder error bar, for the finite-size extrapolation.
@@ -125,24 +131,32 @@ def critical_load(params: dict, seed) -> dict:
 
     fam, own, rng, mem = _setup("capacity", params, seed)
     n = params["n"]
-    lo, hi = params["alpha_min"], params["alpha_max"]
+    lo = fam.load_range[0] if params["alpha_min"] is None else params["alpha_min"]
+    hi = fam.load_range[1] if params["alpha_max"] is None else params["alpha_max"]
     if hi <= lo:
         raise ValueError(f"alpha_max must be > alpha_min={lo}, got {hi}")
     coding = fam.coding_level(n, own, params["coding"])
     loads = (np.geomspace if params["spacing"] == "log" else np.linspace)(lo, hi, params["points"])
     counts = [fam.pattern_count(a, n, own, params["coding"]) for a in loads]
-    xi = fam.patterns(counts[-1], n, coding, rng)
     have, frac, bits = 0, [], []
+    below = 0
+    xi = fam.patterns(0, n, coding, rng)
     for c in counts:
-        if c > have:
-            fam.store(mem, xi[have:c], start=have, params=own)
+        if params["stop_after"] and below > params["stop_after"]:
+            break
+        if c > have:  # items are drawn as the load grows: a sweep that stops early never draws the rest
+            new = fam.patterns(c - have, n, coding, rng)
+            fam.store(mem, new, start=have, params=own)
+            xi = np.concatenate([xi, new])
             have = c
         which = rng.choice(c, size=min(params["probes"], c), replace=False)
         cues = fam.corrupt(xi[which], params["cue"], params["cue_fraction"], rng)
         out, _, ok = _scores(fam, mem, xi[which], cues, params["retrieval_threshold"])
         frac.append(float(ok.mean()))
         bits.append(_bits_per_synapse(fam, own, out, xi[which], c, n))
+        below = below + 1 if frac[-1] < 0.5 else 0
     frac = np.asarray(frac)
+    loads = loads[: len(frac)]
     a_c = crossing(loads, frac, 0.5)
     censored = 0
     if not np.isfinite(a_c):

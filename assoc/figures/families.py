@@ -135,9 +135,9 @@ def family_interference(
         for ax, y in ((ax1, "m_mean"), (ax2, "retrieved")):
             _, ms, es = _series(rows, "c", y, None)[None]
             ax.errorbar(xs, ms, yerr=es, color=col, marker="o", ms=3.5, lw=1.3, label=str(g))
-        pred = _series(rows, "c", "pred_error", None)[None][1]
-        if np.isfinite(pred).all():
-            ax1.plot(xs, 1 - 2 * pred, ":", color=col, lw=1.8, label="  Hebbian signal-to-noise, one step")
+        pred = _series(rows, "c", "pred_error", None).get(None)  # absent where the family has no theory
+        if pred is not None and len(pred[1]) == len(xs):
+            ax1.plot(xs, 1 - 2 * pred[1], ":", color=col, lw=1.8, label="  Hebbian signal-to-noise, one step")
     for ax in (ax1, ax2):
         ax.set_xlabel("measured overlap between stored siblings")
         ax.set_ylim(-0.05, 1.05)
