@@ -199,6 +199,8 @@ def figures(
     workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Worker processes (default: all cores)"),
     list_only: bool = typer.Option(False, "--list", help="List the gallery and exit"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars"),
+    table: bool = typer.Option(False, "--table", help="Then write the family x measurement table of "
+                               "figures/README.md from the full-run stores of the families-* figures"),
 ) -> None:
     """Regenerate the figure gallery: every bundled spec marked `gallery`, each checked non-trivial."""
     from .gallery import figure_file, registry, render
@@ -221,6 +223,10 @@ def figures(
         if res.problems:
             failed.append(name)
     typer.echo(f"{len(names) - len(failed)}/{len(names)} figures ok in {time.perf_counter() - t0:.1f} s")
+    if table:
+        from .gallery import write_family_table
+
+        typer.echo(f"family x measurement table written to {write_family_table(results=results)}")
     if failed:
         typer.echo(f"assoc: error: figures with problems: {failed}", err=True)
         raise typer.Exit(1)

@@ -129,3 +129,109 @@ def render(name: str, *, quick: bool = False, out: str | Path | None = None, res
     seconds = time.perf_counter() - t0
     table = res.table
     return Rendered(name, fig_path, seconds, len(table), check_output(fig_path, table))
+
+
+# --------------------------------------------------------------------------- family x measurement table
+
+#: The cross-family gallery specs, by measurement.
+FAMILY_SPECS = {"capacity": "families-capacity", "interference": "families-interference",
+                "fragments": "families-fragments", "forgetting": "families-forgetting"}
+TABLE_START, TABLE_END = "<!-- family-table:start -->", "<!-- family-table:end -->"
+#: Families left out of the cross-family sweeps, and why (their own figures measure them).
+NOT_SWEPT = {
+    "dense_hebbian": "not in this sweep: its load scale n^3 puts ~10^5 examples at n = 256 (see the dense-hebbian figures)",
+    "ca3": "not in this sweep: Brian2 runs take seconds per probe (see the ca3-capacity and ca3-completion figures)",
+}
+
+
+def _mean_se(vals) -> str:
+    vals = np.asarray([v for v in vals if v is not None and np.isfinite(v)], dtype=float)
+    if not len(vals):
+        return "n/a"
+    se = vals.std(ddof=1) / np.sqrt(len(vals)) if len(vals) > 1 else 0.0
+    return f"{vals.mean():.3g} ± {se:.2g}" if se else f"{vals.mean():.3g}"
+
+
+def family_headlines(tables: dict[str, list[dict]]) -> dict[str, dict[str, str]]:
+    """``{family: {measurement: headline}}`` computed from the cross-family tables.
+
+    capacity: patterns per neuron at the critical load and the bits per synapse (largest n
+    swept; mean ± s.e. over disorder samples; ">" where the crossing lay beyond the range);
+    interference: the sibling overlap where the fraction retrieved falls through 1/2;
+    fragments: the largest fraction of the cue erased from which the mean final overlap is
+    still >= 0.9; forgetting: the recent items kept (unbroken run from the newest) per preset.
+    """
+    from .metrics import aggregate, crossing
+    from .registry import FAMILIES, MEASUREMENTS
+
+    out: dict[str, dict[str, str]] = {name: {} for name in FAMILIES}
+    cap = tables.get("capacity", [])
+    for fam in {r["family"] for r in cap}:
+        rows = [r for r in cap if r["family"] == fam]
+        n = max(r["n"] for r in rows)
+        rows = [r for r in rows if r["n"] == n]
+        ppn = _mean_se(r["patterns_per_n_c"] for r in rows)
+        if all(r["censored"] and r["frac_last"] >= 0.5 for r in rows):
+            ppn = f"> {max(r['patterns_per_n_c'] for r in rows):.3g}"
+        out[fam]["capacity"] = f"{ppn} patterns/neuron, {_mean_se(r['bits_per_synapse_max'] for r in rows)} bits/synapse (n = {n})"
+    inter = tables.get("interference", [])
+    for fam in {r["family"] for r in inter}:
+        rows = [r for r in inter if r["family"] == fam]
+        xs = aggregate(rows, ["c"], "item_overlap")
+        ys = aggregate(rows, ["c"], "retrieved")
+        x = [xs[k][0] for k in sorted(ys)]
+        y = [ys[k][0] for k in sorted(ys)]
+        c = crossing(x, y, 0.5)
+        out[fam]["interference"] = (f"retrieval falls below 1/2 at sibling overlap {c:.2f}" if np.isfinite(c)
+                                    else ("retrieved at every overlap swept" if min(y) >= 0.5
+                                          else "below 1/2 already at overlap " f"{min(x):.2f}"))
+    frag = [r for r in tables.get("fragments", []) if r["cue"] == "erase"]
+    for fam in {r["family"] for r in frag}:
+        agg = aggregate([r for r in frag if r["family"] == fam], ["cue_fraction"], "m_mean")
+        ok = [k[0] for k, (m, _, _) in agg.items() if m >= 0.9]
+        out[fam]["fragments"] = (f"m >= 0.9 from cues with up to {max(ok):.0%} erased" if ok
+                                 else "m < 0.9 even from the whole item")
+    forg = tables.get("forgetting", [])
+    for model in sorted({r["model"] for r in forg}):
+        rows = [r for r in forg if r["model"] == model]
+        fam = rows[0]["family"]
+        kept = _mean_se(r["recent_run"] for r in rows)
+        text = f"{model}: {kept} recent items kept of {rows[0]['patterns']}"
+        out[fam]["forgetting"] = "; ".join(filter(None, [out[fam].get("forgetting"), text]))
+    for name, fam in FAMILIES.items():
+        for m in MEASUREMENTS:
+            if m in fam.refuses:
+                out[name][m] = f"refused (`assoc families {name}` says why)"
+            elif m not in out[name] and name in NOT_SWEPT:
+                out[name][m] = NOT_SWEPT[name]
+    return out
+
+
+def family_table(results: str | Path = "results") -> str:
+    """The family x measurement table (Markdown) from the full-run stores under ``results/gallery``."""
+    from .registry import MEASUREMENTS
+    from .sweep import load_table
+
+    tables = {}
+    for m, name in FAMILY_SPECS.items():
+        store = Path(results) / "gallery" / f"{name}.sqlite"
+        if not store.is_file():
+            raise FileNotFoundError(f"{store} is missing: run `assoc figures --only {name}` first")
+        tables[m] = load_table(store)
+    heads = family_headlines(tables)
+    lines = ["| family | " + " | ".join(MEASUREMENTS) + " |", "|---" * (len(MEASUREMENTS) + 1) + "|"]
+    for fam, cells in heads.items():
+        lines.append(f"| {fam} | " + " | ".join(cells.get(m, "not in the sweep") for m in MEASUREMENTS) + " |")
+    return "\n".join(lines)
+
+
+def write_family_table(readme: str | Path = "figures/README.md", results: str | Path = "results") -> Path:
+    """Replace the text between the family-table markers of ``readme`` by :func:`family_table`."""
+    readme = Path(readme)
+    text = readme.read_text()
+    if TABLE_START not in text or TABLE_END not in text:
+        raise ValueError(f"{readme} lacks the markers {TABLE_START} ... {TABLE_END}")
+    head, rest = text.split(TABLE_START, 1)
+    _, tail = rest.split(TABLE_END, 1)
+    readme.write_text(f"{head}{TABLE_START}\n{family_table(results)}\n{TABLE_END}{tail}")
+    return readme

@@ -160,3 +160,24 @@ def test_critical_load_stops_after_the_crossing_and_finds_the_same_crossing():
     assert early["frac_last"] < 0.5  # it stopped beyond the crossing
     lo, hi = get_family("hopfield").load_range
     assert lo < full["alpha_c"] < hi
+
+
+def test_family_table_headlines_come_from_the_rows():
+    """The figures/README table: largest n for capacity, the crossing for interference, the
+    largest erased fraction still completed, the recent run of each preset, refusals."""
+    from assoc.gallery import family_headlines
+
+    cap = [{"family": "hopfield", "n": n, "patterns_per_n_c": v, "bits_per_synapse_max": 0.1, "censored": 0,
+            "frac_last": 0.0} for n, v in ((100, 0.3), (400, 0.14), (400, 0.16))]
+    inter = [{"family": "hopfield", "c": c, "item_overlap": x, "retrieved": y}
+             for c, x, y in ((0.0, 0.0, 1.0), (0.5, 0.25, 0.6), (0.7, 0.5, 0.2))]
+    frag = [{"family": "hopfield", "cue": "erase", "cue_fraction": f, "m_mean": m}
+            for f, m in ((0.0, 1.0), (0.4, 0.95), (0.8, 0.5))]
+    forg = [{"model": "hopfield-palimpsest", "family": "hopfield", "recent_run": r, "patterns": 100}
+            for r in (20, 22)]
+    heads = family_headlines({"capacity": cap, "interference": inter, "fragments": frag, "forgetting": forg})
+    assert heads["hopfield"]["capacity"].startswith("0.15 ± 0.01 patterns/neuron") and "n = 400" in heads["hopfield"]["capacity"]
+    assert "0.31" in heads["hopfield"]["interference"]  # 0.25 + (0.6 - 0.5) / (0.6 - 0.2) * 0.25 = 0.3125
+    assert "40%" in heads["hopfield"]["fragments"]
+    assert heads["hopfield"]["forgetting"] == "hopfield-palimpsest: 21 ± 1 recent items kept of 100"
+    assert heads["ca3_cam"]["capacity"].startswith("refused")

@@ -26,6 +26,8 @@ from . import driver
 _FAMILY = Param("family", "str", "hopfield", "memory family (assoc families lists them)")
 _N = Param("n", "int", 500, "pattern length (neurons)", low=2)
 _ALPHA = Param("alpha", "float", 0.1, "load, in patterns per the family's natural scale", low=0, low_open=True)
+_LOW_ALPHA = Param("alpha", "float", None, "load in the family's natural scale (none: the low end of the family's "
+                   "declared load range, where it retrieves)", low=0, low_open=True, none=True)
 _CODING = Param("coding", "float", None, "coding level of the patterns (none: the family's default)", low=0,
                 high=1, low_open=True, none=True)
 _CUE = Param("cue", "choice", "flip", "cue corruption kind", choices=("flip", "erase", "random"))
@@ -51,6 +53,11 @@ def _setup(measurement: str, params: dict, seed):
     return fam, own, rng, mem
 
 
+def _alpha(fam, params) -> float:
+    """The load of a point: ``alpha``, or the low end of the family's declared load range."""
+    return fam.load_range[0] if params["alpha"] is None else params["alpha"]
+
+
 def _scores(fam, mem, targets, cues, threshold):
     out = mem.recall(cues)
     m = fam.score(out.states, targets)
@@ -67,6 +74,25 @@ def _summary(m, ok, out, patterns, n) -> dict:
 # --------------------------------------------------------------------------- capacity
 
 
+def _store_and_probe(measurement: str, params: dict, seed):
+    """Store P = alpha * scale random items, cue up to ``probes`` of them, score the recall.
+
+    Returns (family, family parameters, items, probed indices, cues, Recall, summary columns).
+    """
+    fam, own, rng, mem = _setup(measurement, params, seed)
+    n = params["n"]
+    coding = fam.coding_level(n, own, params["coding"])
+    p = fam.pattern_count(_alpha(fam, params), n, own, params["coding"])
+    xi = fam.patterns(p, n, coding, rng)
+    fam.store(mem, xi, params=own)
+    which = rng.choice(p, size=min(params["probes"], p), replace=False)
+    cues = fam.corrupt(xi[which], params["cue"], params["cue_fraction"], rng)
+    out, m, ok = _scores(fam, mem, xi[which], cues, params["retrieval_threshold"])
+    return fam, own, xi, which, cues, out, _summary(m, ok, out, p, n)
+
+
+
+
 @driver("capacity", params=(_FAMILY, _N, _ALPHA, _CODING, _CUE, _frac(0.0), _PROBES, _THRESHOLD),
         family_params=True,
         columns=("patterns", "patterns_per_n", "m_mean", "m_std", "retrieved", "fixed_frac", "steps_mean",
@@ -78,16 +104,8 @@ def capacity(params: dict, seed) -> dict:
     from the probes) and ``bits_per_synapse`` = P * n_out * info_per_entry / synapses (the
     information actually retrieved per synapse; NaN for real-valued patterns).
     """
-    fam, own, rng, mem = _setup("capacity", params, seed)
-    n = params["n"]
-    coding = fam.coding_level(n, own, params["coding"])
-    p = fam.pattern_count(params["alpha"], n, own, params["coding"])
-    xi = fam.patterns(p, n, coding, rng)
-    fam.store(mem, xi, params=own)
-    which = rng.choice(p, size=min(params["probes"], p), replace=False)
-    cues = fam.corrupt(xi[which], params["cue"], params["cue_fraction"], rng)
-    out, m, ok = _scores(fam, mem, xi[which], cues, params["retrieval_threshold"])
-    res = _summary(m, ok, out, p, n)
+    fam, own, xi, which, cues, out, res = _store_and_probe("capacity", params, seed)
+    p, n = len(xi), params["n"]
     res["info_per_entry"] = float("nan") if fam.alphabet == "real" else bits_retrieved(out.states, xi[which])
     res["bits_per_synapse"] = _bits_per_synapse(fam, own, out, xi[which], p, n)
     return res
@@ -197,8 +215,7 @@ def correlated_items(fam, parents: int, children: int, n: int, c: float, coding:
 
 
 @driver("interference",
-        params=(_FAMILY, _N, Param("alpha", "float", 0.05, "load in the family's natural scale", low=0,
-                                   low_open=True),
+        params=(_FAMILY, _N, _LOW_ALPHA,
                 Param("children", "int", 5, "siblings per parent", low=1),
                 Param("c", "float", 0.3, "correlation of a child with its parent", low=0, high=1),
                 _CODING, _CUE, _frac(0.0), Param("probes", "int", 30, "stored items used as cues", low=1),
@@ -222,7 +239,7 @@ def interference(params: dict, seed) -> dict:
     fam, own, rng, mem = _setup("interference", params, seed)
     n, s, c = params["n"], params["children"], params["c"]
     coding = fam.coding_level(n, own, params["coding"])
-    total = fam.pattern_count(params["alpha"], n, own, params["coding"])
+    total = fam.pattern_count(_alpha(fam, params), n, own, params["coding"])
     parents = max(1, int(round(total / s)))
     xi, anc = correlated_items(fam, parents, s, n, c, coding, rng)
     p = len(xi)
@@ -252,8 +269,7 @@ def interference(params: dict, seed) -> dict:
 
 
 @driver("fragments",
-        params=(_FAMILY, _N, Param("alpha", "float", 0.05, "load in the family's natural scale", low=0,
-                                   low_open=True),
+        params=(_FAMILY, _N, _LOW_ALPHA,
                 _CODING, Param("cue", "choice", "erase", "cue corruption kind", choices=("flip", "erase", "random")),
                 _frac(0.5), Param("probes", "int", 30, "stored items used as cues", low=1), _THRESHOLD),
         family_params=True, columns=("patterns", "m0", "m_mean", "m_std", "retrieved", "gain"))
@@ -264,16 +280,7 @@ def fragments(params: dict, seed) -> dict:
     ``gain`` = m_mean - m0; swept over ``cue_fraction`` and ``alpha`` it maps the basin of
     attraction (Amit 1989, ch. 4; Forrest 1988, J. Phys. A 21:245).
     """
-    fam, own, rng, mem = _setup("fragments", params, seed)
-    n = params["n"]
-    coding = fam.coding_level(n, own, params["coding"])
-    p = fam.pattern_count(params["alpha"], n, own, params["coding"])
-    xi = fam.patterns(p, n, coding, rng)
-    fam.store(mem, xi, params=own)
-    which = rng.choice(p, size=min(params["probes"], p), replace=False)
-    cues = fam.corrupt(xi[which], params["cue"], params["cue_fraction"], rng)
-    out, m, ok = _scores(fam, mem, xi[which], cues, params["retrieval_threshold"])
-    res = _summary(m, ok, out, p, n)
+    fam, own, xi, which, cues, out, res = _store_and_probe("fragments", params, seed)
     m0 = fam.score(cues, xi[which])
     res["m0"] = float(m0.mean())
     res["gain"] = res["m_mean"] - res["m0"]

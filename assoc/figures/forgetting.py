@@ -82,10 +82,11 @@ def forgetting_curves(
             if use.sum() >= 3:
                 f = fit_forgetting(t[use], s[use])
                 tt = np.geomspace(t[use].min(), t[use].max(), 100)
+                name = NAMES.get(g, str(g))
                 ax2.plot(tt, f["pow_amp"] * tt ** -f["pow_gamma"], "-", color=col, lw=1.2,
-                         label=rf"  power law $t^{{-{f['pow_gamma']:.2f}}}$ (SSE {f['pow_sse']:.2f})")
+                         label=rf"{name}: power law $t^{{-{f['pow_gamma']:.2f}}}$ (SSE {f['pow_sse']:.2f})")
                 ax2.plot(tt, f["exp_amp"] * np.exp(-tt / f["exp_tau"]), ":", color=col, lw=1.4,
-                         label=rf"  exponential $\tau$ = {f['exp_tau']:.0f} (SSE {f['exp_sse']:.2f}): "
+                         label=rf"{name}: exponential $\tau$ = {f['exp_tau']:.0f} (SSE {f['exp_sse']:.2f}): "
                                f"{f['better']} fits better")
     ax2.axhspan(1e-6, floor, color="0.85", zorder=0)
     ax2.set_xscale("log")
