@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import patterns
 from .backend import available_backends, get_backend
-from .hopfield import Hopfield
+from .memories.hopfield import Hopfield
 from .memory import Memory, Recall
 
 try:
@@ -29,7 +29,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 _LAZY = {
     "EpisodicMemory": ".agents",
     "check_memory": ".agents",
-    "SDRIndex": ".sdr",
+    "SDRIndex": ".memories.willshaw",
 }
 #: Submodules reachable as attributes (``assoc.theory``) without an explicit import.
 _SUBMODULES = ("theory", "metrics", "registry", "params", "experiments", "sweep", "agents")

@@ -436,7 +436,7 @@ def _dense_synapses(n, p, patterns):
 
 
 register_family(
-    "hopfield", "assoc.hopfield:Hopfield", alphabet="pm1", mode="auto",
+    "hopfield", "assoc.memories.hopfield:Hopfield", alphabet="pm1", mode="auto",
     description="classical Hopfield network: Hebbian, Storkey, pseudo-inverse or bounded (palimpsest) couplings",
     cite="Hopfield 1982; Amit, Gutfreund & Sompolinsky 1987; Storkey 1997; Personnaz et al. 1985; Parisi 1986",
     params=(Param("rule", "choice", "hebbian", "learning rule",
@@ -454,7 +454,7 @@ register_family(
     signal=_hopfield_signal, theory={"capacity": "ags"}, clamp=True,
 )
 register_family(
-    "cascade", "assoc.forgetting:CascadeHopfield", alphabet="pm1", mode="auto",
+    "cascade", "assoc.memories.cascade:CascadeHopfield", alphabet="pm1", mode="auto",
     description="Hopfield network on cascade synapses: metaplastic states, power-law forgetting",
     cite="Fusi, Drew & Abbott 2005, Neuron 45:599",
     params=(Param("states", "int", 8, "cascade depth (metaplastic states per sign)", low=1),
@@ -466,7 +466,7 @@ register_family(
     load_range=(0.002, 0.3),
 )
 register_family(
-    "dense", "assoc.dense:DenseAssociativeMemory", alphabet="pm1", mode="auto",
+    "dense", "assoc.memories.dense:DenseAssociativeMemory", alphabet="pm1", mode="auto",
     description="dense associative memory: polynomial, rectified or exponential interaction energy",
     cite="Krotov & Hopfield 2016, NeurIPS 29; Demircigil et al. 2017, J. Stat. Phys. 168:288",
     params=(Param("energy", "choice", "polynomial", "interaction function F",
@@ -478,7 +478,7 @@ register_family(
     theory={"capacity": "krotov_hopfield"}, clamp=True,
 )
 register_family(
-    "modern_hopfield", "assoc.dense:ModernHopfield", alphabet="real", mode="auto",
+    "modern_hopfield", "assoc.memories.dense:ModernHopfield", alphabet="real", mode="auto",
     description="modern continuous Hopfield network: softmax update, log-sum-exp energy",
     cite="Ramsauer et al. 2021, ICLR",
     params=(Param("beta", "float", 1.0, "inverse temperature of the softmax", low=0, low_open=True),
@@ -489,7 +489,7 @@ register_family(
     refuses={}, recall_kwargs={"one_step": True},
 )
 register_family(
-    "dense_hebbian", "assoc.dense:DenseHebbian", alphabet="pm1", mode="auto",
+    "dense_hebbian", "assoc.memories.dense:DenseHebbian", alphabet="pm1", mode="auto",
     description="dense Hebbian network (even degree-body couplings) learning archetypes from examples",
     cite="Agliari, Alemanno, Barra et al. 2023 (arXiv 2211.14067, 2212.00606)",
     params=(Param("degree", "int", 4, "interaction order P (even)", low=2),
@@ -505,7 +505,7 @@ register_family(
     store_items=_store_labelled, agent=False,
 )
 register_family(
-    "multitask", "assoc.dense:MultitaskHebbian", alphabet="ternary", mode="auto",
+    "multitask", "assoc.memories.dense:MultitaskHebbian", alphabet="ternary", mode="auto",
     description="Hebbian network of diluted ternary patterns that retrieves several at once",
     cite="Agliari, Alessandrelli, Barra, Centonze & Ricci-Tersenghi 2023 (arXiv 2308.04106)",
     params=(Param("dynamics", "choice", "async", "update schedule", choices=("async", "glauber")),
@@ -514,7 +514,7 @@ register_family(
     agent=False,
 )
 register_family(
-    "willshaw", "assoc.sdr:Willshaw", alphabet="binary", mode="both",
+    "willshaw", "assoc.memories.willshaw:Willshaw", alphabet="binary", mode="both",
     description="Willshaw network: clipped (binary) Hebbian synapses, bit-packed; auto- or hetero-association",
     cite="Willshaw, Buneman & Longuet-Higgins 1969; Palm 1980",
     params=(Param("threshold", "choice", "kwta", "read-out threshold", choices=("classic", "fixed", "kwta")),
@@ -534,7 +534,7 @@ register_family(
     theory={"capacity": "willshaw"},
 )
 register_family(
-    "kanerva", "assoc.sdr:KanervaSDM", alphabet="binary", mode="hetero",
+    "kanerva", "assoc.memories.willshaw:KanervaSDM", alphabet="binary", mode="hetero",
     description="Kanerva sparse distributed memory: random hard locations, counters",
     cite="Kanerva 1988, Sparse Distributed Memory",
     params=(Param("locations", "int", 2000, "hard locations M", low=1),
@@ -550,7 +550,7 @@ register_family(
              "overload shows in the capacity measurement"},
 )
 register_family(
-    "sparsey", "assoc.sdr:Sparsey", alphabet="binary", mode="auto",
+    "sparsey", "assoc.memories.willshaw:Sparsey", alphabet="binary", mode="auto",
     description="Sparsey macrocolumn: familiarity-contingent sparse code selection, single-trial learning",
     cite="Rinkus 2014, Front. Comput. Neurosci. 8:160",
     params=(Param("modules", "int", 20, "competitive modules Q", low=1),
@@ -568,7 +568,7 @@ register_family(
     coding=lambda n, p: 0.1,
 )
 register_family(
-    "segments", "assoc.sdr:DendriticSegments", alphabet="binary", mode="auto",
+    "segments", "assoc.memories.willshaw:DendriticSegments", alphabet="binary", mode="auto",
     description="thresholded dendritic segments detecting sparse patterns",
     cite="Ahmad & Hawkins 2016, arXiv:1601.00720",
     params=(Param("synapses", "int", 20, "synapses grown per stored pattern", low=1),
@@ -580,7 +580,7 @@ register_family(
     synapse_doc="s synapses per stored pattern, plus the n P stored patterns it returns", coding=lambda n, p: max(0.05, 2.0 * p["synapses"] / n),
 )
 register_family(
-    "ca3", "assoc.spiking.ca3:CA3Network", alphabet="binary", mode="auto",
+    "ca3", "assoc.memories.spiking.ca3:CA3Network", alphabet="binary", mode="auto",
     description="spiking CA3 attractor network on Brian2: LIF cells, recurrent STDP, feedback inhibition",
     cite="Treves & Rolls 1991, Network 2:371; Hasselmo, Schnell & Barkai 1995",
     params=(Param("p", "float", 0.1, "recurrent connection probability", low=0, high=1, low_open=True),
@@ -602,7 +602,7 @@ register_family(
     theory={"capacity": "treves_rolls"}, agent=False,
 )
 register_family(
-    "ca3_cam", "assoc.spiking.cam:CA3CAM", alphabet="binary", mode="hetero",
+    "ca3_cam", "assoc.memories.spiking.cam:CA3CAM", alphabet="binary", mode="hetero",
     description="spiking CA3 content-addressable memory (one-hot cues, binary content, STDP), SpiNNaker port",
     cite="Casanueva-Morato et al. 2024, Neural Networks 178:106474",
     params=(Param("n_cues", "int", 5, "one-hot cue lines (one stored content per cue)", low=1),

@@ -26,8 +26,8 @@ import time
 
 import numpy as np
 
-import assoc.dense as dense
-from assoc.dense import DenseAssociativeMemory, MultitaskHebbian
+import assoc.memories.dense as dense
+from assoc.memories.dense import DenseAssociativeMemory, MultitaskHebbian
 from assoc.patterns import diluted, flip, random_pm1
 
 

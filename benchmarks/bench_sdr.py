@@ -1,11 +1,11 @@
 """Benchmarks of the sparse-distributed memories, side by side, reported as ratios of one run.
 
 1. Willshaw retrieval at n = 16384: bit-packed synapses with popcount dendritic sums
-   (``assoc.sdr.Willshaw``, numba backend) against a dense float32 weight matrix product on
+   (``assoc.memories.willshaw.Willshaw``, numba backend) against a dense float32 weight matrix product on
    the same cue batch (NumPy BLAS), and against the numpy reference twin. Both give the same
    dendritic sums; the check is printed.
 2. Best match over 100,000 stored SDRs (n = 2048, 40 active): the inverted index
-   (``assoc.sdr.SDRIndex``) against a bit-packed popcount scan and a dense float32 product.
+   (``assoc.memories.willshaw.SDRIndex``) against a bit-packed popcount scan and a dense float32 product.
 
 Run:  python benchmarks/bench_sdr.py [--quick]
 """
@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from assoc.kernels import kernel
-from assoc.sdr import SDRIndex, Willshaw, pack_bits
+from assoc.memories.willshaw import SDRIndex, Willshaw, pack_bits
 
 
 def best_of(fn, repeat: int = 3) -> float:

@@ -45,7 +45,7 @@ import numpy as np
 
 def bench_cam(target: str, repeats: int, reps: int) -> list[dict]:
     """The published experiments, each repeated ``repeats`` times back to back in one run."""
-    from assoc.spiking.cam import CAMNetwork, EXPERIMENTS
+    from assoc.memories.spiking.cam import CAMNetwork, EXPERIMENTS
 
     rows = []
     for name, e in EXPERIMENTS.items():
@@ -80,8 +80,8 @@ def _cam_standalone_child(name: str, repeats: int, runs: int) -> None:
     ``runs`` times; print JSON with the build time, run times and spike count."""
     import brian2 as b2
 
-    from assoc.spiking.cam import CAMNetwork, EXPERIMENTS
-    from assoc.spiking.standalone import COMPILE_ARGS
+    from assoc.memories.spiking.cam import CAMNetwork, EXPERIMENTS
+    from assoc.memories.spiking.standalone import COMPILE_ARGS
 
     e = EXPERIMENTS[name]
     d = e["duration"]
@@ -106,7 +106,7 @@ def _cam_standalone_child(name: str, repeats: int, runs: int) -> None:
 
 
 def bench_cam_standalone(repeats: int, reps: int) -> list[dict]:
-    from assoc.spiking.cam import EXPERIMENTS
+    from assoc.memories.spiking.cam import EXPERIMENTS
 
     rows = []
     for name, e in EXPERIMENTS.items():
@@ -125,8 +125,8 @@ def bench_cam_standalone(repeats: int, reps: int) -> list[dict]:
 
 
 def bench_ca3(target: str, n: int, p: float, patterns: int, probes: int, reps: int) -> dict:
+    from assoc.memories.spiking.ca3 import CA3Network
     from assoc.patterns import sparse_binary
-    from assoc.spiking.ca3 import CA3Network
 
     rng = np.random.default_rng(0)
     x = sparse_binary(patterns, n, k=int(0.05 * n), rng=rng)

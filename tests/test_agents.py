@@ -84,7 +84,7 @@ def test_unknown_family_lists_the_available_ones():
 
 
 def test_registered_family_whose_class_is_missing_is_not_available():
-    register_family("ghost", "assoc.hopfield:NoSuchClass", alphabet="pm1", mode="auto")
+    register_family("ghost", "assoc.memories.hopfield:NoSuchClass", alphabet="pm1", mode="auto")
     try:
         assert "ghost" not in available_families()
         with pytest.raises(ValueError, match="cannot be imported"):

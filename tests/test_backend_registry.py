@@ -14,7 +14,7 @@ import assoc
 from assoc import patterns as pt
 from assoc.backend import BACKENDS, available_backends, get_backend, register_backend, unregister_backend
 from assoc.kernels import TABLE, kernel
-from assoc.sdr import Willshaw
+from assoc.memories.willshaw import Willshaw
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from assoc import theory
-from assoc.dense import DenseAssociativeMemory, DenseHebbian, ModernHopfield, MultitaskHebbian
-from assoc.hopfield import Hopfield
+from assoc.memories.dense import DenseAssociativeMemory, DenseHebbian, ModernHopfield, MultitaskHebbian
+from assoc.memories.hopfield import Hopfield
 from assoc.patterns import archetypes, diluted, flip, random_pm1
 
 # --------------------------------------------------------------------------- polynomial

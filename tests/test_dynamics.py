@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 import assoc
-from assoc.dense import DenseAssociativeMemory, MultitaskHebbian
 from assoc.dynamics import check_clamp, check_temperature, run_async_sweeps, run_to_fixed_point
-from assoc.forgetting import CascadeHopfield
-from assoc.hopfield import Hopfield
 from assoc.kernels import kernel
+from assoc.memories.cascade import CascadeHopfield
+from assoc.memories.dense import DenseAssociativeMemory, MultitaskHebbian
+from assoc.memories.hopfield import Hopfield
+from assoc.memories.willshaw import KanervaSDM, Willshaw
 from assoc.memory import STATUS_CYCLE, STATUS_FIXED, STATUS_LIMIT
-from assoc.sdr import KanervaSDM, Willshaw
 
 BACKENDS = ("numpy", "numba")
 

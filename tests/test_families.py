@@ -70,7 +70,7 @@ def test_a_registered_toy_family_appears_everywhere():
     from assoc.sweep import load_spec
 
     register_family(
-        "toy_nn", "assoc.hopfield:Hopfield", alphabet="pm1", mode="auto",
+        "toy_nn", "assoc.memories.hopfield:Hopfield", alphabet="pm1", mode="auto",
         params=(Param("rule", "choice", "hebbian", "rule", choices=("hebbian",)),
                 Param("backend", "choice", "numpy", "backend", choices=("numpy",))),
         description="a Hopfield network under another name")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import assoc
 from assoc import patterns as pt
-from assoc.hopfield import RULES
+from assoc.memories.hopfield import RULES
 
 
 def fixed_point_fraction(rule: str, n: int, p: int, seed: int, **kw) -> np.ndarray:

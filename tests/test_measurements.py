@@ -10,8 +10,8 @@ from scipy.special import erf
 
 from assoc import theory
 from assoc.experiments import get_driver
-from assoc.forgetting import CascadeHopfield, CascadeSynapses, cascade_probabilities, fit_forgetting
-from assoc.hopfield import Hopfield
+from assoc.memories.cascade import CascadeHopfield, CascadeSynapses, cascade_probabilities, fit_forgetting
+from assoc.memories.hopfield import Hopfield
 from assoc.patterns import random_pm1
 
 SEED = np.random.SeedSequence(12345)

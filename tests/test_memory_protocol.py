@@ -9,10 +9,10 @@ import pytest
 
 from assoc import metrics
 from assoc import patterns as pt
-from assoc.dense import DenseAssociativeMemory, DenseHebbian, ModernHopfield, MultitaskHebbian
-from assoc.forgetting import CascadeHopfield
-from assoc.hopfield import Hopfield
-from assoc.sdr import DendriticSegments, KanervaSDM, Sparsey, Willshaw
+from assoc.memories.cascade import CascadeHopfield
+from assoc.memories.dense import DenseAssociativeMemory, DenseHebbian, ModernHopfield, MultitaskHebbian
+from assoc.memories.hopfield import Hopfield
+from assoc.memories.willshaw import DendriticSegments, KanervaSDM, Sparsey, Willshaw
 
 # --------------------------------------------------------------------------- the helper
 
@@ -169,7 +169,7 @@ def test_former_quantities_keep_their_numbers():
     ds.store(p)
     out = ds.recall(p)
     sub = ds._sub  # packed subsamples of the stored patterns
-    from assoc.sdr import unpack_bits
+    from assoc.memories.willshaw import unpack_bits
 
     np.testing.assert_allclose(out.extra["subsample_overlap"], p @ unpack_bits(sub, 128).T / 8, rtol=0, atol=0)
 
@@ -191,7 +191,7 @@ def test_former_quantities_keep_their_numbers():
 
 def test_ca3_cam_overlaps_are_cosines_with_contents_and_with_one_hot_cues():
     pytest.importorskip("brian2")
-    from assoc.spiking.cam import CA3CAM
+    from assoc.memories.spiking.cam import CA3CAM
 
     mem = CA3CAM(5, 10)
     contents = np.zeros((3, 10), dtype=np.int8)
@@ -212,7 +212,7 @@ def test_ca3_cam_overlaps_are_cosines_with_contents_and_with_one_hot_cues():
 
 def test_ca3_network_overlaps_are_cosines_and_the_correlation_is_kept():
     pytest.importorskip("brian2")
-    from assoc.spiking.ca3 import CA3Network, pattern_correlation
+    from assoc.memories.spiking.ca3 import CA3Network, pattern_correlation
 
     x = pt.sparse_binary(2, 200, k=20, rng=5)
     net = CA3Network(200, p=0.2, a=0.1, seed=3, target="numpy")

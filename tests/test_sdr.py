@@ -15,16 +15,8 @@ import pytest
 from assoc import theory
 from assoc.experiments import get_driver
 from assoc.kernels import kernel
+from assoc.memories.willshaw import DendriticSegments, KanervaSDM, SDRIndex, Sparsey, Willshaw, pack_bits, unpack_bits
 from assoc.patterns import sparse_binary
-from assoc.sdr import (
-    DendriticSegments,
-    KanervaSDM,
-    SDRIndex,
-    Sparsey,
-    Willshaw,
-    pack_bits,
-    unpack_bits,
-)
 
 BACKENDS = ("numpy", "numba")
 

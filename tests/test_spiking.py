@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("brian2")
 
-from assoc.spiking.cam import (  # noqa: E402
+from assoc.memories.spiking.cam import (  # noqa: E402
     CA3CAM,
     PUBLISHED_CONFIG,
     TABLE_COLUMNS,
@@ -72,7 +72,7 @@ def test_library_operations_replay_experiment_1(reference_dir):
 def test_raster_figure_draws_the_spikes_the_sweep_stored(tmp_path, monkeypatch):
     """The cam_experiment rows carry every population's spikes; the raster figure draws them
     from the store without simulating anything."""
-    import assoc.spiking.cam as cam
+    import assoc.memories.spiking.cam as cam
     from assoc import figures
     from assoc.experiments.spiking import spike_column_from_text
     from assoc.sweep import load_table, run_spec
@@ -207,8 +207,8 @@ def test_bad_config_names_the_entry():
 
 # --------------------------------------------------------------------------- scalable CA3 network
 
+from assoc.memories.spiking.ca3 import CA3Network, pattern_correlation  # noqa: E402
 from assoc.patterns import sparse_binary  # noqa: E402
-from assoc.spiking.ca3 import CA3Network, pattern_correlation  # noqa: E402
 
 
 def _partial(x, frac, rng):
@@ -312,8 +312,8 @@ def test_ca3_network_passes_the_memory_conformance_check():
 
 # --------------------------------------------------------------------------- C++ standalone
 
-from assoc.spiking import ca3 as ca3_module  # noqa: E402
-from assoc.spiking import standalone  # noqa: E402
+from assoc.memories.spiking import ca3 as ca3_module  # noqa: E402
+from assoc.memories.spiking import standalone  # noqa: E402
 
 needs_compiler = pytest.mark.skipif(not standalone.compiler_available(), reason="no C++ compiler on the PATH")
 

@@ -1,4 +1,4 @@
-"""Drivers of the dense associative memories (:mod:`assoc.dense`).
+"""Drivers of the dense associative memories (:mod:`assoc.memories.dense`).
 
 ``dense_capacity``     largest number of patterns a polynomial memory retrieves near perfectly,
                        found by a scan over P at one (degree, n)
@@ -17,8 +17,8 @@ from dataclasses import replace
 import numpy as np
 
 from .. import theory
-from ..dense import DenseAssociativeMemory, DenseHebbian, ModernHopfield, MultitaskHebbian
-from ..hopfield import Hopfield
+from ..memories.dense import DenseAssociativeMemory, DenseHebbian, ModernHopfield, MultitaskHebbian
+from ..memories.hopfield import Hopfield
 from ..memory import check_float, check_int
 from ..params import Param
 from ..patterns import archetypes, diluted, flip, random_pm1

@@ -1,7 +1,7 @@
 """Phase diagram of the polynomial dense associative memory over (degree, load).
 
 ``dense_phase`` stores ``P`` random +/-1 patterns in a
-:class:`~assoc.dense.DenseAssociativeMemory` of ``n`` neurons with energy
+:class:`~assoc.memories.dense.DenseAssociativeMemory` of ``n`` neurons with energy
 ``E = -sum_mu (xi_mu . s)**degree`` (Krotov & Hopfield 2016, NeurIPS) and measures, at one
 point of the (degree, load) plane:
 
@@ -29,7 +29,7 @@ from dataclasses import replace
 import numpy as np
 
 from .. import theory
-from ..dense import DenseAssociativeMemory
+from ..memories.dense import DenseAssociativeMemory
 from ..params import Param
 from ..patterns import flip, random_pm1
 from ..registry import _BACKEND

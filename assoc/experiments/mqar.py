@@ -19,11 +19,11 @@ families on the same task:
                      of the modern Hopfield network with the stored ``[k | v]`` patterns
                      (Ramsauer et al. 2021); the state grows with the context.
 ``hopfield``         :class:`assoc.Hopfield` (Hebbian, asynchronous) completing ``[k | ?]``
-``dense``            :class:`assoc.dense.DenseAssociativeMemory`, cubic energy
+``dense``            :class:`assoc.memories.dense.DenseAssociativeMemory`, cubic energy
 ``dense_exp``        the same with the exponential energy (Demircigil et al. 2017)
-``modern_hopfield``  :class:`assoc.dense.ModernHopfield`, one step from ``[q | 0]``
-``willshaw``         :class:`assoc.sdr.Willshaw` hetero-association of sparse codes
-``kanerva``          :class:`assoc.sdr.KanervaSDM` with dense binary addresses
+``modern_hopfield``  :class:`assoc.memories.dense.ModernHopfield`, one step from ``[q | 0]``
+``willshaw``         :class:`assoc.memories.willshaw.Willshaw` hetero-association of sparse codes
+``kanerva``          :class:`assoc.memories.willshaw.KanervaSDM` with dense binary addresses
 
 The assoc families are driven through :class:`assoc.agents.EpisodicMemory`, the library
 face an agent would use.

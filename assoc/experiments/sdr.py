@@ -11,10 +11,10 @@ import numpy as np
 from dataclasses import replace
 
 from .. import theory
+from ..memories.willshaw import DendriticSegments, KanervaSDM, Sparsey, Willshaw
 from ..params import Param
 from ..patterns import sparse_binary
 from ..registry import _BACKEND, get_family
-from ..sdr import DendriticSegments, KanervaSDM, Sparsey, Willshaw
 from . import driver
 
 _BACKEND_NUMBA = replace(_BACKEND, default="numba")

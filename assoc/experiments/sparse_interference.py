@@ -1,7 +1,7 @@
 """Interference in sparse codes: Willshaw retrieval errors against the active bits that stored
 keys share.
 
-``willshaw_shared`` stores ``pairs`` hetero-associations in a :class:`~assoc.sdr.Willshaw`
+``willshaw_shared`` stores ``pairs`` hetero-associations in a :class:`~assoc.memories.willshaw.Willshaw`
 memory (classic threshold). Every key has ``k`` of ``m`` units active: the same ``shared``
 core units in every key plus ``k - shared`` private units drawn uniformly from the other
 ``m - shared``; values have ``l`` of ``n`` active units, drawn independently. Cueing with a full
@@ -76,8 +76,8 @@ def willshaw_shared(params: dict, seed: np.random.SeedSequence) -> dict:
     for name, value, high in (("k", k, m), ("l", l, n), ("shared", shared, k - 1)):
         if value > high:
             raise ValueError(f"{name} must be <= {high}, got {value}")
+    from ..memories.willshaw import Willshaw
     from ..patterns import sparse_binary
-    from ..sdr import Willshaw
 
     rng = np.random.default_rng(seed)
     keys = shared_keys(pairs, m, k, shared, rng)

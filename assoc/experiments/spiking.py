@@ -2,10 +2,10 @@
 
 - ``cam_experiment``: one of the published CAM experiments: its spikes, population by
   population, and their counts (the raster figure draws the spikes from the table).
-- ``cam_recall``: random memories stored in a :class:`~assoc.spiking.cam.CA3CAM`, recalled by
+- ``cam_recall``: random memories stored in a :class:`~assoc.memories.spiking.cam.CA3CAM`, recalled by
   cue and by single-bit fragments; exactness against the operation spacing and density.
 - ``ca3_completion``, ``ca3_capacity``, ``ca3_forgetting``: the scalable
-  :class:`~assoc.spiking.ca3.CA3Network`. Its ``target`` parameter picks the Brian2 target:
+  :class:`~assoc.memories.spiking.ca3.CA3Network`. Its ``target`` parameter picks the Brian2 target:
   ``"standalone"`` (the ``models/ca3-network.toml`` preset) compiles one C++ program per
   (n, p, dt) into a cache folder and every point, trial and worker process reuses it with
   run-time arguments; ``"numpy"``, ``"cython"`` and ``"auto"`` use the runtime mode. All give
@@ -44,7 +44,7 @@ def spike_column_from_text(text: str) -> dict[int, list[int]]:
 
 
 def _experiments() -> tuple:
-    from ..spiking.cam import EXPERIMENTS
+    from ..memories.spiking.cam import EXPERIMENTS
 
     return tuple(sorted(EXPERIMENTS))
 
@@ -61,7 +61,7 @@ def cam_experiment(params: dict, seed: np.random.SeedSequence) -> dict:
     (``spikes_<column>``), the duration in ms (``duration_ms``) and the network size
     (``n_cues``, ``n_content``).
     """
-    from ..spiking.cam import TABLE_COLUMNS, experiment_inputs, run_experiment
+    from ..memories.spiking.cam import TABLE_COLUMNS, experiment_inputs, run_experiment
 
     name = params["experiment"]
     tab = run_experiment(name)
@@ -97,7 +97,7 @@ def cam_recall(params: dict, seed: np.random.SeedSequence) -> dict:
     fragments that retrieve exactly the cues holding that bit) and ``old_bits_left`` (fraction
     of the overwritten memories' forgotten bits still recalled).
     """
-    from ..spiking.cam import CA3CAM
+    from ..memories.spiking.cam import CA3CAM
 
     n_cues, n_content, coding, overwrite = params["n_cues"], params["n_content"], params["coding"], params["overwrite"]
     if overwrite > n_cues:
@@ -157,8 +157,8 @@ def _cue_fraction(default: float) -> Param:
 
 def _ca3_setup(params: dict, seed: np.random.SeedSequence, n_patterns: int):
     """Network and ``n_patterns`` random patterns of exactly ``round(a n)`` active cells."""
+    from ..memories.spiking.ca3 import CA3Network
     from ..patterns import sparse_binary
-    from ..spiking.ca3 import CA3Network
 
     rng = np.random.default_rng(seed)
     net = CA3Network(params["n"], **{k: params[k] for k in _CA3_NET if k != "n"},

@@ -55,7 +55,7 @@ def forgetting_curves(
     item's synapses still set above the mean for Willshaw, and the mean weight inside the
     assembly above the mean weight (units of w_max) for the spiking CA3 network.
     """
-    from ..forgetting import fit_forgetting
+    from ..memories.cascade import fit_forgetting
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14.5, 4.8), constrained_layout=True)
     n = int(_first(table, "n"))

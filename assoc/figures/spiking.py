@@ -46,7 +46,7 @@ def ca3_cam_raster(
     experiment: str | None = None,
     title: str | None = None,
 ) -> plt.Figure:
-    """Raster of a published CA3 CAM experiment as simulated by :mod:`assoc.spiking.cam`.
+    """Raster of a published CA3 CAM experiment as simulated by :mod:`assoc.memories.spiking.cam`.
 
     One band per population (input, the eight CA3 populations, output), neurons stacked within
     a band; vertical lines mark the start of each operation. ``table`` is a ``cam_experiment``

@@ -33,9 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from .dynamics import check_clamp, check_temperature, run_async_sweeps, run_to_fixed_point
-from .kernels import kernel
-from .memory import (
+from ..dynamics import check_clamp, check_temperature, run_async_sweeps, run_to_fixed_point
+from ..kernels import kernel
+from ..memory import (
     STATUS_FIXED,
     BaseMemory,
     Recall,
@@ -45,7 +45,7 @@ from .memory import (
     check_memory_estimate,
     check_patterns,
 )
-from .metrics import cosine_from_dots
+from ..metrics import cosine_from_dots
 
 RULES = ("hebbian", "storkey", "pseudo_inverse", "palimpsest")
 DYNAMICS = ("async", "sync", "glauber")

@@ -53,8 +53,8 @@ from typing import Any
 
 import numpy as np
 
-from ..memory import Recall, check_choice, check_float, check_int, check_patterns
-from ..metrics import cosine_overlaps
+from ...memory import Recall, check_choice, check_float, check_int, check_patterns
+from ...metrics import cosine_overlaps
 
 # --------------------------------------------------------------------------- parameters
 

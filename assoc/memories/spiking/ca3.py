@@ -27,7 +27,7 @@ network serves every parameter value (see ``benchmarks/bench_spiking.py``). With
 (n, p, dt, slot) into a cache folder and run with run-time arguments (Brian2 >= 2.6): the
 connectivity, every parameter, the input and the state are passed on its command line, so
 sweep points, trials and parallel workers all reuse one compiled binary
-(:mod:`assoc.spiking.standalone`).
+(:mod:`assoc.memories.spiking.standalone`).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from ..memory import Recall, check_choice, check_float, check_int, check_memory_estimate, check_patterns, check_seed
-from ..metrics import cosine_overlaps
+from ...memory import Recall, check_choice, check_float, check_int, check_memory_estimate, check_patterns, check_seed
+from ...metrics import cosine_overlaps
 
 TARGETS = ("numpy", "cython", "auto", "standalone")
 
@@ -175,7 +175,7 @@ _SA_PARAMS = [("drive", "E"), ("k_inh", "E"), ("tau_m", "E"), ("tau_e", "E"), ("
 def build_standalone_program(directory: str, *, n: int, dt: float, slot: int, chunk: int, m_cap: int,
                              version: int) -> dict:
     """Write and compile the standalone program of an ``n``-cell network into ``directory``
-    (called in a fresh process by :func:`assoc.spiking.standalone.project`; the active
+    (called in a fresh process by :func:`assoc.memories.spiking.standalone.project`; the active
     Brian2 device is ``cpp_standalone``). One run simulates ``chunk`` slots of ``slot``
     steps. Connectivity (at most ``m_cap`` synapses), parameters, input and initial state are
     run-time arguments; returns the manifest."""
@@ -248,7 +248,7 @@ class CA3Network:
     target : {"numpy", "cython", "auto", "standalone"}
         Brian2 code generation target of the runtime mode; "auto" takes Cython where a C
         compiler works and numpy otherwise. "standalone" runs a ``cpp_standalone`` program
-        compiled once per (n, p, dt, slot) and cached (:mod:`assoc.spiking.standalone`; needs a
+        compiled once per (n, p, dt, slot) and cached (:mod:`assoc.memories.spiking.standalone`; needs a
         C++ compiler); it gives the same spikes and weights as the runtime targets.
     """
 
@@ -355,7 +355,8 @@ class CA3Network:
         spec = {"n": self.n, "dt": self.dt, "slot": self._slot, "chunk": _sa_chunk(self.n), "m_cap": m_cap,
                 "version": _PROGRAM_VERSION, "equations": [_E_EQS, _I_EQS, _REC_EQS, _REC_PRE, _REC_POST, _SA_EQS]}
         spec_args = {k: v for k, v in spec.items() if k != "equations"}
-        self._project = project("assoc.spiking.ca3:_build_standalone_entry", {**spec_args, "code": spec["equations"]})
+        self._project = project("assoc.memories.spiking.ca3:_build_standalone_entry",
+                                {**spec_args, "code": spec["equations"]})
         # the program creates synapses grouped by pre-synaptic cell: order[s] is the
         # (post-ordered) synapse that the program holds at position s
         order = np.argsort(pre, kind="stable")
@@ -612,5 +613,5 @@ def pattern_correlation(counts: np.ndarray, patterns: np.ndarray) -> np.ndarray:
 
 
 def _build_standalone_entry(directory: str, *, code: list, **spec) -> dict:
-    """Builder called by :func:`assoc.spiking.standalone.project` (``code`` only keys the cache)."""
+    """Builder called by :func:`assoc.memories.spiking.standalone.project` (``code`` only keys the cache)."""
     return build_standalone_program(directory, **spec)

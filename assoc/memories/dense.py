@@ -41,9 +41,9 @@ from typing import Any
 
 import numpy as np
 
-from .dynamics import check_clamp, check_temperature, run_async_sweeps, run_to_fixed_point
-from .kernels import kernel
-from .memory import (
+from ..dynamics import check_clamp, check_temperature, run_async_sweeps, run_to_fixed_point
+from ..kernels import kernel
+from ..memory import (
     STATUS_FIXED,
     STATUS_LIMIT,
     BaseMemory,
@@ -55,7 +55,7 @@ from .memory import (
     check_patterns,
     to_numpy,
 )
-from .metrics import cosine_from_dots, cosine_overlaps
+from ..metrics import cosine_from_dots, cosine_overlaps
 
 ENERGIES = ("polynomial", "rectified", "exponential")
 DYNAMICS = ("async", "sync", "glauber")

@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from .dynamics import run_async_sweeps
-from .kernels import kernel
-from .memory import (
+from ..dynamics import run_async_sweeps
+from ..kernels import kernel
+from ..memory import (
     STATUS_FIXED,
     BaseMemory,
     Recall,
@@ -42,7 +42,7 @@ from .memory import (
     check_int,
     check_memory_estimate,
 )
-from .metrics import cosine_overlaps
+from ..metrics import cosine_overlaps
 
 
 def cascade_probabilities(states: int, x: float = 0.5, q: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -189,7 +189,7 @@ class CascadeHopfield(BaseMemory):
 
         About 0 for a pattern never stored, with standard deviation ``1/sqrt(n (n - 1) / 2)``.
         """
-        from .memory import check_patterns
+        from ..memory import check_patterns
 
         xi = check_patterns("patterns", patterns, alphabet="pm1", n=self.n)
         i, j = self._iu

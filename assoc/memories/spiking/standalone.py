@@ -174,7 +174,7 @@ def _build(builder: str, spec: dict, path: Path, *, quiet: bool) -> None:
         raise RuntimeError("target='standalone' needs a C++ compiler (g++, c++ or clang++) on the PATH")
     tmp = path.with_name(f"{path.name}.build-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    cmd = [sys.executable, "-m", "assoc.spiking.standalone", builder, json.dumps(spec), str(tmp)]
+    cmd = [sys.executable, "-m", "assoc.memories.spiking.standalone", builder, json.dumps(spec), str(tmp)]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -191,7 +191,7 @@ def _build(builder: str, spec: dict, path: Path, *, quiet: bool) -> None:
 
 
 def _main(argv: list[str]) -> None:
-    """Child process: ``python -m assoc.spiking.standalone module:function SPEC_JSON DIR``."""
+    """Child process: ``python -m assoc.memories.spiking.standalone module:function SPEC_JSON DIR``."""
     import brian2 as b2
 
     builder, spec, directory = argv[0], json.loads(argv[1]), argv[2]

@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from .dynamics import run_to_fixed_point
-from .kernels import kernel
-from .memory import (
+from ..dynamics import run_to_fixed_point
+from ..kernels import kernel
+from ..memory import (
     STATUS_FIXED,
     STATUS_LIMIT,
     BaseMemory,
@@ -41,7 +41,7 @@ from .memory import (
     check_memory_estimate,
     check_patterns,
 )
-from .metrics import cosine_from_dots
+from ..metrics import cosine_from_dots
 
 THRESHOLDS = ("classic", "kwta", "fixed")
 
@@ -308,7 +308,7 @@ class Willshaw(BaseMemory):
         auto-association are set by every pattern containing i.
         """
         xp = self.backend.xp
-        from .kernels.ref_sdr import popcount
+        from ..kernels.ref_sdr import popcount
 
         ones = int(popcount(xp, self._w).sum())
         present = int(popcount(xp, self._mask).sum())
@@ -454,7 +454,7 @@ class SDRIndex:
     """
 
     def __init__(self, n: int, *, backend: str = "auto"):
-        from .backend import get_backend
+        from ..backend import get_backend
 
         self.n = check_int("n", n, low=1)
         self.backend = get_backend(backend)
