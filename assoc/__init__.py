@@ -29,7 +29,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 _LAZY = {
     "EpisodicMemory": ".agents",
     "check_memory": ".agents",
-    "SDRIndex": ".memories.willshaw",
+    "SDRIndex": ".memories.index",
 }
 #: Submodules reachable as attributes (``assoc.theory``) without an explicit import.
 _SUBMODULES = ("theory", "metrics", "registry", "params", "experiments", "sweep", "agents")

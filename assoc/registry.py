@@ -478,7 +478,7 @@ register_family(
     theory={"capacity": "krotov_hopfield"}, clamp=True,
 )
 register_family(
-    "modern_hopfield", "assoc.memories.dense:ModernHopfield", alphabet="real", mode="auto",
+    "modern_hopfield", "assoc.memories.modern:ModernHopfield", alphabet="real", mode="auto",
     description="modern continuous Hopfield network: softmax update, log-sum-exp energy",
     cite="Ramsauer et al. 2021, ICLR",
     params=(Param("beta", "float", 1.0, "inverse temperature of the softmax", low=0, low_open=True),
@@ -489,7 +489,7 @@ register_family(
     refuses={}, recall_kwargs={"one_step": True},
 )
 register_family(
-    "dense_hebbian", "assoc.memories.dense:DenseHebbian", alphabet="pm1", mode="auto",
+    "dense_hebbian", "assoc.memories.dense_hebbian:DenseHebbian", alphabet="pm1", mode="auto",
     description="dense Hebbian network (even degree-body couplings) learning archetypes from examples",
     cite="Agliari, Alemanno, Barra et al. 2023 (arXiv 2211.14067, 2212.00606)",
     params=(Param("degree", "int", 4, "interaction order P (even)", low=2),
@@ -505,7 +505,7 @@ register_family(
     store_items=_store_labelled, agent=False,
 )
 register_family(
-    "multitask", "assoc.memories.dense:MultitaskHebbian", alphabet="ternary", mode="auto",
+    "multitask", "assoc.memories.multitask:MultitaskHebbian", alphabet="ternary", mode="auto",
     description="Hebbian network of diluted ternary patterns that retrieves several at once",
     cite="Agliari, Alessandrelli, Barra, Centonze & Ricci-Tersenghi 2023 (arXiv 2308.04106)",
     params=(Param("dynamics", "choice", "async", "update schedule", choices=("async", "glauber")),
@@ -534,7 +534,7 @@ register_family(
     theory={"capacity": "willshaw"},
 )
 register_family(
-    "kanerva", "assoc.memories.willshaw:KanervaSDM", alphabet="binary", mode="hetero",
+    "kanerva", "assoc.memories.kanerva:KanervaSDM", alphabet="binary", mode="hetero",
     description="Kanerva sparse distributed memory: random hard locations, counters",
     cite="Kanerva 1988, Sparse Distributed Memory",
     params=(Param("locations", "int", 2000, "hard locations M", low=1),
@@ -550,7 +550,7 @@ register_family(
              "overload shows in the capacity measurement"},
 )
 register_family(
-    "sparsey", "assoc.memories.willshaw:Sparsey", alphabet="binary", mode="auto",
+    "sparsey", "assoc.memories.sparsey:Sparsey", alphabet="binary", mode="auto",
     description="Sparsey macrocolumn: familiarity-contingent sparse code selection, single-trial learning",
     cite="Rinkus 2014, Front. Comput. Neurosci. 8:160",
     params=(Param("modules", "int", 20, "competitive modules Q", low=1),
@@ -568,7 +568,7 @@ register_family(
     coding=lambda n, p: 0.1,
 )
 register_family(
-    "segments", "assoc.memories.willshaw:DendriticSegments", alphabet="binary", mode="auto",
+    "segments", "assoc.memories.segments:DendriticSegments", alphabet="binary", mode="auto",
     description="thresholded dendritic segments detecting sparse patterns",
     cite="Ahmad & Hawkins 2016, arXiv:1601.00720",
     params=(Param("synapses", "int", 20, "synapses grown per stored pattern", low=1),

@@ -27,7 +27,8 @@ import time
 import numpy as np
 
 import assoc.memories.dense as dense
-from assoc.memories.dense import DenseAssociativeMemory, MultitaskHebbian
+from assoc.memories.dense import DenseAssociativeMemory
+from assoc.memories.multitask import MultitaskHebbian
 from assoc.patterns import diluted, flip, random_pm1
 
 

@@ -5,7 +5,7 @@
    the same cue batch (NumPy BLAS), and against the numpy reference twin. Both give the same
    dendritic sums; the check is printed.
 2. Best match over 100,000 stored SDRs (n = 2048, 40 active): the inverted index
-   (``assoc.memories.willshaw.SDRIndex``) against a bit-packed popcount scan and a dense float32 product.
+   (``assoc.memories.index.SDRIndex``) against a bit-packed popcount scan and a dense float32 product.
 
 Run:  python benchmarks/bench_sdr.py [--quick]
 """
@@ -19,7 +19,9 @@ import time
 import numpy as np
 
 from assoc.kernels import kernel
-from assoc.memories.willshaw import SDRIndex, Willshaw, pack_bits
+from assoc.memories.bits import pack_bits
+from assoc.memories.index import SDRIndex
+from assoc.memories.willshaw import Willshaw
 
 
 def best_of(fn, repeat: int = 3) -> float:

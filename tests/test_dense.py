@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 
 from assoc import theory
-from assoc.memories.dense import DenseAssociativeMemory, DenseHebbian, ModernHopfield, MultitaskHebbian
+from assoc.memories.dense import DenseAssociativeMemory
+from assoc.memories.dense_hebbian import DenseHebbian
 from assoc.memories.hopfield import Hopfield
+from assoc.memories.modern import ModernHopfield
+from assoc.memories.multitask import MultitaskHebbian
 from assoc.patterns import archetypes, diluted, flip, random_pm1
 
 # --------------------------------------------------------------------------- polynomial

@@ -9,9 +9,11 @@ import assoc
 from assoc.dynamics import check_clamp, check_temperature, run_async_sweeps, run_to_fixed_point
 from assoc.kernels import kernel
 from assoc.memories.cascade import CascadeHopfield
-from assoc.memories.dense import DenseAssociativeMemory, MultitaskHebbian
+from assoc.memories.dense import DenseAssociativeMemory
 from assoc.memories.hopfield import Hopfield
-from assoc.memories.willshaw import KanervaSDM, Willshaw
+from assoc.memories.kanerva import KanervaSDM
+from assoc.memories.multitask import MultitaskHebbian
+from assoc.memories.willshaw import Willshaw
 from assoc.memory import STATUS_CYCLE, STATUS_FIXED, STATUS_LIMIT
 
 BACKENDS = ("numpy", "numba")

@@ -10,9 +10,15 @@ import pytest
 from assoc import metrics
 from assoc import patterns as pt
 from assoc.memories.cascade import CascadeHopfield
-from assoc.memories.dense import DenseAssociativeMemory, DenseHebbian, ModernHopfield, MultitaskHebbian
+from assoc.memories.dense import DenseAssociativeMemory
+from assoc.memories.dense_hebbian import DenseHebbian
 from assoc.memories.hopfield import Hopfield
-from assoc.memories.willshaw import DendriticSegments, KanervaSDM, Sparsey, Willshaw
+from assoc.memories.kanerva import KanervaSDM
+from assoc.memories.modern import ModernHopfield
+from assoc.memories.multitask import MultitaskHebbian
+from assoc.memories.segments import DendriticSegments
+from assoc.memories.sparsey import Sparsey
+from assoc.memories.willshaw import Willshaw
 
 # --------------------------------------------------------------------------- the helper
 
@@ -169,7 +175,7 @@ def test_former_quantities_keep_their_numbers():
     ds.store(p)
     out = ds.recall(p)
     sub = ds._sub  # packed subsamples of the stored patterns
-    from assoc.memories.willshaw import unpack_bits
+    from assoc.memories.bits import unpack_bits
 
     np.testing.assert_allclose(out.extra["subsample_overlap"], p @ unpack_bits(sub, 128).T / 8, rtol=0, atol=0)
 

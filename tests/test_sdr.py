@@ -15,7 +15,12 @@ import pytest
 from assoc import theory
 from assoc.experiments import get_driver
 from assoc.kernels import kernel
-from assoc.memories.willshaw import DendriticSegments, KanervaSDM, SDRIndex, Sparsey, Willshaw, pack_bits, unpack_bits
+from assoc.memories.bits import pack_bits, unpack_bits
+from assoc.memories.index import SDRIndex
+from assoc.memories.kanerva import KanervaSDM
+from assoc.memories.segments import DendriticSegments
+from assoc.memories.sparsey import Sparsey
+from assoc.memories.willshaw import Willshaw
 from assoc.patterns import sparse_binary
 
 BACKENDS = ("numpy", "numba")

@@ -1,4 +1,5 @@
-"""Drivers of the dense associative memories (:mod:`assoc.memories.dense`).
+"""Drivers of the dense associative memories (:mod:`assoc.memories.dense`,
+:mod:`~assoc.memories.modern`, :mod:`~assoc.memories.dense_hebbian`, :mod:`~assoc.memories.multitask`).
 
 ``dense_capacity``     largest number of patterns a polynomial memory retrieves near perfectly,
                        found by a scan over P at one (degree, n)
@@ -17,8 +18,11 @@ from dataclasses import replace
 import numpy as np
 
 from .. import theory
-from ..memories.dense import DenseAssociativeMemory, DenseHebbian, ModernHopfield, MultitaskHebbian
+from ..memories.dense import DenseAssociativeMemory
+from ..memories.dense_hebbian import DenseHebbian
 from ..memories.hopfield import Hopfield
+from ..memories.modern import ModernHopfield
+from ..memories.multitask import MultitaskHebbian
 from ..memory import check_float, check_int
 from ..params import Param
 from ..patterns import archetypes, diluted, flip, random_pm1

@@ -21,9 +21,9 @@ families on the same task:
 ``hopfield``         :class:`assoc.Hopfield` (Hebbian, asynchronous) completing ``[k | ?]``
 ``dense``            :class:`assoc.memories.dense.DenseAssociativeMemory`, cubic energy
 ``dense_exp``        the same with the exponential energy (Demircigil et al. 2017)
-``modern_hopfield``  :class:`assoc.memories.dense.ModernHopfield`, one step from ``[q | 0]``
+``modern_hopfield``  :class:`assoc.memories.modern.ModernHopfield`, one step from ``[q | 0]``
 ``willshaw``         :class:`assoc.memories.willshaw.Willshaw` hetero-association of sparse codes
-``kanerva``          :class:`assoc.memories.willshaw.KanervaSDM` with dense binary addresses
+``kanerva``          :class:`assoc.memories.kanerva.KanervaSDM` with dense binary addresses
 
 The assoc families are driven through :class:`assoc.agents.EpisodicMemory`, the library
 face an agent would use.

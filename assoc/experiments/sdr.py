@@ -11,7 +11,10 @@ import numpy as np
 from dataclasses import replace
 
 from .. import theory
-from ..memories.willshaw import DendriticSegments, KanervaSDM, Sparsey, Willshaw
+from ..memories.kanerva import KanervaSDM
+from ..memories.segments import DendriticSegments
+from ..memories.sparsey import Sparsey
+from ..memories.willshaw import Willshaw
 from ..params import Param
 from ..patterns import sparse_binary
 from ..registry import _BACKEND, get_family

@@ -38,7 +38,7 @@ TABLE: dict[str, KernelRow] = {
     # Hopfield networks (assoc.memories.hopfield, assoc.memories.cascade)
     "async_sweep_patterns": _row("ref", "async_sweep_patterns", numba="cpu", cupy="gpu"),
     "async_sweep_weights": _row("ref", "async_sweep_weights", numba="cpu", cupy="gpu"),
-    # sparse-distributed memories (assoc.memories.willshaw)
+    # sparse-distributed memories (assoc.memories.willshaw, kanerva, segments, sparsey, index)
     "and_popcount": _row("ref_sdr", "and_popcount", numba="cpu_sdr"),
     "xor_popcount": _row("ref_sdr", "xor_popcount", numba="cpu_sdr"),
     "or_rows": _row("ref_sdr", "or_rows", numba="cpu_sdr"),
@@ -46,7 +46,7 @@ TABLE: dict[str, KernelRow] = {
     "index_best": _row("ref_sdr", "index_best", numba="cpu_sdr"),
     "and_popcount_t": _row("ref_sdr", "and_popcount_t", numba="cpu_sdr"),
     "or_columns": _row("ref_sdr", "or_columns", numba="cpu_sdr"),
-    # dense associative memories (assoc.memories.dense)
+    # dense associative memories (assoc.memories.dense, dense_hebbian, multitask)
     "dense_async_sweep": _row("ref_dense", "dense_async_sweep", numba="cpu_dense"),
     "dense_async_sweep_table": _row("ref_dense", "dense_async_sweep_table", numba="cpu_dense"),
 }

@@ -1,7 +1,7 @@
 """Numba CPU kernels of the sparse-distributed memories: bit-packed popcounts and indexes.
 
 Binary vectors are packed 64 bits to a ``uint64`` word (bit ``i % 64`` of word ``i // 64``
-holds entry ``i``; see :func:`assoc.memories.willshaw.pack_bits`). Module-level ``@njit(cache=True)``
+holds entry ``i``; see :func:`assoc.memories.bits.pack_bits`). Module-level ``@njit(cache=True)``
 functions; inputs are trusted (validated by the public classes). Every kernel computes
 integers only, so its twin in :mod:`assoc.kernels.ref_sdr` returns identical results.
 """

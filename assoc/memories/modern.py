@@ -1,0 +1,210 @@
+"""Modern continuous Hopfield network: update ``x <- X^T softmax(beta X x)`` and the
+log-sum-exp energy of Ramsauer et al. 2021 ("Hopfield networks is all you need", ICLR), with
+the fixed-point regime of every query (single pattern, metastable mixture, global average).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..memory import (
+    STATUS_FIXED,
+    STATUS_LIMIT,
+    BaseMemory,
+    Recall,
+    check_float,
+    check_int,
+    check_memory_estimate,
+    to_numpy,
+)
+from ..metrics import cosine_overlaps
+
+REGIMES = ("single", "metastable", "global")
+
+
+def _check_real(name: str, x: Any, n: int | None = None, ndim: int = 2) -> np.ndarray:
+    x = to_numpy(x)
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:
+        raise TypeError(f"{name} must be a real array of shape (batch, n), got {type(x).__name__}") from exc
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"{name} must be a real (integer or float) array, got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must have shape (batch, n), got shape {arr.shape}")
+    if n is not None and arr.shape[-1] != n:
+        raise ValueError(f"{name} must have {n} columns (the memory's n), got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[-1] == 0:
+        raise ValueError(f"{name} must hold at least one row and one column, got shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    with np.errstate(over="ignore"):
+        if not np.all(np.isfinite((arr * arr).sum(axis=-1))):  # dot products and the energy would overflow
+            raise ValueError(f"{name} are too large: the squared norm of a row overflows float64")
+    return np.ascontiguousarray(arr)
+
+
+class ModernHopfield(BaseMemory):
+    """Modern continuous Hopfield network (Ramsauer et al. 2021, "Hopfield networks is all you need").
+
+    Stored patterns are the rows of ``X`` (P, n), real valued. A state ``x`` is updated as
+
+        x <- X^T softmax(beta X x),
+
+    which never increases the energy
+
+        E(x) = -lse(beta, X x) + x.x / 2 + log(P) / beta + M**2 / 2,
+
+    with ``lse(beta, z) = log(sum exp(beta z)) / beta`` and M the largest pattern norm
+    (Ramsauer et al., Theorems 1-2). Queries are batched: a step is two matrix products.
+
+    Parameters
+    ----------
+    n : int
+        Dimension of patterns and states.
+    beta : float
+        Inverse temperature > 0. Large beta: a query converges to the nearest stored pattern;
+        small beta: to the global average; in between, to metastable mixtures of similar patterns.
+    max_steps : int
+        Most updates of an iterate-to-fixed-point recall.
+    tol : float
+        A state is a fixed point when no component moved by more than ``tol`` in an update.
+    backend : {"auto", "numpy", "numba", "cupy"}
+        Array module of the matrix products (numba runs numpy's).
+    seed : int or None
+        Unused by the deterministic dynamics; kept for the shared interface.
+
+    Notes
+    -----
+    The regime of a fixed point is read from the softmax weights ``p = softmax(beta X x*)``
+    through their participation number ``k = 1 / sum_mu p_mu**2`` (1 when a single pattern
+    carries the state, P when all weigh equally): ``"single"`` if ``k < 1.5``, ``"global"`` if
+    ``k >= 0.9 P``, and ``"metastable"`` in between.
+    """
+
+    alphabet = "real"
+    _params = ("beta", "max_steps", "tol")
+
+    def __init__(self, n: int, beta: float = 1.0, *, max_steps: int = 100, tol: float = 1e-9,
+                 backend: str = "auto", seed: int | None = None):
+        super().__init__(n, backend=backend, seed=seed)
+        self.beta = check_float("beta", beta, low=0, low_open=True)
+        self.max_steps = check_int("max_steps", max_steps, low=1)
+        self.tol = check_float("tol", tol, low=0, low_open=True)
+        self.patterns = np.zeros((0, self.n), dtype=np.float64)
+
+    def _reset(self) -> None:
+        self.patterns = np.zeros((0, self.n), dtype=np.float64)
+
+    def _load_extra_state(self, state: dict) -> None:
+        self.patterns = np.array(state["patterns"], dtype=np.float64)
+
+    def store(self, patterns: Any, values: Any = None) -> None:
+        """Store a ``(P, n)`` batch of real patterns (online: may be called again)."""
+        if values is not None:
+            raise ValueError("values must be None: this modern Hopfield network is auto-associative")
+        x = _check_real("patterns", patterns, self.n)
+        check_memory_estimate(8 * (len(self) + len(x)) * self.n, f"{len(self) + len(x)} patterns of n={self.n}")
+        self.patterns = np.concatenate([self.patterns, x])
+
+    def _need(self):
+        if len(self) == 0:
+            raise ValueError("recall needs stored patterns: call store() first")
+
+    def softmax(self, states: Any) -> np.ndarray:
+        """Attention weights ``softmax(beta X x)`` of each state, shape (B, P)."""
+        self._need()
+        xp = self.backend.xp
+        x = self.backend.asarray(_check_real("states", states, self.n))
+        return self.backend.to_numpy(self._softmax(xp, x, self.backend.asarray(self.patterns)))
+
+    def _softmax(self, xp, x, pat):
+        z = self.beta * (x @ pat.T)
+        z = z - z.max(axis=1, keepdims=True)
+        e = xp.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def energy(self, states: Any) -> np.ndarray:
+        """Ramsauer energy of each state, shape (B,)."""
+        self._need()
+        x = _check_real("states", states, self.n)
+        z = self.beta * (x @ self.patterns.T)
+        c = z.max(axis=1)
+        lse = (c + np.log(np.exp(z - c[:, None]).sum(axis=1))) / self.beta
+        big = float((self.patterns**2).sum(axis=1).max())
+        return -lse + 0.5 * (x * x).sum(axis=1) + np.log(len(self)) / self.beta + 0.5 * big
+
+    def update(self, states: Any) -> np.ndarray:
+        """One update ``X^T softmax(beta X x)`` of each state, shape (B, n)."""
+        self._need()
+        be = self.backend
+        x = be.asarray(_check_real("states", states, self.n))
+        pat = be.asarray(self.patterns)
+        return be.to_numpy(self._softmax(be.xp, x, pat) @ pat)
+
+    @staticmethod
+    def classify(weights: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Regime names and participation numbers of softmax weights (B, P)."""
+        p = np.asarray(weights, dtype=np.float64)
+        k = 1.0 / (p * p).sum(axis=1)
+        big = p.shape[1]
+        regime = np.where(k < 1.5, "single", np.where(k >= 0.9 * big, "global", "metastable"))
+        if big == 1:
+            regime = np.full(len(p), "single")
+        return regime, k
+
+    def recall(self, cues: Any, *, one_step: bool = False, max_steps: int | None = None) -> Recall:
+        """Retrieve from a ``(B, n)`` batch of real queries.
+
+        Parameters
+        ----------
+        cues : array_like, shape (B, n)
+        one_step : bool
+            A single update (the attention read-out) instead of iterating to a fixed point.
+        max_steps : int, optional
+            Overrides the constructor's ``max_steps``.
+
+        Returns
+        -------
+        Recall
+            ``states`` (B, n) float; ``overlaps`` (B, P) cosine similarity of each final
+            state with each stored pattern; ``steps``; ``converged`` (the last update moved
+            no component by more than ``tol``); ``energy``; ``extra["attention"]`` (B, P) the
+            softmax weights ``softmax(beta X x)`` at the final state (on the backend);
+            ``extra["regime"]`` ("single" / "metastable" / "global") and ``extra["k_eff"]``
+            (participation number of the weights).
+        """
+        self._need()
+        if not isinstance(one_step, (bool, np.bool_)):
+            raise TypeError(f"one_step must be a bool, got {one_step!r}")
+        limit = 1 if one_step else (self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1))
+        be = self.backend
+        xp = be.xp
+        x = be.asarray(_check_real("cues", cues, self.n))
+        pat = be.asarray(self.patterns)
+        b = x.shape[0]
+        steps = np.zeros(b, dtype=np.int64)
+        moved = np.full(b, np.inf)
+        active = np.ones(b, dtype=bool)
+        for _ in range(limit):
+            idx = np.nonzero(active)[0]
+            xa = x[be.asarray(idx)]
+            new = self._softmax(xp, xa, pat) @ pat
+            d = be.to_numpy(xp.abs(new - xa).max(axis=1))
+            x[be.asarray(idx)] = new
+            steps[idx] += 1
+            moved[idx] = d
+            active[idx[d <= self.tol]] = False
+            if not active.any():
+                break
+        final = be.to_numpy(x)
+        p = be.to_numpy(self._softmax(xp, x, pat))
+        regime, k = self.classify(p)
+        converged = moved <= self.tol
+        status = np.where(converged, STATUS_FIXED, STATUS_LIMIT).astype(np.int8)
+        return Recall(states=be.asarray(final), overlaps=be.asarray(cosine_overlaps(final, self.patterns)),
+                      steps=steps, converged=converged, status=status, energy=self.energy(final),
+                      extra={"attention": be.asarray(p), "regime": regime, "k_eff": k})

@@ -1,0 +1,144 @@
+"""Thresholded dendritic segments detecting (unions of) sparse patterns (Ahmad & Hawkins 2016).
+
+Theory in :mod:`assoc.theory` (section "sparse distributed memories"), drivers in
+:mod:`assoc.experiments.sdr`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..kernels import kernel
+from ..memory import STATUS_FIXED, STATUS_LIMIT, BaseMemory, Recall, check_int
+from .bits import _binary_overlaps, n_words, pack_bits, unpack_bits
+
+
+class DendriticSegments(BaseMemory):
+    """Pattern detection by thresholded dendritic segments (Ahmad & Hawkins 2016, arXiv:1601.00720).
+
+    Storing a pattern (a of n cells active) grows ``synapses`` = s synapses onto s of its
+    active cells, chosen at random. ``union`` consecutive patterns share one segment, whose
+    synapses are the union of their subsamples. A segment detects a cue when at least
+    ``theta`` of its synapses land on active cue cells.
+
+    Parameters
+    ----------
+    n : int
+        Population size.
+    synapses : int
+        Synapses s grown per stored pattern (every stored pattern needs >= s active cells).
+    theta : int
+        Segment threshold, 1 <= theta <= s.
+    union : int
+        Patterns stored on one segment (M in Ahmad & Hawkins' union analysis).
+    backend, seed
+        ``seed`` draws the subsamples.
+    """
+
+    alphabet = "binary"
+    _params = ("synapses", "theta", "union")
+
+    def __init__(
+        self,
+        n: int,
+        synapses: int = 20,
+        theta: int = 10,
+        *,
+        union: int = 1,
+        backend: str = "auto",
+        seed: int | None = None,
+    ):
+        super().__init__(n, backend=backend, seed=seed)
+        self.synapses = check_int("synapses", synapses, low=1, high=self.n)
+        self.theta = check_int("theta", theta, low=1)
+        if self.theta > self.synapses:
+            raise ValueError(f"theta must be <= synapses (s={self.synapses}), got theta={self.theta}")
+        self.union = check_int("union", union, low=1)
+        self._reset()
+
+    def _reset(self) -> None:
+        self._sub = np.zeros((0, n_words(self.n)), dtype=np.uint64)
+        self._seg = np.zeros((0, n_words(self.n)), dtype=np.uint64)
+
+    @property
+    def n_segments(self) -> int:
+        return int(self._seg.shape[0])
+
+    def segments(self) -> np.ndarray:
+        """``(G, n)`` int8 {0,1}: the cells each segment has synapses on."""
+        return unpack_bits(self._seg, self.n)
+
+    def store(self, patterns: Any, values: Any = None) -> None:
+        """Store a ``(P, n)`` batch; each pattern needs at least ``synapses`` active cells."""
+        if values is not None:
+            raise ValueError("values must be None: dendritic segments detect (auto-associate) patterns")
+        x = self._check_store(patterns)
+        few = np.nonzero(x.sum(axis=1) < self.synapses)[0]
+        if few.size:
+            raise ValueError(
+                f"patterns must have at least synapses={self.synapses} active cells; rows "
+                f"{few[:5].tolist()} have {x[few[:5]].sum(axis=1).tolist()}"
+            )
+        sub = np.zeros_like(x)
+        for b in range(x.shape[0]):
+            on = np.flatnonzero(x[b])
+            sub[b, self.rng.choice(on, size=self.synapses, replace=False)] = 1
+        packed = pack_bits(sub)
+        start = len(self)
+        self.patterns = np.concatenate([self.patterns, x])
+        self._sub = np.concatenate([self._sub, packed])
+        g_new = (len(self) + self.union - 1) // self.union
+        seg = np.zeros((g_new, self._sub.shape[1]), dtype=np.uint64)
+        seg[: self._seg.shape[0]] = self._seg
+        for i, mu in enumerate(range(start, len(self))):
+            seg[mu // self.union] |= packed[i]
+        self._seg = seg
+
+    def recall(self, cues: Any) -> Recall:
+        """Detect a ``(B, n)`` batch of cues.
+
+        Returns
+        -------
+        Recall
+            ``states`` (B, n): the stored pattern whose subsample best overlaps the cue among
+            the patterns of the matching segments (zeros where no segment matches);
+            ``overlaps`` (B, P): cosine overlap ``|s & x_mu| / sqrt(|s| |x_mu|)`` of that
+            state with each stored pattern (0 where no segment matched); ``converged`` True
+            where some segment matched; ``extra["subsample_overlap"]`` (B, P)
+            ``|cue & subsample_mu| / s``, the fraction of each pattern's synapses on active
+            cue cells (on the backend); ``extra["segment_overlap"]`` (B, G) int32 synapses
+            on active cue cells and ``extra["segment_match"]`` (B, G) bool.
+        """
+        x = self._check_cues(cues)
+        if len(self) == 0:
+            raise ValueError("recall needs stored patterns: call store() first")
+        be = self.backend
+        cp = be.asarray(pack_bits(x))
+        seg_ov = be.to_numpy(kernel("and_popcount", be.name)(be.asarray(self._seg), cp))
+        sub_ov = be.to_numpy(kernel("and_popcount", be.name)(be.asarray(self._sub), cp))
+        match = seg_ov >= self.theta
+        owner = np.arange(len(self)) // self.union
+        allowed = match[:, owner]
+        score = np.where(allowed, sub_ov, -1)
+        best = score.argmax(axis=1)
+        hit = match.any(axis=1)
+        states = np.where(hit[:, None], self.patterns[best], 0).astype(np.int8)
+        b = x.shape[0]
+        return Recall(
+            states=be.asarray(states),
+            overlaps=_binary_overlaps(be, states, pack_bits(self.patterns), self.patterns.sum(axis=1)),
+            steps=np.ones(b, dtype=np.int64),
+            converged=hit,
+            status=np.where(hit, STATUS_FIXED, STATUS_LIMIT).astype(np.int8),
+            extra={"subsample_overlap": be.asarray(sub_ov / self.synapses), "segment_overlap": seg_ov,
+                   "segment_match": match},
+        )
+
+    def _extra_state(self) -> dict:
+        return {"subsamples": self._sub.copy(), "segment_bits": self._seg.copy()}
+
+    def _load_extra_state(self, state: dict) -> None:
+        self._sub = np.array(state["subsamples"], dtype=np.uint64)
+        self._seg = np.array(state["segment_bits"], dtype=np.uint64)

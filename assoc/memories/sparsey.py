@@ -1,0 +1,235 @@
+"""Sparsey's familiarity-modulated code selection on a macrocolumn of winner-take-all
+modules (Rinkus 2014, 2017); codes are retrieved by best match (:class:`.index.SDRIndex`).
+
+Theory in :mod:`assoc.theory` (section "sparse distributed memories"), drivers in
+:mod:`assoc.experiments.sdr`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..kernels import kernel
+from ..memory import (
+    STATUS_FIXED,
+    STATUS_LIMIT,
+    BaseMemory,
+    Recall,
+    check_float,
+    check_int,
+    check_memory_estimate,
+)
+from .bits import _binary_overlaps, _check_sparse_batch, n_words, pack_bits
+from .index import SDRIndex
+
+
+class Sparsey(BaseMemory):
+    """Sparsey's code selection algorithm on one macrocolumn (Rinkus 2014, Front. Comput.
+    Neurosci. 8:160; Rinkus 2017, arXiv:1710.07829).
+
+    A macrocolumn has ``modules`` = Q competitive modules of ``cells`` = K binary cells; a code
+    is one winner per module (Q of Q K cells active). Binary afferent weights W (n x Q K)
+    start at 0. For an input u (n bits, |u| active):
+
+    1. U_i = sum_j u_j W_ji (a popcount of the cell's packed weights and u);
+    2. V_i = U_i / |u| in [0, 1], the normalised input match;
+    3. G = mean over modules of max_i V_i, the familiarity (1: a stored input, ~0: novel);
+    4. eta = 1 + chi * g^gamma with g = max(0, (G - g_floor) / (1 - g_floor)), and
+       psi_i = 1 + (eta - 1) / (1 + exp(-lam (V_i - sigma))): at G <= g_floor every psi is 1
+       (flat: a random code), at G ~ 1 cells of high V are up to eta times likelier (sharp:
+       the stored code is reinstated);
+    5. in each module a winner is drawn with probability psi_i / sum_module psi.
+
+    Learning is single-trial: W_ji = 1 for the active inputs j and the winners i. Retrieval
+    runs the same steps with the winner of largest V in each module (lowest index among
+    ties). Every step touches each of the Q K cells a fixed number of times, so the operation
+    count of storing or retrieving an item does not depend on how many items are stored; the
+    counts are kept in ``ops`` (per call, ``last_ops``).
+
+    Parameters
+    ----------
+    n : int
+        Input length.
+    modules, cells : int
+        Q >= 1 modules of K >= 1 cells.
+    chi, lam, sigma, gamma, g_floor : float
+        Expansivity: maximal relative likelihood chi >= 0, sigmoid slope lam > 0 and midpoint
+        sigma in [0, 1], familiarity exponent gamma > 0, familiarity floor g_floor in [0, 1)
+        below which the choice is uniform (keeps novel inputs from piling onto the most
+        connected cells).
+    backend, seed
+        ``seed`` drives the winner sampling.
+    """
+
+    alphabet = "binary"
+    _params = ("modules", "cells", "chi", "lam", "sigma", "gamma", "g_floor")
+
+    def __init__(
+        self,
+        n: int,
+        modules: int = 20,
+        cells: int = 20,
+        *,
+        chi: float = 1000.0,
+        lam: float = 20.0,
+        sigma: float = 0.5,
+        gamma: float = 1.0,
+        g_floor: float = 0.3,
+        backend: str = "auto",
+        seed: int | None = None,
+    ):
+        super().__init__(n, backend=backend, seed=seed)
+        self.modules = check_int("modules", modules, low=1)
+        self.cells = check_int("cells", cells, low=1)
+        self.chi = check_float("chi", chi, low=0.0)
+        self.lam = check_float("lam", lam, low=0.0, low_open=True)
+        self.sigma = check_float("sigma", sigma, low=0.0, high=1.0)
+        self.gamma = check_float("gamma", gamma, low=0.0, low_open=True)
+        self.g_floor = check_float("g_floor", g_floor, low=0.0, high=1.0, high_open=True)
+        check_memory_estimate(self.modules * self.cells * n_words(self.n) * 8 * 2, "Sparsey weights")
+        self._reset()
+
+    def _reset(self) -> None:
+        self._w = np.zeros((self.modules * self.cells, n_words(self.n)), dtype=np.uint64)
+        self.codes = np.zeros((0, self.modules), dtype=np.int64)
+        self.ops = {"store": 0, "retrieve": 0}
+        self.last_ops = 0
+        self._index = SDRIndex(self.modules * self.cells, backend="numpy")
+
+    # ------------------------------------------------------------------ the algorithm
+    def _match(self, x: np.ndarray) -> tuple[np.ndarray, int]:
+        """V (B, Q, K) and the operations spent: |u| synapse reads per cell, one divide each."""
+        be = self.backend
+        u = kernel("and_popcount", be.name)(be.asarray(self._w), be.asarray(pack_bits(x)))
+        u = be.to_numpy(u).astype(np.float64)
+        size = x.sum(axis=1).astype(np.float64)
+        v = (u / size[:, None]).reshape(-1, self.modules, self.cells)
+        qk = self.modules * self.cells
+        return v, int((size.sum() + x.shape[0]) * qk)
+
+    def _select(self, v: np.ndarray, deterministic: bool) -> tuple[np.ndarray, np.ndarray, int]:
+        """Winners (B, Q), familiarity G (B,), operations spent."""
+        g = v.max(axis=2).mean(axis=1)
+        qk = self.modules * self.cells
+        b = v.shape[0]
+        if deterministic:
+            return v.argmax(axis=2), g, b * (qk + self.modules)
+        eta = 1.0 + self.chi * np.maximum(0.0, (g - self.g_floor) / (1.0 - self.g_floor)) ** self.gamma
+        psi = 1.0 + (eta[:, None, None] - 1.0) / (1.0 + np.exp(-self.lam * (v - self.sigma)))
+        cdf = np.cumsum(psi, axis=2)
+        draw = self.rng.random((b, self.modules, 1)) * cdf[:, :, -1:]
+        winners = np.minimum((cdf < draw).sum(axis=2), self.cells - 1)
+        # max + mean for G, sigmoid, cumulative sum and comparison per cell
+        return winners, g, b * (4 * qk + 2 * self.modules)
+
+    def _check_inputs(self, name: str, x: Any) -> np.ndarray:
+        return _check_sparse_batch(name, x, self.n)
+
+    def familiarity(self, inputs: Any) -> np.ndarray:
+        """G in [0, 1] for a ``(B, n)`` batch: how familiar each input is (the novelty signal
+        is 1 - G). A stored input has G = 1; an input unlike any stored one has G near 0."""
+        x = self._check_inputs("inputs", inputs)
+        v, _ = self._match(x)
+        return v.max(axis=2).mean(axis=1)
+
+    def encode(self, inputs: Any, *, learn: bool = False, deterministic: bool = False):
+        """Choose codes for a ``(B, n)`` batch without changing the weights (``learn=False``)
+        or learning each in turn (``learn=True``, as :meth:`store`).
+
+        Returns ``(codes, G)``: ``codes`` (B, Q) int winner per module, ``G`` (B,) familiarity.
+        """
+        x = self._check_inputs("inputs", inputs)
+        if learn:
+            return self._learn(x)
+        v, ops = self._match(x)
+        codes, g, ops2 = self._select(v, deterministic)
+        self.last_ops = ops + ops2
+        return codes, g
+
+    def _learn(self, x: np.ndarray):
+        codes = np.zeros((x.shape[0], self.modules), dtype=np.int64)
+        gs = np.zeros(x.shape[0])
+        packed = pack_bits(x)
+        total = 0
+        offsets = np.arange(self.modules) * self.cells
+        for b in range(x.shape[0]):
+            v, ops = self._match(x[b : b + 1])
+            win, g, ops2 = self._select(v, False)
+            cells = offsets + win[0]
+            self._w[cells] |= packed[b]
+            total += ops + ops2 + self.modules * int(x[b].sum())  # synapses set
+            codes[b] = win[0]
+            gs[b] = g[0]
+        self.last_ops = total
+        return codes, gs
+
+    def code_bits(self, codes: Any) -> np.ndarray:
+        """``(B, Q K)`` int8 {0,1} form of ``(B, Q)`` winner indices."""
+        codes = np.asarray(codes)
+        out = np.zeros((codes.shape[0], self.modules * self.cells), dtype=np.int8)
+        out[np.arange(codes.shape[0])[:, None], np.arange(self.modules) * self.cells + codes] = 1
+        return out
+
+    # ------------------------------------------------------------------ protocol
+    def store(self, patterns: Any, values: Any = None) -> None:
+        """Learn a ``(P, n)`` batch, one item at a time (single-trial learning); the chosen
+        codes are appended to ``codes``."""
+        if values is not None:
+            raise ValueError("values must be None: Sparsey's macrocolumn is auto-associative here")
+        x = self._check_inputs("patterns", patterns)
+        codes, _ = self._learn(x)
+        self.ops["store"] += self.last_ops
+        self.patterns = np.concatenate([self.patterns, x])
+        self.codes = np.concatenate([self.codes, codes])
+        self._index.add(self.code_bits(codes))
+
+    def recall(self, cues: Any) -> Recall:
+        """Retrieve from a ``(B, n)`` batch of (partial or noisy) inputs.
+
+        The code is chosen deterministically (largest V per module); the stored item whose
+        code agrees with it in the most modules is reported (lowest index among ties).
+
+        Returns
+        -------
+        Recall
+            ``states`` (B, n): that item's input; ``overlaps`` (B, P): cosine overlap
+            ``|s & x_mu| / sqrt(|s| |x_mu|)`` of that input with each stored input;
+            ``converged`` True where the retrieved code equals a stored code exactly;
+            ``extra["code_agreement"]`` (B, P) the fraction of modules in which the retrieved
+            code agrees with each stored code (on the backend); ``extra["codes"]`` (B, Q),
+            ``extra["familiarity"]`` G (B,), ``extra["best"]`` item index (B,).
+        """
+        x = self._check_inputs("cues", cues)
+        if len(self) == 0:
+            raise ValueError("recall needs stored patterns: call store() first")
+        v, ops = self._match(x)
+        codes, g, ops2 = self._select(v, True)
+        self.last_ops = ops + ops2
+        self.ops["retrieve"] += self.last_ops
+        bits = self.code_bits(codes)
+        agree = self._index.overlaps(bits) / self.modules
+        best = agree.argmax(axis=1)
+        exact = agree[np.arange(len(best)), best] == 1.0
+        be = self.backend
+        states = self.patterns[best]
+        return Recall(
+            states=be.asarray(states),
+            overlaps=_binary_overlaps(be, states, pack_bits(self.patterns), self.patterns.sum(axis=1)),
+            steps=np.ones(x.shape[0], dtype=np.int64),
+            converged=exact,
+            status=np.where(exact, STATUS_FIXED, STATUS_LIMIT).astype(np.int8),
+            extra={"code_agreement": be.asarray(agree), "codes": codes, "familiarity": g, "best": best},
+        )
+
+    def _extra_state(self) -> dict:
+        return {"w": self._w.copy(), "codes": self.codes.copy(), "ops": dict(self.ops)}
+
+    def _load_extra_state(self, state: dict) -> None:
+        self._w = np.array(state["w"], dtype=np.uint64)
+        self.codes = np.array(state["codes"], dtype=np.int64)
+        self.ops = dict(state["ops"])
+        self._index = SDRIndex(self.modules * self.cells, backend="numpy")
+        if len(self.codes):
+            self._index.add(self.code_bits(self.codes))
