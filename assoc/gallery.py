@@ -156,7 +156,8 @@ def family_headlines(tables: dict[str, list[dict]]) -> dict[str, dict[str, str]]
     """``{family: {measurement: headline}}`` computed from the cross-family tables.
 
     capacity: patterns per neuron at the critical load and the bits per synapse (largest n
-    swept; mean ± s.e. over disorder samples; ">" where the crossing lay beyond the range);
+    swept; mean ± s.e. over disorder samples; ">" / "<" where every sample's crossing lay
+    beyond / below the swept range, and a count of censored samples where some did);
     interference: the sibling overlap where the fraction retrieved falls through 1/2;
     fragments: the largest fraction of the cue erased from which the mean final overlap is
     still >= 0.9; forgetting: the recent items kept (unbroken run from the newest) per preset.
@@ -171,8 +172,14 @@ def family_headlines(tables: dict[str, list[dict]]) -> dict[str, dict[str, str]]
         n = max(r["n"] for r in rows)
         rows = [r for r in rows if r["n"] == n]
         ppn = _mean_se(r["patterns_per_n_c"] for r in rows)
-        if all(r["censored"] and r["frac_last"] >= 0.5 for r in rows):
+        high = [r for r in rows if r["censored"] and r["frac_last"] >= 0.5]  # never fell below 1/2
+        low = [r for r in rows if r["censored"] and r["frac_last"] < 0.5]  # failed at the first load
+        if len(high) == len(rows):
             ppn = f"> {max(r['patterns_per_n_c'] for r in rows):.3g}"
+        elif len(low) == len(rows):
+            ppn = f"< {min(r['patterns_per_n_c'] for r in rows):.3g}"
+        elif high or low:
+            ppn += f" ({len(high) + len(low)} of {len(rows)} samples censored at the range's ends)"
         out[fam]["capacity"] = f"{ppn} patterns/neuron, {_mean_se(r['bits_per_synapse_max'] for r in rows)} bits/synapse (n = {n})"
     inter = tables.get("interference", [])
     for fam in {r["family"] for r in inter}:

@@ -63,6 +63,14 @@ def check_float(
     """Return ``value`` as ``float`` if it is a finite real number within the given bounds."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {_short(value)} of type {type(value).__name__}")
+    if isinstance(value, numbers.Integral):
+        try:
+            exact = float(value) == value
+        except OverflowError:
+            exact = False
+        if not exact:
+            raise ValueError(f"{name} must be a real number that a float represents exactly, got the integer "
+                             f"{_short(value)}")
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")

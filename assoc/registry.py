@@ -8,12 +8,13 @@ Everything else reads the registry: the top-level names of :mod:`assoc`,
 :class:`assoc.agents.EpisodicMemory`, the ``family`` parameter of every driver, the
 ``family`` key of ``models/*.toml``, ``assoc families`` and the conformance tests.
 
-Scoring: the overlap of a final state ``s`` with a target ``x`` is their cosine
-``s . x / (|s| |x|)`` (0 when either is all zero), the same number as ``Recall.overlaps``.
-For +/-1 vectors this is the Mattis overlap ``s . x / n``; for {0,1} codes
-``|s and x| / sqrt(|s| |x|)``. The one declared exception is the multitasking network, whose
-+/-1 states are scored against diluted ternary patterns on the pattern's support,
-``s . x / |x|_1`` (the Mattis overlap normalised by 1 - d, as Agliari et al. do). A cue is
+Scoring: for the +/-1 and ternary families the overlap of a state ``s`` with a target ``x``
+is the Mattis overlap on the target's support, ``s . x / |x|_1`` (``s . x / n`` for +/-1
+targets: equal to the cosine, and to ``Recall.overlaps``, for +/-1 final states, and the
+kept fraction 1 - f for a cue with a fraction f erased; for diluted patterns the Mattis
+overlap normalised by 1 - d, as Agliari et al. do). For {0,1} codes and real vectors it is
+the cosine ``s . x / (|s| |x|)`` (0 when either is all zero), the same number as
+``Recall.overlaps``: ``|s and x| / sqrt(|s| |x|)`` for {0,1} codes. A cue is
 *retrieved* when the overlap of its final state with its target is at least the family's
 ``threshold`` (0.9 unless declared otherwise).
 
@@ -21,8 +22,10 @@ Cue corruption (``cue`` kind, ``cue_fraction`` f), per alphabet:
 
 - +/-1 and ternary: ``flip`` negates round(f n) entries; ``erase`` sets them to 0 (unknown;
   only for families whose recall takes ternary cues); ``random`` redraws them uniformly.
-- {0,1} sparse codes: ``erase`` silences round(f k) of the k active units (a fragment);
-  ``random`` moves round(f k) active units to random silent positions (same activity);
+- {0,1} sparse codes: ``erase`` silences f k of the k active units (a fragment);
+  ``random`` moves f k active units to random silent positions (same activity); f k is
+  rounded up or down at random with the odds that make its mean exactly f k, so small codes
+  get the same mean corruption at every n;
   ``flip`` complements round(f n) entries.
 - real: ``flip`` negates, ``erase`` zeroes, ``random`` redraws from N(0, 1) round(f n) entries.
 """
@@ -65,7 +68,7 @@ class Family:
     synapses: Callable[[int, dict, int], float] = lambda n, p, patterns: float(n * (n - 1))
     synapse_doc: str = "n (n - 1) couplings"
     coding: Callable[[int, dict], float] | None = None
-    load_range: tuple = (0.02, 0.5)
+    load_range: Any = (0.02, 0.5)
     cue_kinds: tuple = CUE_KINDS
     threshold: float = 0.9
     refuses: Mapping[str, str] = field(default_factory=dict)
@@ -147,7 +150,11 @@ class Family:
             return check_float("coding", coding, low=0, high=1, low_open=True, high_open=self.alphabet == "pm1")
         if self.coding is None:
             return 0.5
-        return float(self.coding(n, self.check_params(params)))
+        level = float(self.coding(n, self.check_params(params)))
+        if not 0 < level < 1:
+            raise ValueError(f"family {self.name!r} at n={n} with {dict(params)} has coding level {level:.3g}, "
+                             "not in (0, 1): n is too small for its parameters")
+        return level
 
     def patterns_per_load(self, n: int, params: Mapping[str, Any], coding: float | None = None) -> float:
         """What load 1 means, in patterns (``load_doc`` says it in words)."""
@@ -158,9 +165,10 @@ class Family:
         load = check_float("alpha", load, low=0, low_open=True)
         return max(1, int(round(load * self.patterns_per_load(n, params, coding))))
 
-    @property
-    def load_range_doc(self) -> str:
-        return f"{self.load_range[0]:g} .. {self.load_range[1]:g}"
+    def load_range_for(self, params: Mapping[str, Any]) -> tuple | None:
+        """The declared load range for these parameters (None where the family declares none)."""
+        rng = self.load_range(self.check_params(params)) if callable(self.load_range) else self.load_range
+        return None if rng is None else (float(rng[0]), float(rng[1]))
 
     def synapse_count(self, n: int, params: Mapping[str, Any], patterns: int) -> float:
         return float(self.synapses(n, self.check_params(params), patterns))
@@ -195,15 +203,17 @@ class Family:
             mem.store(items)
 
     def score(self, states: Any, targets: Any) -> np.ndarray:
-        """Overlap of each final state with its target row, shape (B,): the cosine unless the
-        family declares its own ``scorer``."""
-        return (self.scorer or cosine)(states, targets)
+        """Overlap of each state with its target row, shape (B,): the family's ``scorer``, or by
+        alphabet the Mattis overlap on the support (+/-1, ternary) or the cosine ({0,1}, real)."""
+        if self.scorer is not None:
+            return self.scorer(states, targets)
+        return (support_overlap if self.alphabet in ("pm1", "ternary") else cosine)(states, targets)
 
     def describe(self) -> dict:
         """Plain-data description (for ``assoc families`` and the docs)."""
         return {
             "name": self.name, "class": self.class_name, "alphabet": self.alphabet, "mode": self.mode,
-            "load": self.load_doc, "load_range": self.load_range, "synapses": self.synapse_doc, "description": self.description,
+            "load": self.load_doc, "synapses": self.synapse_doc, "description": self.description,
             "cite": self.cite, "refuses": dict(self.refuses),
             "params": [(p.name, p.default, p.allowed(), p.doc) for p in self.params.values()],
         }
@@ -228,7 +238,7 @@ def corrupt(x: np.ndarray, alphabet: str, cue: str, fraction: float, rng: np.ran
         out = x.astype(np.int8).copy()
         for row in range(b):
             on = np.flatnonzero(out[row])
-            count = int(round(fraction * len(on)))
+            count = int(fraction * len(on) + rng.random())  # unbiased: E[count] = fraction * k
             if not count:
                 continue
             drop = rng.choice(on, size=count, replace=False)
@@ -442,8 +452,8 @@ register_family(
     params=(Param("rule", "choice", "hebbian", "learning rule",
                   choices=("hebbian", "storkey", "pseudo_inverse", "palimpsest")),
             _DYNAMICS, _TEMPERATURE, _MAX_STEPS,
-            Param("diagonal", "bool", True, "keep the self-couplings W_ii"),
-            Param("bound", "float", 0.3, "palimpsest bound A on the couplings (units of 1/sqrt(n))", low=0,
+            Param("diagonal", "bool", True, "pseudo-inverse rule: keep the self-couplings W_ii"),
+            Param("bound", "float", 0.3, "palimpsest rule: bound A on the couplings (steps of 1/sqrt(n))", low=0,
                   low_open=True),
             Param("decay", "float", 0.0, "Hebbian weight decay per stored pattern (a palimpsest)", low=0, high=1,
                   high_open=True),
@@ -462,7 +472,9 @@ register_family(
             Param("q", "float", 0.5, "flip probability of the top level (states = 1: binary synapses)", low=0,
                   high=1, low_open=True),
             _MAX_STEPS, _BACKEND),
-    load_doc="n patterns", synapse_doc="n (n - 1) binary synapses", signal=_cascade_signal, agent=False,
+    load_doc="n patterns", signal=_cascade_signal, agent=False,
+    synapse_doc="n (n - 1) couplings (n (n - 1) / 2 cascade synapses of 2 x states states, counted both ways "
+                "as for the Hopfield network)",
     load_range=(0.002, 0.3),
 )
 register_family(
@@ -473,7 +485,8 @@ register_family(
                   choices=("polynomial", "rectified", "exponential")),
             Param("degree", "int", 3, "degree of the polynomial F(x) = x^degree", low=2),
             _DYNAMICS, _TEMPERATURE, _MAX_STEPS, _BACKEND),
-    load_scale=_dense_scale, load_doc="n^(degree - 1) patterns (exponential: 2^(n/2))", load_range=(0.005, 1.0),
+    load_scale=_dense_scale, load_doc="n^(degree - 1) patterns (exponential: 2^(n/2))",
+    load_range=lambda p: None if p["energy"] == "exponential" else (0.005, 1.0),
     synapses=_dense_synapses, synapse_doc="C(n, degree) degree-body couplings (exponential: the P n stored bits)",
     theory={"capacity": "krotov_hopfield"}, clamp=True,
 )
@@ -510,8 +523,7 @@ register_family(
     cite="Agliari, Alessandrelli, Barra, Centonze & Ricci-Tersenghi 2023 (arXiv 2308.04106)",
     params=(Param("dynamics", "choice", "async", "update schedule", choices=("async", "glauber")),
             _TEMPERATURE, _MAX_STEPS, _BACKEND),
-    coding=lambda n, p: 0.8, load_doc="n patterns (coding level 1 - d: 0.8 unless given)", scorer=support_overlap,
-    agent=False,
+    coding=lambda n, p: 0.8, load_doc="n patterns (coding level 1 - d: 0.8 unless given)", agent=False,
 )
 register_family(
     "willshaw", "assoc.memories.willshaw:Willshaw", alphabet="binary", mode="both",
@@ -519,8 +531,8 @@ register_family(
     cite="Willshaw, Buneman & Longuet-Higgins 1969; Palm 1980",
     params=(Param("threshold", "choice", "kwta", "read-out threshold", choices=("classic", "fixed", "kwta")),
             Param("theta", "int", None, "fixed threshold (threshold='fixed')", low=1, none=True),
-            Param("winners", "int", None, "active units of a k-WTA read-out (none: the cue's activity)", low=1,
-                  none=True),
+            Param("winners", "int", None, "active units of a k-WTA read-out (none: the mean activity of the "
+                  "stored items)", low=1, none=True),
             Param("max_steps", "int", 1, "read-out iterations", low=1),
             Param("dilution", "float", 0.0, "fraction of synapses absent", low=0, high=1, high_open=True),
             Param("depression", "float", 0.0,

@@ -1,10 +1,16 @@
-"""Shared test configuration: the ``slow`` and ``gpu`` markers."""
+"""Shared test configuration: the ``slow`` and ``gpu`` markers, and the hypothesis profiles."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The default suite searches a fixed sequence of examples, so a run is reproducible; the slow
+# suite (--runslow) searches afresh each time with the examples its tests ask for.
+settings.register_profile("fixed", derandomize=True, database=None)
+settings.register_profile("search", derandomize=False)
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference"
@@ -13,6 +19,10 @@ REFERENCE = ROOT.parent / "shared" / "reference"
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", default=False,
                      help="also run the slow statistical tests (marked 'slow')")
+
+
+def pytest_configure(config):
+    settings.load_profile("search" if config.getoption("--runslow") else "fixed")
 
 
 def pytest_report_header(config):

@@ -181,3 +181,42 @@ def test_family_table_headlines_come_from_the_rows():
     assert "40%" in heads["hopfield"]["fragments"]
     assert heads["hopfield"]["forgetting"] == "hopfield-palimpsest: 21 ± 1 recent items kept of 100"
     assert heads["ca3_cam"]["capacity"].startswith("refused")
+
+
+def test_family_parameters_are_never_dropped_whatever_the_error_text():
+    """A bad family value is an error even when its own text contains the word 'unknown'."""
+    with pytest.raises(ValueError, match="rule"):
+        get_driver("capacity").resolve({"family": "hopfield", "rule": "unknown_rule", "decay": 0.5})
+
+
+def test_a_spec_that_cannot_run_fails_when_it_is_loaded():
+    from assoc.sweep import load_spec
+
+    bad = [
+        ({"driver": "capacity", "grid": {"family": ["hopfield", "ca3_cam"]}}, "does not apply to family 'ca3_cam'"),
+        ({"driver": "forgetting", "params": {"family": "kanerva"}}, "forgetting measurement does not apply"),
+        ({"driver": "capacity", "params": {"family": "segments", "n": 30}}, "n is too small"),
+        ({"driver": "critical_load", "params": {"family": "hopfield", "alpha_min": 0.3, "alpha_max": 0.1}},
+         "alpha_max must be > alpha_min"),
+        ({"driver": "critical_load", "params": {"family": "dense", "energy": "exponential"}}, "give alpha_min"),
+    ]
+    for spec, match in bad:
+        with pytest.raises(ValueError, match=match):
+            load_spec({"name": "t", **spec})
+
+
+def test_the_hebbian_prediction_is_only_reported_where_it_applies():
+    d = get_driver("interference")
+    plain = d({"family": "hopfield", "n": 200, "alpha": 0.1, "c": 0.3, "probes": 10}, 0)
+    decayed = d({"family": "hopfield", "n": 200, "alpha": 0.1, "c": 0.3, "probes": 10, "decay": 0.05}, 0)
+    assert np.isfinite(plain["pred_error"]) and np.isnan(decayed["pred_error"])
+
+
+def test_sparse_cue_corruption_has_the_requested_mean_at_any_code_size():
+    """k = 7 active units and f = 0.2: 1.4 units moved on average (rounding would move 1).
+    Over 4000 cues the mean count has s.e. sqrt(0.4 * 0.6 / 4000) = 0.008; tolerance 4 s.e."""
+    rng = np.random.default_rng(0)
+    fam = get_family("willshaw")
+    x = fam.patterns(4000, 100, 0.07, rng)
+    moved = (x & (1 - fam.corrupt(x, "random", 0.2, rng))).sum(axis=1)
+    assert abs(moved.mean() - 1.4) < 4 * np.sqrt(0.24 / 4000)

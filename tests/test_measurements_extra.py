@@ -143,7 +143,7 @@ def test_ca3_variant_forgets_old_assemblies(tmp_path):
     assert np.mean(m[:3]) > 0.55, m
     assert m[-1] < 0.3 and m[-1] < np.mean(m[:3]) - 0.4, m
     assert sig[0] > 0.2 and sig[-1] < 0.8 * sig[0], sig
-    assert row["retrieved"] >= 5 and row["recent_run"] >= 1
+    assert row["retrieved_count"] >= 5 and row["recent_run"] >= 1
     bounded = {"family": "hopfield", "rule": "palimpsest", "n": 300, "patterns": 30, "bins": 5}
     table = [row, _run("forgetting", bounded)[0]]
     path = tmp_path / "forgetting_spiking.png"

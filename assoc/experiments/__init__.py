@@ -43,6 +43,7 @@ class Driver:
     params: dict = field(default_factory=dict)
     family_params: bool = False
     columns: tuple = ()
+    check: Callable[[dict], None] | None = None
 
     def resolve(self, params: dict) -> dict:
         """Defaults overlaid with ``params``, each value checked where declared.
@@ -62,16 +63,13 @@ class Driver:
             from ..registry import get_family
 
             fam = get_family(out["family"])
-        if rest and self.family_params:
-            try:
-                out.update(fam.check_params(rest, fill=False))
-            except ValueError as exc:
-                if "unknown" not in str(exc):
-                    raise
-                allowed = sorted(set(self.defaults) | set(fam.params))
-                check_known(f"parameter(s) for driver {self.name!r} with family {fam.name!r}", rest, allowed)
+            allowed = sorted(set(self.defaults) | set(fam.params))
+            check_known(f"parameter(s) for driver {self.name!r} with family {fam.name!r}", rest, allowed)
+            out.update(fam.check_params(rest, fill=False))
         elif rest:
             check_known(f"parameter(s) for driver {self.name!r}", rest, self.defaults)
+        if self.check is not None:
+            self.check(out)
         return out
 
     def __call__(self, params: dict, seed: Any) -> dict:
@@ -82,12 +80,14 @@ DRIVERS: dict[str, Driver] = {}
 
 
 def driver(name: str, *, defaults: dict | None = None, params: tuple = (), family_params: bool = False,
-           columns: tuple = ()) -> Callable:
+           columns: tuple = (), check: Callable[[dict], None] | None = None) -> Callable:
     """Register ``func`` as the driver ``name``.
 
     Give either ``defaults`` (name -> default) or ``params`` (:class:`assoc.params.Param`
     declarations, checked when a spec is loaded). ``family_params``: the driver also takes
-    the declared parameters of its ``family``. ``columns`` names the metrics it returns.
+    the declared parameters of its ``family``. ``columns`` names the metrics it returns;
+    ``check(params)`` checks a resolved point as a whole (combinations of values), so that a
+    spec fails when it is loaded rather than in a worker.
     """
     declared = {p.name: p for p in params}
     if declared:
@@ -97,7 +97,7 @@ def driver(name: str, *, defaults: dict | None = None, params: tuple = (), famil
 
     def wrap(func: Callable) -> Callable:
         DRIVERS[name] = Driver(name, func, dict(defaults), (func.__doc__ or "").strip(), declared,
-                               family_params, tuple(columns))
+                               family_params, tuple(columns), check)
         return func
 
     return wrap

@@ -11,8 +11,9 @@ target (the Mattis overlap for +/-1 patterns) and counts as retrieved at or abov
 family's threshold (``retrieval_threshold`` overrides it; see :mod:`assoc.registry`). A family that cannot take a
 measurement is refused with the reason it declares.
 
-Columns shared by all four: ``patterns`` (stored), ``patterns_per_n`` (P / n),
-``m_mean``, ``m_std`` (final overlap with the target), ``retrieved`` (fraction retrieved).
+Columns shared by capacity, interference and fragments: ``patterns`` (stored),
+``patterns_per_n`` (P / n), ``m_mean``, ``m_std`` (final overlap with the target),
+``retrieved`` (fraction retrieved); forgetting reports them per age bin.
 """
 
 from __future__ import annotations
@@ -40,13 +41,40 @@ def _frac(default: float) -> Param:
     return Param("cue_fraction", "float", default, "fraction of the cue corrupted", low=0, high=1)
 
 
+def _point_check(measurement: str):
+    """A check of a resolved point, run when a spec is loaded: refused measurement, cue kind,
+    coding level and load range."""
+
+    def check(params: dict) -> None:
+        fam = get_family(params["family"])
+        fam.refuse(measurement)
+        if params.get("cue", fam.cue_kinds[0]) not in fam.cue_kinds:
+            raise ValueError(f"cue={params['cue']!r} does not apply to family {fam.name!r}; "
+                             f"allowed: {list(fam.cue_kinds)}")
+        own = {k: v for k, v in params.items() if k in fam.params}
+        fam.coding_level(params["n"], own, params.get("coding"))
+        if "alpha_min" in params:
+            _load_range(fam, own, params)
+
+    return check
+
+
+def _load_range(fam, own, params) -> tuple[float, float]:
+    """(alpha_min, alpha_max) of critical_load: as given, or the family's declared range."""
+    declared = fam.load_range_for(own)
+    lo = params["alpha_min"] if params["alpha_min"] is not None else (declared or (None, None))[0]
+    hi = params["alpha_max"] if params["alpha_max"] is not None else (declared or (None, None))[1]
+    if lo is None or hi is None:
+        raise ValueError(f"family {fam.name!r} with {own} declares no load range: give alpha_min and alpha_max")
+    if hi <= lo:
+        raise ValueError(f"alpha_max must be > alpha_min={lo}, got {hi}")
+    return lo, hi
+
+
 def _setup(measurement: str, params: dict, seed):
     """(family, family parameters, rng, memory) for one trial."""
     fam = get_family(params["family"])
-    fam.refuse(measurement)
-    if params.get("cue") not in fam.cue_kinds:
-        raise ValueError(f"cue={params.get('cue')!r} does not apply to family {fam.name!r}; "
-                         f"allowed: {list(fam.cue_kinds)}")
+    _point_check(measurement)(params)
     own = {k: v for k, v in params.items() if k in fam.params}
     rng = np.random.default_rng(seed)
     mem = fam.build(params["n"], own, seed=int(rng.integers(2**31)))
@@ -55,7 +83,12 @@ def _setup(measurement: str, params: dict, seed):
 
 def _alpha(fam, params) -> float:
     """The load of a point: ``alpha``, or the low end of the family's declared load range."""
-    return fam.load_range[0] if params["alpha"] is None else params["alpha"]
+    if params["alpha"] is not None:
+        return params["alpha"]
+    declared = fam.load_range_for({k: v for k, v in params.items() if k in fam.params})
+    if declared is None:
+        raise ValueError(f"family {fam.name!r} with these parameters declares no load range: give alpha")
+    return declared[0]
 
 
 def _scores(fam, mem, targets, cues, threshold):
@@ -94,7 +127,7 @@ def _store_and_probe(measurement: str, params: dict, seed):
 
 
 @driver("capacity", params=(_FAMILY, _N, _ALPHA, _CODING, _CUE, _frac(0.0), _PROBES, _THRESHOLD),
-        family_params=True,
+        family_params=True, check=_point_check("capacity"),
         columns=("patterns", "patterns_per_n", "m_mean", "m_std", "retrieved", "fixed_frac", "steps_mean",
                  "info_per_entry", "bits_per_synapse"))
 def capacity(params: dict, seed) -> dict:
@@ -130,7 +163,7 @@ def _bits_per_synapse(fam, own, out, targets, p, n) -> float:
                       "stop after this many further loads once retrieval fell below 1/2 (0: run every load)", low=0),
                 _CODING, _CUE, _frac(0.0), Param("probes", "int", 40, "stored items used as cues", low=1),
                 _THRESHOLD),
-        family_params=True, columns=("alpha_c", "patterns_per_n_c", "censored", "frac_first", "frac_last",
+        family_params=True, check=_point_check("capacity"), columns=("alpha_c", "patterns_per_n_c", "censored", "frac_first", "frac_last",
                                      "bits_per_synapse_max"))
 def critical_load(params: dict, seed) -> dict:
     """Critical load of one disorder sample: where the fraction retrieved falls through 1/2.
@@ -149,10 +182,7 @@ def critical_load(params: dict, seed) -> dict:
 
     fam, own, rng, mem = _setup("capacity", params, seed)
     n = params["n"]
-    lo = fam.load_range[0] if params["alpha_min"] is None else params["alpha_min"]
-    hi = fam.load_range[1] if params["alpha_max"] is None else params["alpha_max"]
-    if hi <= lo:
-        raise ValueError(f"alpha_max must be > alpha_min={lo}, got {hi}")
+    lo, hi = _load_range(fam, own, params)
     coding = fam.coding_level(n, own, params["coding"])
     loads = (np.geomspace if params["spacing"] == "log" else np.linspace)(lo, hi, params["points"])
     counts = [fam.pattern_count(a, n, own, params["coding"]) for a in loads]
@@ -220,7 +250,7 @@ def correlated_items(fam, parents: int, children: int, n: int, c: float, coding:
                 Param("c", "float", 0.3, "correlation of a child with its parent", low=0, high=1),
                 _CODING, _CUE, _frac(0.0), Param("probes", "int", 30, "stored items used as cues", low=1),
                 _THRESHOLD),
-        family_params=True,
+        family_params=True, check=_point_check("interference"),
         columns=("patterns", "item_overlap", "m_mean", "m_std", "retrieved", "m_parent", "bit_error",
                  "pred_error", "pred_error_random", "crosstalk_mean", "crosstalk_var", "pred_mean", "pred_var"))
 def interference(params: dict, seed) -> dict:
@@ -254,7 +284,9 @@ def interference(params: dict, seed) -> dict:
     keys = ("bit_error", "pred_error", "pred_error_random", "crosstalk_mean", "crosstalk_var", "pred_mean",
             "pred_var")
     res.update(dict.fromkeys(keys, float("nan")))
-    if fam.name == "hopfield" and own.get("rule", "hebbian") == "hebbian":
+    plain_hebbian = (own.get("rule", "hebbian") == "hebbian" and not own.get("decay", 0.0)
+                     and params["coding"] in (None, 0.5))
+    if fam.name == "hopfield" and plain_hebbian:  # the prediction assumes unbiased patterns, no decay
         x = xi[which].astype(np.float64)
         aligned = x * (x @ mem.weights())  # x_i h_i = (n - 1)/n + crosstalk C_i
         crosstalk = aligned - (n - 1) / n
@@ -272,7 +304,8 @@ def interference(params: dict, seed) -> dict:
         params=(_FAMILY, _N, _LOW_ALPHA,
                 _CODING, Param("cue", "choice", "erase", "cue corruption kind", choices=("flip", "erase", "random")),
                 _frac(0.5), Param("probes", "int", 30, "stored items used as cues", low=1), _THRESHOLD),
-        family_params=True, columns=("patterns", "m0", "m_mean", "m_std", "retrieved", "gain"))
+        family_params=True, check=_point_check("fragments"),
+        columns=("patterns", "m0", "m_mean", "m_std", "retrieved", "gain"))
 def fragments(params: dict, seed) -> dict:
     """Retrieval from fragments and noisy cues: final overlap against cue quality at a load.
 
@@ -303,7 +336,8 @@ def age_bins(stored: int, bins: int) -> np.ndarray:
                                choices=("flip", "erase", "random")),
                 _frac(0.05), Param("bins", "int", 16, "logarithmic age bins", low=2),
                 Param("recall", "bool", True, "run recall (false: memory signal only)"), _THRESHOLD),
-        family_params=True, columns=("m_<age>", "sig_<age>", "retrieved", "retrieved_per_n", "recent_run"))
+        family_params=True, check=_point_check("forgetting"),
+        columns=("m_<age>", "sig_<age>", "retrieved_count", "retrieved_per_n", "recent_run"))
 def forgetting(params: dict, seed) -> dict:
     """Recall quality and memory signal against age for items stored in sequence.
 
@@ -311,7 +345,7 @@ def forgetting(params: dict, seed) -> dict:
     ``[a_k, a_{k+1})`` the driver returns the mean final overlap ``m_<a_k>`` and, where the
     family declares a memory signal (Hopfield-type couplings, cascade synapses, Willshaw,
     CA3 weights), its mean ``sig_<a_k>`` (0 for an item never stored). Summary:
-    ``retrieved`` (items retrieved, a count), ``retrieved_per_n`` and ``recent_run`` (the
+    ``retrieved_count`` (items retrieved), ``retrieved_per_n`` and ``recent_run`` (the
     unbroken run of retrieved items from the newest back: the recent items kept). A family
     with no palimpsest forgets catastrophically past capacity: ``recent_run`` 0.
     """
@@ -336,7 +370,7 @@ def forgetting(params: dict, seed) -> dict:
             res[f"m_{lo:06d}"] = float(m[sel].mean())
     if m is not None:
         newest_first = ok[np.argsort(ages)]
-        res["retrieved"] = int(ok.sum())
+        res["retrieved_count"] = int(ok.sum())
         res["retrieved_per_n"] = float(ok.sum() / n)
         res["recent_run"] = int(np.argmin(newest_first)) if not newest_first.all() else int(stored)
     return res
