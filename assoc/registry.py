@@ -25,7 +25,7 @@ Cue corruption (``cue`` kind, ``cue_fraction`` f), per alphabet:
 - {0,1} sparse codes: ``erase`` silences f k of the k active units (a fragment);
   ``random`` moves f k active units to random silent positions (same activity); f k is
   rounded up or down at random with the odds that make its mean exactly f k, so small codes
-  get the same mean corruption at every n;
+  get the same mean corruption at every n (an erased fragment keeps at least one active unit);
   ``flip`` complements round(f n) entries.
 - real: ``flip`` negates, ``erase`` zeroes, ``random`` redraws from N(0, 1) round(f n) entries.
 """
@@ -239,6 +239,8 @@ def corrupt(x: np.ndarray, alphabet: str, cue: str, fraction: float, rng: np.ran
         for row in range(b):
             on = np.flatnonzero(out[row])
             count = int(fraction * len(on) + rng.random())  # unbiased: E[count] = fraction * k
+            if cue == "erase":
+                count = min(count, len(on) - 1)  # a fragment keeps at least one active unit
             if not count:
                 continue
             drop = rng.choice(on, size=count, replace=False)

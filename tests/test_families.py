@@ -220,3 +220,5 @@ def test_sparse_cue_corruption_has_the_requested_mean_at_any_code_size():
     x = fam.patterns(4000, 100, 0.07, rng)
     moved = (x & (1 - fam.corrupt(x, "random", 0.2, rng))).sum(axis=1)
     assert abs(moved.mean() - 1.4) < 4 * np.sqrt(0.24 / 4000)
+    kept = fam.corrupt(x[:500], "erase", 0.99, rng)
+    assert (kept.sum(axis=1) == 1).all()  # a fragment keeps one active unit, never none
