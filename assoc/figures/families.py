@@ -46,7 +46,7 @@ def _capacity_theory(row: dict, ns: np.ndarray):
         d = int(own.get("degree", fam.params["degree"].default))
         return f"Krotov-Hopfield error-free bound (degree {d})", theory.dense_capacity(ns, d) / ns
     if fam.name == "willshaw":
-        k = np.maximum(2.0, np.round(_coding(row) * ns))
+        k = np.array([max(2.0, round(_coding({**row, "n": int(n)}) * n)) for n in ns])  # active units at each n
         return r"Willshaw $\ln 2\,(n/k)^2$ (half the synapses set)", np.log(2) * (ns / k) ** 2 / ns
     if fam.name == "ca3":
         a, p = float(own.get("a", 0.05)), float(own.get("p", 0.1))
@@ -102,7 +102,7 @@ def family_capacity(
         ax.set_yscale("log")
         ax.set_xlabel("n (neurons)")
     ax1.set_ylabel("patterns per neuron at the critical load")
-    ax2.set_ylabel("information retrieved per synapse (bits), max over loads")
+    ax2.set_ylabel("bits retrieved per synapse (max over loads)")
     ax1.set_title("critical load (fraction retrieved = 1/2)", fontsize=10)
     ax2.set_title("bits per synapse", fontsize=10)
     ax1.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(0.0, -0.14), ncol=2)
