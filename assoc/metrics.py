@@ -28,6 +28,28 @@ def cosine_from_dots(dots: Any, state_sq: Any, target_sq: Any) -> Any:
     return xp.where(ok, xp.asarray(dots, dtype=xp.float64) / xp.where(ok, den, 1.0), 0.0)
 
 
+def _rowwise(states: Any, targets: Any, norm) -> np.ndarray:
+    """Row-wise ``s_b . x_b / norm(s_b, x_b)`` on the host, 0 where the norm is 0."""
+    from .memory import to_numpy
+
+    s = np.asarray(to_numpy(states), dtype=np.float64)
+    t = np.asarray(to_numpy(targets), dtype=np.float64)
+    den = norm(s, t)
+    num = (s * t).sum(axis=1)
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+
+def cosine(states: Any, targets: Any) -> np.ndarray:
+    """Row-wise cosine of ``states`` (B, m) with ``targets`` (B, m); 0 where either row is zero."""
+    return _rowwise(states, targets, lambda s, t: np.sqrt((s * s).sum(axis=1) * (t * t).sum(axis=1)))
+
+
+def support_overlap(states: Any, targets: Any) -> np.ndarray:
+    """Row-wise ``s . x / |x|_1``: the Mattis overlap on the target's support (``s . x / n`` for
+    +/-1 targets; normalised by 1 - d for diluted ternary patterns)."""
+    return _rowwise(states, targets, lambda s, t: np.abs(t).sum(axis=1))
+
+
 def cosine_overlaps(states: Any, targets: Any) -> np.ndarray:
     """Cosine similarity of each state with each target, ``(B, P)`` float64 host NumPy.
 

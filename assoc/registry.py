@@ -40,6 +40,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from .memory import _short, check_choice, check_float
+from .metrics import cosine, support_overlap
 from .params import Param, check_known, suggest, validate
 
 MEASUREMENTS = ("capacity", "interference", "fragments", "forgetting")
@@ -264,28 +265,6 @@ def corrupt(x: np.ndarray, alphabet: str, cue: str, fraction: float, rng: np.ran
 
 
 # --------------------------------------------------------------------------- scoring
-
-
-def cosine(states: Any, targets: Any) -> np.ndarray:
-    """Row-wise cosine of ``states`` (B, m) with ``targets`` (B, m); 0 where either row is zero."""
-    from .memory import to_numpy
-
-    s = np.asarray(to_numpy(states), dtype=np.float64)
-    t = np.asarray(to_numpy(targets), dtype=np.float64)
-    den = np.sqrt((s * s).sum(axis=1) * (t * t).sum(axis=1))
-    num = (s * t).sum(axis=1)
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-
-
-def support_overlap(states: Any, targets: Any) -> np.ndarray:
-    """Row-wise ``s . x / |x|_1``: the Mattis overlap on the target's support (diluted patterns)."""
-    from .memory import to_numpy
-
-    s = np.asarray(to_numpy(states), dtype=np.float64)
-    t = np.asarray(to_numpy(targets), dtype=np.float64)
-    den = np.abs(t).sum(axis=1)
-    num = (s * t).sum(axis=1)
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
 def bits_retrieved(states: Any, targets: Any) -> float:

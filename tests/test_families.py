@@ -139,7 +139,7 @@ def test_corruption_reaches_the_requested_cue_overlap():
     rng = np.random.default_rng(0)
     fam = get_family("hopfield")
     x = fam.patterns(20, 400, 0.5, rng)
-    from assoc.registry import cosine
+    from assoc.metrics import cosine
 
     assert np.allclose(cosine(fam.corrupt(x, "flip", 0.1, rng), x), 0.8)
     assert np.allclose(cosine(fam.corrupt(x, "erase", 0.36, rng), x), 0.8)
