@@ -76,8 +76,15 @@ class Backend:
     """An array module plus the name used to pick kernels."""
 
     name: str
-    xp: ModuleType
+    xp: ModuleType = field(repr=False)
     spec: BackendSpec = field(repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __format__(self, format_spec: str) -> str:
+        """Formats as its name: ``f"{mem.backend:8s}"`` pads the name like any string."""
+        return format(self.name, format_spec)
 
     def asarray(self, x: Any, dtype: Any = None) -> Any:
         """Move ``x`` onto this backend (a no-op for host arrays on host backends)."""

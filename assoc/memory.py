@@ -266,7 +266,7 @@ class Recall:
 
 @runtime_checkable
 class Memory(Protocol):
-    """What every memory offers; see ``../DESIGN.md`` and :func:`assoc.agents.check_memory`."""
+    """What every memory offers; see ``docs/architecture.md`` and :func:`assoc.agents.check_memory`."""
 
     n: int
     alphabet: str

@@ -330,8 +330,11 @@ def test_sdm_recalls_stored_items_and_validates():
     # iterated reads clean up: a single read leaves wrong bits, iterating removes them
     assert (one.states != x).sum() > 0
     assert (out.states == x).all() and out.converged.all()
-    with pytest.raises(ValueError, match="exactly one of radius"):
-        KanervaSDM(128, 100)
+    default = KanervaSDM(128, 100)  # neither radius nor activation: the default access probability
+    assert default.radius == KanervaSDM(128, 100, activation=0.02).radius
+    assert 0.02 <= default.access_probability < 0.05
+    with pytest.raises(ValueError, match="at most one of radius"):
+        KanervaSDM(128, 100, radius=50, activation=0.1)
     with pytest.raises(ValueError, match="radius"):
         KanervaSDM(128, 100, radius=200)
     with pytest.raises(ValueError, match="locations"):

@@ -27,6 +27,10 @@ from ..metrics import cosine_from_dots
 from .bits import n_words, pack_bits, random_bit_mask
 
 
+#: Access probability of a memory built with neither ``radius`` nor ``activation``.
+DEFAULT_ACTIVATION = 0.02
+
+
 class KanervaSDM(BaseMemory):
     """Kanerva's sparse distributed memory (Kanerva 1988, "Sparse Distributed Memory").
 
@@ -46,8 +50,9 @@ class KanervaSDM(BaseMemory):
         Activation radius r (0 <= r <= n).
     activation : float, optional
         Access probability p instead of r: r is the smallest radius with
-        ``P(Binomial(n, 1/2) <= r) >= p``. Give exactly one of ``radius`` and ``activation``;
-        Kanerva's optimum for T items is ``p = (2 N T)^(-1/3)``
+        ``P(Binomial(n, 1/2) <= r) >= p``. Give at most one of ``radius`` and ``activation``;
+        with neither, ``activation`` is :data:`DEFAULT_ACTIVATION` (0.02, the family's
+        registered default). Kanerva's optimum for T items is ``p = (2 N T)^(-1/3)``
         (:func:`assoc.theory.sdm_optimal_activation`).
     n_out : int, optional
         Data length (default n: auto-association, needed for iterative reading).
@@ -76,11 +81,13 @@ class KanervaSDM(BaseMemory):
         from scipy.stats import binom
 
         self.locations = check_int("locations", locations, low=1)
-        if (radius is None) == (activation is None):
+        if radius is not None and activation is not None:
             raise ValueError(
-                f"give exactly one of radius (int in [0, {self.n}]) or activation (access probability "
+                f"give at most one of radius (int in [0, {self.n}]) or activation (access probability "
                 f"in (0, 1]), got radius={radius!r}, activation={activation!r}"
             )
+        if radius is None and activation is None:
+            activation = DEFAULT_ACTIVATION
         if radius is not None:
             self.radius = check_int("radius", radius, low=0, high=self.n)
         else:
