@@ -89,12 +89,12 @@ def bench_best_match(items: int, n: int, k: int, queries: int, rng: np.random.Ge
     idx.best(q[:2])
     t_build = time.perf_counter() - t0
     t_index = best_of(lambda: idx.best(q))
-    from assoc.kernels import cpu_sdr
+    from assoc.kernels import cpu
 
-    saved = cpu_sdr.PARALLEL_MIN_OPS
-    cpu_sdr.PARALLEL_MIN_OPS = 1 << 62  # force the single-thread path
+    saved = cpu.PARALLEL_MIN_WORK
+    cpu.PARALLEL_MIN_WORK = 1 << 62  # force the single-thread path
     t_index1 = best_of(lambda: idx.best(q))
-    cpu_sdr.PARALLEL_MIN_OPS = saved
+    cpu.PARALLEL_MIN_WORK = saved
     one = q[:1]
     t_single = best_of(lambda: idx.best(one), repeat=20)
     sp, pq = pack_bits(store), pack_bits(q)

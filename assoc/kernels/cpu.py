@@ -7,8 +7,10 @@ operation for operation, so the numpy and numba backends give identical states.
 
 Each kernel is compiled twice: parallel over cues (``prange``) for large batches, and serial
 for calls whose work is small, where waking the thread pool costs more than the sweep itself
-(agents often read one cue at a time; on a busy machine a parallel launch can cost
-milliseconds).
+(agents often read one cue at a time; on a busy machine a parallel launch waits for a busy
+core and can cost milliseconds). One policy, :func:`run_parallel`, chooses between them for
+every Numba CPU kernel of the package (here, :mod:`assoc.kernels.cpu_sdr` and
+:mod:`assoc.kernels.cpu_dense`).
 """
 
 from __future__ import annotations
@@ -21,8 +23,18 @@ from numba import njit, prange
 
 from . import sweeps
 
-#: Sweeps with less work than this (multiply-adds) run on the serial kernels.
-SERIAL_WORK = 2**24
+#: Calls with less work than this (inner-loop operations: multiply-adds, 64-bit word
+#: operations, posting-list entries) run on the calling thread. Waking the thread pool costs
+#: tens of microseconds on idle cores and milliseconds when other processes hold them; below
+#: about 2**24 operations (some milliseconds of work) that is never repaid.
+PARALLEL_MIN_WORK = 2**24
+
+
+def run_parallel(work: int, rows: int) -> bool:
+    """The one serial/parallel policy of the Numba CPU kernels: run a call on the thread pool
+    only when it has at least two independent rows (cues, units) to share out, at least
+    :data:`PARALLEL_MIN_WORK` operations, and Numba has more than one thread."""
+    return rows > 1 and work >= PARALLEL_MIN_WORK and numba.get_num_threads() > 1
 
 _new_spin = njit(cache=True, inline="always")(sweeps.new_spin)
 _patterns_cue = njit(cache=True)(sweeps.bind(sweeps.sweep_patterns_cue, new_spin=_new_spin))
@@ -77,8 +89,8 @@ def _renamed(func, suffix: str):
 class Dual:
     """A kernel compiled twice, parallel and serial, called as one function.
 
-    ``work(*args)`` estimates the multiply-adds of a call; calls below :data:`SERIAL_WORK`
-    (or with a single Numba thread) take the serial compilation.
+    ``work(*args)`` estimates the multiply-adds of a call; :func:`run_parallel` (with the
+    batch size as rows) chooses the compilation.
     """
 
     def __init__(self, func, work):
@@ -89,8 +101,7 @@ class Dual:
         self.__doc__ = func.__doc__
 
     def __call__(self, *args):
-        serial = self.work(*args) < SERIAL_WORK or numba.get_num_threads() == 1
-        return (self.serial if serial else self.parallel)(*args)
+        return (self.parallel if run_parallel(self.work(*args), args[0].shape[0]) else self.serial)(*args)
 
 
 #: One asynchronous sweep in pattern space (see ``_sweep_patterns``); flips per cue.

@@ -4,6 +4,11 @@ Binary vectors are packed 64 bits to a ``uint64`` word (bit ``i % 64`` of word `
 holds entry ``i``; see :func:`assoc.memories.bits.pack_bits`). Module-level ``@njit(cache=True)``
 functions; inputs are trusted (validated by the public classes). Every kernel computes
 integers only, so its twin in :mod:`assoc.kernels.ref_sdr` returns identical results.
+
+Each kernel has a serial and a parallel loop; :func:`assoc.kernels.cpu.run_parallel` (the one
+policy of the Numba CPU kernels) chooses between them from the call's work, counted in 64-bit
+word operations (a posting-list entry, a scattered counter increment, counts as
+:data:`POSTING_COST` of them). A single cue, or a single stored pair, always runs serially.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, types
 from numba.extending import intrinsic
+
+from . import cpu
 
 
 @intrinsic
@@ -40,9 +47,9 @@ def _nonzero_words(cues):
     return idx, cnt
 
 
-#: Below this many word operations a kernel runs on the calling thread: starting the thread
-#: pool costs more than it saves on small batches (and much more on a loaded machine).
-PARALLEL_MIN_OPS = 1 << 25
+#: Word operations counted per posting-list entry (a scattered counter increment costs
+#: about as much as eight streamed word popcounts).
+POSTING_COST = 8
 
 
 @njit(cache=True)
@@ -108,11 +115,11 @@ def and_popcount(rows, cues):
     rows : uint64 (R, W) packed rows (one row per detecting unit, bits over inputs)
     cues : uint64 (B, W) packed cues
     Returns int32 (B, R). Only the nonzero words of each cue are visited. Parallel over
-    cues when the work exceeds ``PARALLEL_MIN_OPS`` word operations.
+    cues when :func:`assoc.kernels.cpu.run_parallel` says the work is worth it.
     """
     idx, cnt = _nonzero_words(cues)
     out = np.zeros((cues.shape[0], rows.shape[0]), dtype=np.int32)
-    if int(cnt.sum()) * rows.shape[0] >= PARALLEL_MIN_OPS and cues.shape[0] > 1:
+    if cpu.run_parallel(int(cnt.sum()) * rows.shape[0], cues.shape[0]):
         _and_par(rows, cues, idx, cnt, out, False)
     else:
         _and_rows(rows, cues, idx, cnt, out, 0, cues.shape[0])
@@ -129,7 +136,7 @@ def and_popcount_t(wt, cues):
     """
     idx, cnt = _nonzero_words(cues)
     out = np.zeros((cues.shape[0], wt.shape[1]), dtype=np.int32)
-    if int(cnt.sum()) * wt.shape[1] >= PARALLEL_MIN_OPS and cues.shape[0] > 1:
+    if cpu.run_parallel(int(cnt.sum()) * wt.shape[1], cues.shape[0]):
         _and_par(wt, cues, idx, cnt, out, True)
     else:
         _and_t_rows(wt, cues, idx, cnt, out, 0, cues.shape[0])
@@ -139,32 +146,53 @@ def and_popcount_t(wt, cues):
 def xor_popcount(rows, cues):
     """Hamming distances ``out[b, j] = popcount(rows[j] ^ cues[b])``; int32 (B, R)."""
     out = np.zeros((cues.shape[0], rows.shape[0]), dtype=np.int32)
-    if cues.shape[0] * rows.shape[0] * rows.shape[1] >= PARALLEL_MIN_OPS and cues.shape[0] > 1:
+    if cpu.run_parallel(cues.shape[0] * rows.shape[0] * rows.shape[1], cues.shape[0]):
         _xor_par(rows, cues, out)
     else:
         _xor_rows(rows, cues, out, 0, cues.shape[0])
     return out
 
 
+@njit(cache=True)
+def _or_column(wt, indptr, members, keys, mask_t, idx, cnt, j):
+    for t in range(indptr[j], indptr[j + 1]):
+        mu = members[t]
+        for u in range(cnt[mu]):
+            q = idx[mu, u]
+            wt[q, j] |= keys[mu, q] & mask_t[q, j]
+
+
+@njit(cache=True)
+def _or_columns_ser(wt, indptr, members, keys, mask_t, idx, cnt):
+    for j in range(wt.shape[1]):
+        if indptr[j + 1] > indptr[j]:
+            _or_column(wt, indptr, members, keys, mask_t, idx, cnt, j)
+
+
 @njit(cache=True, parallel=True)
 def _or_columns_par(wt, indptr, members, keys, mask_t, idx, cnt):
-    nr = wt.shape[1]
-    for j in prange(nr):
-        for t in range(indptr[j], indptr[j + 1]):
-            mu = members[t]
-            for u in range(cnt[mu]):
-                q = idx[mu, u]
-                wt[q, j] |= keys[mu, q] & mask_t[q, j]
+    for j in prange(wt.shape[1]):
+        _or_column(wt, indptr, members, keys, mask_t, idx, cnt, j)
+
+
+@njit(cache=True)
+def _or_row(rows, indptr, members, keys, mask, j):
+    for t in range(indptr[j], indptr[j + 1]):
+        mu = members[t]
+        for q in range(rows.shape[1]):
+            rows[j, q] |= keys[mu, q] & mask[j, q]
+
+
+@njit(cache=True)
+def _or_rows_ser(rows, indptr, members, keys, mask):
+    for j in range(rows.shape[0]):
+        _or_row(rows, indptr, members, keys, mask, j)
 
 
 @njit(cache=True, parallel=True)
 def _or_rows_par(rows, indptr, members, keys, mask):
-    nr, nw = rows.shape
-    for j in prange(nr):
-        for t in range(indptr[j], indptr[j + 1]):
-            mu = members[t]
-            for q in range(nw):
-                rows[j, q] |= keys[mu, q] & mask[j, q]
+    for j in prange(rows.shape[0]):
+        _or_row(rows, indptr, members, keys, mask, j)
 
 
 def or_rows(rows, indptr, members, keys, mask):
@@ -175,7 +203,10 @@ def or_rows(rows, indptr, members, keys, mask):
     keys : uint64 (P, W) packed keys
     mask : uint64 (R, W) connectivity (all ones without dilution)
     """
-    _or_rows_par(rows, indptr, members, keys, mask)
+    if cpu.run_parallel(int(indptr[-1]) * rows.shape[1], rows.shape[0]):
+        _or_rows_par(rows, indptr, members, keys, mask)
+    else:
+        _or_rows_ser(rows, indptr, members, keys, mask)
 
 
 def or_columns(wt, indptr, members, keys, mask_t):
@@ -183,7 +214,11 @@ def or_columns(wt, indptr, members, keys, mask_t):
     for every mu in unit j's list (CSR ``indptr``/``members``); only nonzero key words are
     visited."""
     idx, cnt = _nonzero_words(keys)
-    _or_columns_par(wt, indptr, members, keys, mask_t, idx, cnt)
+    work = int(cnt[members].sum()) if members.size else 0
+    if cpu.run_parallel(work, wt.shape[1]):
+        _or_columns_par(wt, indptr, members, keys, mask_t, idx, cnt)
+    else:
+        _or_columns_ser(wt, indptr, members, keys, mask_t, idx, cnt)
 
 
 def _postings_work(indptr, active, cnt):
@@ -218,7 +253,7 @@ def index_overlaps(indptr, postings, active, cnt, nstored):
     Returns int32 (B, nstored): the number of shared active bits.
     """
     out = np.zeros((active.shape[0], nstored), dtype=np.int32)
-    if _postings_work(indptr, active, cnt) >= PARALLEL_MIN_OPS // 8 and active.shape[0] > 1:
+    if cpu.run_parallel(POSTING_COST * _postings_work(indptr, active, cnt), active.shape[0]):
         _overlap_par(indptr, postings, active, cnt, out)
     else:
         _overlap_rows(indptr, postings, active, cnt, out, 0, active.shape[0])
@@ -280,7 +315,7 @@ def index_best(indptr, postings, active, cnt, nstored):
     best = np.full(nb, -1, dtype=np.int64)
     score = np.zeros(nb, dtype=np.int32)
     dtype = _counter_dtype(cnt)
-    if _postings_work(indptr, active, cnt) >= PARALLEL_MIN_OPS // 8 and nb > 1:
+    if cpu.run_parallel(POSTING_COST * _postings_work(indptr, active, cnt), nb):
         counts2d = np.zeros((min(nb, 64), nstored), dtype=dtype)
         _best_par(indptr, postings, active, cnt, counts2d, best, score)
     else:
