@@ -1,6 +1,6 @@
 """assoc: neuro-inspired associative memories, their measurements and their figures.
 
-Library face (see ``DESIGN.md``)::
+Library face (``docs/architecture.md`` describes the layout)::
 
     import assoc
     mem = assoc.Hopfield(n=1024, rule="hebbian", dynamics="async", backend="auto", seed=0)
@@ -31,8 +31,11 @@ _LAZY = {
     "check_memory": ".agents",
     "SDRIndex": ".memories.index",
 }
-#: Submodules reachable as attributes (``assoc.theory``) without an explicit import.
-_SUBMODULES = ("theory", "metrics", "registry", "params", "experiments", "sweep", "agents")
+#: Submodules reachable as attributes (``assoc.theory``) without an explicit import; the
+#: family modules are reachable the same way under :mod:`assoc.memories`
+#: (``assoc.memories.kanerva``).
+_SUBMODULES = ("theory", "metrics", "registry", "params", "experiments", "sweep", "agents", "memories",
+               "memory", "backend", "dynamics", "kernels", "figures")
 
 
 def _family_classes() -> dict[str, str]:

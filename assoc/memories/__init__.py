@@ -18,3 +18,20 @@ Spiking CA3 memories (Brian2)
 This package imports nothing on its own, so that importing one family never loads another
 (nor Brian2).
 """
+
+import pkgutil as _pkgutil
+from importlib import import_module as _import_module
+
+#: The family modules of this package, imported on first attribute access
+#: (``assoc.memories.kanerva``), so that they are reachable without an import statement.
+_MODULES = tuple(sorted(m.name for m in _pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
+
+
+def __getattr__(name: str):
+    if name in _MODULES:
+        return _import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULES))
