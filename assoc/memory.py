@@ -7,6 +7,10 @@ and ``recall`` a ``(B, n)`` batch of cues. Each family declares its alphabet exp
 ``"binary"``   values in {0, 1}  (sparse-distributed memories, spiking CA3)
 ``"ternary"``  values in {-1, 0, +1} (diluted patterns; also erased cues for +/-1 memories)
 
+Inputs may be arrays of any library of the Python array API standard (NumPy, CuPy, PyTorch,
+JAX, array-api-strict, ...): :func:`to_numpy` reads them at the validation boundary, and a
+recall cued with another library's array answers in that library (:func:`to_caller`).
+
 Inputs are validated once, here, at the public boundary. Nothing is silently coerced: a wrong
 alphabet, shape, dtype, NaN or out-of-range parameter raises ``ValueError`` (or ``TypeError``
 for a wrong type) whose message names the parameter, the value received and what is allowed.
@@ -14,6 +18,7 @@ for a wrong type) whose message names the parameter, the value received and what
 
 from __future__ import annotations
 
+import functools
 import numbers
 import os
 from dataclasses import dataclass, field
@@ -172,11 +177,201 @@ def _in_alphabet(x: np.ndarray, alphabet: str) -> bool:
     return alphabet != "pm1" or np.count_nonzero(x) == x.size
 
 
+def check_real(
+    name: str,
+    x: Any,
+    n: int | None = None,
+    *,
+    ndim: int = 2,
+    what: str = "columns (the memory's n)",
+    allow_bool: bool = False,
+    allow_empty: bool = False,
+) -> np.ndarray:
+    """Validate a batch of finite real values and return it as a C-contiguous float64 NumPy array.
+
+    The real-valued twin of :func:`check_patterns`, for families and encoders of real keys,
+    values or patterns. ``x`` may be an array of any library (see :func:`to_numpy`) or a
+    nested list; the result is always a fresh copy, so storing it never aliases the caller's
+    array.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name used in error messages (``"patterns"``, ``"keys"``, ...).
+    x : array_like, shape (B, n)
+        Integer or float values (booleans only with ``allow_bool``); NaN, infinities and rows
+        whose squared norm overflows float64 are refused.
+    n : int, optional
+        Required length of the last axis.
+    ndim : int
+        Required number of dimensions (2: a batch first).
+    what : str
+        What the last axis holds, for the message of a wrong length (``"columns (key_dim)"``).
+    allow_bool : bool
+        Whether a boolean array is read as 0/1 values.
+    allow_empty : bool
+        Whether a batch of zero rows is accepted.
+    """
+    shape = "(batch, {})".format("n" if n is None else n) if ndim == 2 else f"{ndim} dimensions"
+    x = to_numpy(x)
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be a real array of shape {shape}, got {_short(x)}") from exc
+    if arr.dtype == bool and not allow_bool:
+        raise TypeError(f"{name} must be a real (integer or float) array, got a boolean array")
+    if arr.dtype != bool and not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"{name} must be a real (integer or float) array, got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must have shape {shape}, got shape {arr.shape}")
+    if n is not None and arr.shape[-1] != n:
+        raise ValueError(f"{name} must have {n} {what}, got shape {arr.shape}")
+    if ndim and arr.shape[-1] == 0:
+        raise ValueError(f"{name} must have at least one column, got shape {arr.shape}")
+    if ndim and arr.shape[0] == 0 and not allow_empty:
+        raise ValueError(f"{name} must hold at least one row, got shape {arr.shape}")
+    arr = np.array(arr, dtype=np.float64, order="C")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    with np.errstate(over="ignore"):
+        if arr.ndim and not np.all(np.isfinite((arr * arr).sum(axis=-1))):
+            raise ValueError(f"{name} are too large: the squared norm of a row overflows float64")
+    return arr
+
+
+# --------------------------------------------------------------------------- array libraries
+# Any array library in, the same out. Inputs are read into host NumPy arrays at the validation
+# boundary (to_numpy); results go back to the library and device of the caller's input
+# (to_caller), without a copy where the devices match. NumPy and CuPy inputs, and plain
+# Python sequences, are left to the backends as before: their results are the backend's arrays.
+
+
+def _is_cupy(x: Any) -> bool:
+    return type(x).__module__.partition(".")[0] == "cupy"
+
+
+def is_foreign_array(x: Any) -> bool:
+    """Whether ``x`` is an array of a library other than NumPy and CuPy (PyTorch, JAX,
+    array-api-strict, ...: anything with ``__dlpack__`` or ``__array_namespace__``)."""
+    if x is None or isinstance(x, (np.ndarray, np.generic, list, tuple, str, bytes, numbers.Number)):
+        return False
+    if _is_cupy(x):
+        return False
+    return hasattr(x, "__dlpack__") or hasattr(x, "__array_namespace__")
+
+
+def _compat():
+    try:
+        import array_api_compat
+    except ImportError as exc:  # a core dependency; only a broken install lacks it
+        raise ImportError("arrays of libraries other than NumPy and CuPy are read through array-api-compat: "
+                          "pip install array-api-compat") from exc
+    return array_api_compat
+
+
+def _foreign_to_numpy(x: Any) -> np.ndarray:
+    aac = _compat()
+    if aac.is_torch_array(x):
+        t = x.detach()
+        if t.device.type != "cpu":
+            t = t.cpu()
+        t = t.resolve_conj().resolve_neg()
+        try:
+            return t.numpy()  # shares the tensor's memory
+        except TypeError as exc:
+            raise TypeError(f"a PyTorch tensor of dtype {t.dtype} has no NumPy equivalent; convert it first "
+                            f"(for instance tensor.float())") from exc
+    try:
+        return np.from_dlpack(x)  # shares memory where the array lives on the CPU
+    except Exception:  # on another device, or a producer NumPy cannot read through DLPack
+        pass
+    try:
+        return np.asarray(x)
+    except Exception as exc:
+        raise TypeError(f"cannot read an array of type {type(x).__module__}.{type(x).__name__} on the host: "
+                        f"{type(exc).__name__}: {exc}") from exc
+
+
 def to_numpy(x: Any) -> Any:
-    """Bring a CuPy array (or anything with ``.get()``) to the host; leave others untouched."""
+    """Bring an array of any library to a host NumPy array; leave other objects untouched.
+
+    NumPy arrays are returned as they are and CuPy arrays copied to the host. Arrays of the
+    other libraries of the Python array API standard (PyTorch, JAX, array-api-strict, ...)
+    are read through DLPack (:mod:`array_api_compat`): without a copy where they live on the
+    CPU, after a copy to the host otherwise (PyTorch tensors are detached from autograd
+    first). Lists, scalars and other objects pass through for the validators to judge.
+    """
+    if isinstance(x, np.ndarray):
+        return x
+    if is_foreign_array(x):
+        return _foreign_to_numpy(x)
     if hasattr(x, "__cuda_array_interface__") and hasattr(x, "get"):
         return x.get()
     return x
+
+
+def to_caller(x: Any, like: Any) -> Any:
+    """``x`` (a NumPy or backend array) as an array of ``like``'s library, on ``like``'s device.
+
+    Where ``like`` is a NumPy or CuPy array, a list or None, ``x`` is returned unchanged: results
+    stay the backend's arrays, as for every NumPy caller. Otherwise ``x`` moves through DLPack
+    (no copy where the devices match: a NumPy result for a CPU tensor, a CuPy result for a CUDA
+    tensor on the same GPU) and then, where needed, to ``like``'s device.
+    """
+    if x is None or not is_foreign_array(like):
+        return x
+    aac = _compat()
+    if isinstance(x, np.generic):
+        x = np.asarray(x)
+    device = aac.device(like)
+    if aac.is_torch_array(like):
+        import torch
+
+        try:
+            out = torch.from_dlpack(x)
+        except Exception:  # read-only or otherwise not exportable: hand over a copy
+            out = torch.from_dlpack(np.array(to_numpy(x)))
+        return out if out.device == device else out.to(device)
+    xp = aac.array_namespace(like)
+    try:
+        out = xp.from_dlpack(x)
+    except Exception:
+        out = xp.asarray(np.array(to_numpy(x)))
+    if aac.device(out) != device:
+        out = aac.to_device(out, device)
+    return out
+
+
+def recall_like(result: Any, cues: Any) -> Any:
+    """``result`` with its ``states`` and ``overlaps`` in the array library of ``cues``.
+
+    Only a :class:`Recall` whose cues are an array of a library other than NumPy and CuPy is
+    changed (in place, and returned); ``steps``, ``converged``, ``status`` and ``energy`` stay
+    host NumPy, ``extra`` stays the family's.
+    """
+    if isinstance(result, Recall) and is_foreign_array(cues):
+        result.states = to_caller(result.states, cues)
+        result.overlaps = to_caller(result.overlaps, cues)
+    return result
+
+
+def returns_caller_arrays(recall: Any) -> Any:
+    """Wrap a memory's ``recall(cues, ...)`` so that its :class:`Recall` comes back in the
+    cues' array library (:func:`recall_like`).
+
+    :class:`BaseMemory` applies it to the ``recall`` of every subclass; a memory class of
+    its own decorates its ``recall`` with it to do the same.
+    """
+    if getattr(recall, "_returns_caller_arrays", False):
+        return recall
+
+    @functools.wraps(recall)
+    def wrapper(self, *args: Any, **kwargs: Any):
+        cues = args[0] if args else kwargs.get("cues")
+        return recall_like(recall(self, *args, **kwargs), cues)
+
+    wrapper._returns_caller_arrays = True
+    return wrapper
 
 
 def available_memory_bytes() -> int:
@@ -222,14 +417,16 @@ class Recall:
     states : array, shape (B, n_out)
         Final states in the family's alphabet; for a hetero-associative memory, the retrieved
         values. An array of the memory's backend array library (NumPy unless the backend is
-        cupy; memories without a backend, such as the spiking ones, return NumPy).
+        cupy; memories without a backend, such as the spiking ones, return NumPy), except where
+        the cues were arrays of another array-API library (PyTorch, JAX, array-api-strict,
+        ...): then an array of that library on the cues' device (:func:`to_caller`).
     overlaps : array of float64, shape (B, P)
         Cosine similarity of each final state with each stored item's target (the stored
         pattern for auto-association, the stored value for hetero-association):
         ``s . x / (|s| |x|)``, 0 where either vector is all zero. For +/-1 vectors this is
         exactly the Mattis overlap ``s . xi / n``, for {0,1} codes ``|s AND x| / sqrt(|s| |x|)``,
         for real vectors the usual cosine; in every case 1 means the state is the item (up to a
-        positive scale). Same array library as ``states``; see
+        positive scale). Same array library (and device) as ``states``; see
         :func:`assoc.metrics.cosine_overlaps`. Other family-specific similarities (softmax
         weights, Pearson correlations, Hamming similarities, ...) are in ``extra``.
     steps : ndarray of int, shape (B,)
@@ -346,6 +543,14 @@ class BaseMemory:
 
     alphabet: str = "pm1"
     _params: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # every family answers in the caller's array library: a recall cued with a PyTorch
+        # tensor returns tensors (see returns_caller_arrays)
+        super().__init_subclass__(**kwargs)
+        recall = cls.__dict__.get("recall")
+        if callable(recall):
+            cls.recall = returns_caller_arrays(recall)
 
     def __init__(self, n: int, *, backend: str = "auto", seed: int | None = None):
         from .backend import get_backend
