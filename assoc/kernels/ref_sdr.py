@@ -12,14 +12,15 @@ _BLOCK_WORDS = 1 << 23
 
 
 def _xp(a):
-    try:
+    """The array module of ``a``: CuPy for device arrays, else NumPy (no import is attempted
+    for host arrays, so a host call costs nothing where CuPy is absent)."""
+    if hasattr(a, "__cuda_array_interface__"):
         import cupy
 
-        return cupy.get_array_module(a)
-    except ImportError:
-        import numpy
+        return cupy
+    import numpy
 
-        return numpy
+    return numpy
 
 
 def popcount(xp, x):

@@ -17,6 +17,8 @@ from ..kernels import kernel
 from ..memory import check_patterns
 from ..metrics import cosine_from_dots
 
+_LE_WORD = np.dtype("<u8")
+
 #: Rows drawn at a time when making random bit masks (bounds the float draws to ~64 MiB).
 _MASK_ROW_BLOCK_BITS = 1 << 23
 
@@ -39,10 +41,13 @@ def pack_bits(x: Any) -> np.ndarray:
         raise ValueError(f"x must have shape (batch, n), got shape {x.shape}")
     b, n = x.shape
     nw = n_words(n)
-    packed = np.packbits(x.astype(np.uint8, copy=False), axis=1, bitorder="little")
-    buf = np.zeros((b, nw * 8), dtype=np.uint8)
-    buf[:, : packed.shape[1]] = packed
-    return buf.view(np.dtype("<u8")).astype(np.uint64, copy=False).reshape(b, nw)
+    packed = np.packbits(x.view(np.uint8) if x.dtype.itemsize == 1 and x.dtype.kind in "biu" else
+                         x.astype(np.uint8), axis=1, bitorder="little")
+    if packed.shape[1] != nw * 8:  # pad to whole words
+        buf = np.zeros((b, nw * 8), dtype=np.uint8)
+        buf[:, : packed.shape[1]] = packed
+        packed = buf
+    return packed.view(_LE_WORD).astype(np.uint64, copy=False).reshape(b, nw)
 
 
 def unpack_bits(words: Any, n: int) -> np.ndarray:

@@ -91,12 +91,19 @@ class Sparsey(BaseMemory):
         check_memory_estimate(self.modules * self.cells * n_words(self.n) * 8 * 2, "Sparsey weights")
         self._reset()
 
+    def _index_backend(self) -> str:
+        """Backend of the code index: the compiled kernels under numba, else NumPy (the codes
+        are small host arrays)."""
+        return "numba" if self.backend.name == "numba" else "numpy"
+
     def _reset(self) -> None:
         self._w = np.zeros((self.modules * self.cells, n_words(self.n)), dtype=np.uint64)
         self.codes = np.zeros((0, self.modules), dtype=np.int64)
         self.ops = {"store": 0, "retrieve": 0}
         self.last_ops = 0
-        self._index = SDRIndex(self.modules * self.cells, backend="numpy")
+        self._index = SDRIndex(self.modules * self.cells, backend=self._index_backend())
+        self._packed = np.zeros((0, n_words(self.n)), dtype=np.uint64)  # stored inputs, bit-packed
+        self._sizes = np.zeros(0, dtype=np.int64)  # their active bits
 
     # ------------------------------------------------------------------ the algorithm
     def _match(self, x: np.ndarray) -> tuple[np.ndarray, int]:
@@ -182,6 +189,8 @@ class Sparsey(BaseMemory):
         codes, _ = self._learn(x)
         self.ops["store"] += self.last_ops
         self.patterns = np.concatenate([self.patterns, x])
+        self._packed = np.concatenate([self._packed, pack_bits(x)])
+        self._sizes = np.concatenate([self._sizes, x.sum(axis=1, dtype=np.int64)])
         self.codes = np.concatenate([self.codes, codes])
         self._index.add(self.code_bits(codes))
 
@@ -216,7 +225,7 @@ class Sparsey(BaseMemory):
         states = self.patterns[best]
         return Recall(
             states=be.asarray(states),
-            overlaps=_binary_overlaps(be, states, pack_bits(self.patterns), self.patterns.sum(axis=1)),
+            overlaps=_binary_overlaps(be, states, self._packed, self._sizes),
             steps=np.ones(x.shape[0], dtype=np.int64),
             converged=exact,
             status=np.where(exact, STATUS_FIXED, STATUS_LIMIT).astype(np.int8),
@@ -230,6 +239,8 @@ class Sparsey(BaseMemory):
         self._w = np.array(state["w"], dtype=np.uint64)
         self.codes = np.array(state["codes"], dtype=np.int64)
         self.ops = dict(state["ops"])
-        self._index = SDRIndex(self.modules * self.cells, backend="numpy")
+        self._index = SDRIndex(self.modules * self.cells, backend=self._index_backend())
+        self._packed = pack_bits(self.patterns)
+        self._sizes = self.patterns.sum(axis=1, dtype=np.int64)
         if len(self.codes):
             self._index.add(self.code_bits(self.codes))
