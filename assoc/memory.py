@@ -399,6 +399,63 @@ def check_memory_estimate(nbytes: int | float, what: str, *, fraction: float = 0
         )
 
 
+# --------------------------------------------------------------------------- working-memory budget
+#
+# Recalls and stores process their batch in chunks so that the temporary arrays of one call
+# (the (B, P) overlaps of B cues with P stored items, and the like) stay under one budget, shared
+# by every family. Unset, the budget is half the memory available when the call starts, and
+# calls whose temporaries fit in SMALL_REQUEST_BYTES run in one piece without asking.
+
+#: Temporaries this small never consult the budget (reading the available memory costs time).
+SMALL_REQUEST_BYTES = 64 * 2**20
+
+_BUDGET: list = [None]  # bytes set by set_memory_budget, or None for the default
+
+
+def set_memory_budget(nbytes: Any) -> None:
+    """Bound the temporary memory of every recall and store to ``nbytes`` bytes (an integer
+    >= 1); None restores the default, half the memory available at each call."""
+    if nbytes is None:
+        _BUDGET[0] = None
+        return
+    if isinstance(nbytes, (bool, np.bool_)) or not isinstance(nbytes, numbers.Integral):
+        raise TypeError(f"nbytes must be an integer number of bytes or None, got {_short(nbytes)}")
+    if int(nbytes) < 1:
+        raise ValueError(f"nbytes must be >= 1 (bytes), got {int(nbytes)}")
+    _BUDGET[0] = int(nbytes)
+
+
+def memory_budget() -> int:
+    """The working-memory budget in bytes: the value set by :func:`set_memory_budget`, else half
+    of :func:`available_memory_bytes`."""
+    return _BUDGET[0] if _BUDGET[0] is not None else available_memory_bytes() // 2
+
+
+def chunk_rows(rows: int, row_bytes: int | float, what: str, *, fixed_bytes: int | float = 0) -> int:
+    """Rows of a batch to process at a time so that ``fixed_bytes + chunk * row_bytes`` stays
+    within :func:`memory_budget` (``rows`` itself when everything fits, at least 1).
+
+    Raises ValueError, before anything is allocated, when even one row does not fit; the
+    message gives the estimate and the budget.
+    """
+    rows = max(1, int(rows))
+    need = fixed_bytes + rows * row_bytes
+    if _BUDGET[0] is None and need <= SMALL_REQUEST_BYTES:
+        return rows
+    budget = memory_budget()
+    if need <= budget:
+        return rows
+    least = fixed_bytes + row_bytes
+    if least > budget:
+        raise ValueError(
+            f"{what} needs about {least / 2**30:.3g} GiB of working memory even one row at a time "
+            f"({need / 2**30:.3g} GiB for all {rows} rows at once), more than the memory budget of "
+            f"{budget / 2**30:.3g} GiB; raise the budget with assoc.memory.set_memory_budget(nbytes) "
+            f"or reduce the size"
+        )
+    return max(1, int((budget - fixed_bytes) // row_bytes))
+
+
 # --------------------------------------------------------------------------- results
 
 
