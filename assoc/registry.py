@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import importlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -604,4 +604,110 @@ register_family(
     size_arg="n_content", agent=False,
     refuses={m: "its layout stores one content per one-hot cue line (at most n_cues items, cued by line "
              "index, not by a corrupted pattern); its studies are the ca3_cam drivers" for m in MEASUREMENTS},
+)
+
+# --------------------------------------------------------------------------- fast-weight memories
+# The key-value memories sequence models write at test time (assoc.memories.fastweight): real
+# keys and values, hetero-association, one pass over the pairs in order. The measurements
+# store each item as its own value; load 1 is as many pairs as the key has entries.
+
+_FW_NORMALIZE = Param("normalize", "bool", True, "unit-length keys and queries")
+_FW_LR = Param("lr", "float", 1.0, "write strength (the delta rule's beta)", low=0, high=2, low_open=True)
+_FW_DECAY = Param("decay", "float", 0.0, "forgetting per written pair (the gate keeps 1 - decay)", low=0, high=1,
+                  high_open=True)
+_FW_DEPTH = Param("depth", "int", 1, "layers of the MLP memory (1: a matrix)", low=1)
+_FW_HIDDEN = Param("hidden", "int", None, "width of the hidden layers (none: the key length)", low=1, none=True)
+
+
+def _fw_lr(default: float) -> Param:
+    return Param("lr", "float", default, "learning rate of the online gradient step", low=0, high=1, low_open=True)
+
+
+def _neural_state(n, p, patterns):
+    h = p.get("hidden") or n
+    widths = [n] + [h] * (p["depth"] - 1) + [n]
+    return float(sum(widths[i] * widths[i + 1] for i in range(p["depth"])))
+
+
+_FW = dict(alphabet="real", mode="hetero", load_doc="n pairs (alpha = P / n: pairs per key entry)",
+           synapses=lambda n, p, patterns: float(n * n),
+           synapse_doc="n n_out state numbers (bits per synapse undefined for real patterns)")
+_FW_NEURAL = {**_FW, "synapses": _neural_state, "synapse_doc": "the MLP's weights (a depth-1 memory: n n_out)"}
+
+register_family(
+    "linear_attention", "assoc.memories.fastweight:LinearAttention", **_FW,
+    description="linear attention: Hebbian outer-product fast weights, optional feature map and decay",
+    cite="Katharopoulos et al. 2020 (ICML); Schlag, Irie & Schmidhuber 2021; Sun et al. 2023 (retention)",
+    params=(Param("feature_map", "choice", "identity", "feature map phi of keys and queries",
+                  choices=("identity", "elu1")),
+            _FW_DECAY, _FW_NORMALIZE, _BACKEND),
+    load_range=(0.02, 2.0), theory={"capacity": "linear_attention"},
+)
+register_family(
+    "deltanet", "assoc.memories.fastweight:DeltaNet", **_FW,
+    description="delta rule fast weights (DeltaNet): S <- S + lr (v - S k) k^T",
+    cite="Schlag, Irie & Schmidhuber 2021 (ICML); Yang, Wang, Shen, Panda & Kim 2024 (NeurIPS)",
+    params=(_FW_LR, _FW_NORMALIZE, Param("chunk", "int", 64, "chunk length of the WY form (numpy backend)", low=1),
+            _BACKEND),
+    load_range=(0.05, 4.0),
+)
+register_family(
+    "gated_deltanet", "assoc.memories.fastweight:GatedDeltaNet", **_FW,
+    description="gated delta rule: S <- (1 - decay) S (I - lr k k^T) + lr v k^T",
+    cite="Yang, Kautz & Hatamizadeh 2024 (arXiv 2412.06464)",
+    params=(_FW_LR, replace(_FW_DECAY, default=0.01), _FW_NORMALIZE, _BACKEND),
+    load_range=(0.05, 4.0),
+)
+register_family(
+    "delta_product", "assoc.memories.fastweight:DeltaProduct", **_FW,
+    description="DeltaProduct: n_h delta steps (generalised Householder products) per token",
+    cite="Siems et al. 2025 (arXiv 2502.10297)",
+    params=(_FW_LR, Param("householder", "int", 2, "delta steps per token (n_h)", low=1), _FW_NORMALIZE, _BACKEND),
+    load_range=(0.05, 4.0),
+)
+register_family(
+    "titans", "assoc.memories.fastweight:Titans", **_FW_NEURAL,
+    description="Titans long-term memory: MLP trained online on ||M(k) - v||^2 with momentum and forgetting",
+    cite="Behrouz, Zhong & Mirrokni 2024 (arXiv 2501.00663)",
+    params=(_FW_DEPTH, _FW_HIDDEN, _fw_lr(0.25), Param("momentum", "float", 0.5, "decay eta of the surprise",
+                                                          low=0, high=1, high_open=True),
+            _FW_DECAY, _FW_NORMALIZE, _BACKEND),
+    load_range=(0.05, 4.0),
+)
+register_family(
+    "moneta", "assoc.memories.fastweight:Moneta", **_FW_NEURAL,
+    description="Moneta (Miras): l_p attentional bias, q-norm retention",
+    cite="Behrouz, Razaviyayn, Zhong & Mirrokni 2025 (arXiv 2504.13173)",
+    params=(_FW_DEPTH, _FW_HIDDEN, _fw_lr(0.5), Param("p", "float", 3.0, "exponent of the l_p attentional bias", low=1),
+            Param("q", "float", 4.0, "retention norm q", low=1, low_open=True), _FW_DECAY, _FW_NORMALIZE, _BACKEND),
+    load_range=(0.05, 4.0),
+)
+register_family(
+    "yaad", "assoc.memories.fastweight:Yaad", **_FW_NEURAL,
+    description="Yaad (Miras): Huber attentional bias with weight decay",
+    cite="Behrouz, Razaviyayn, Zhong & Mirrokni 2025 (arXiv 2504.13173)",
+    params=(_FW_DEPTH, _FW_HIDDEN, _fw_lr(0.5),
+            Param("huber", "float", None, "Huber threshold on ||M(k) - v|| (none: 2 sqrt(n_out))", low=0,
+                  low_open=True, none=True),
+            _FW_DECAY, _FW_NORMALIZE, _BACKEND),
+    load_range=(0.05, 4.0),
+)
+register_family(
+    "memora", "assoc.memories.fastweight:Memora", **_FW_NEURAL,
+    description="Memora (Miras): l2 attentional bias, KL retention on the scaled simplex",
+    cite="Behrouz, Razaviyayn, Zhong & Mirrokni 2025 (arXiv 2504.13173)",
+    params=(_FW_DEPTH, _FW_HIDDEN, _fw_lr(0.5),
+            Param("scale", "float", None, "mass of each weight row (none: n)", low=0, low_open=True, none=True),
+            _FW_DECAY, _FW_NORMALIZE, _BACKEND),
+    load_range=(0.05, 4.0),
+)
+register_family(
+    "softmax_attention", "assoc.memories.fastweight:SoftmaxAttention",
+    **{**_FW, "synapses": lambda n, p, patterns: float(2 * n * patterns),
+       "synapse_doc": "the P (n + n_out) numbers of the stored pairs"},
+    description="softmax attention over every stored pair (the growing-state reference)",
+    cite="Vaswani et al. 2017; Ramsauer et al. 2021 (one modern Hopfield step)",
+    params=(Param("beta", "float", 8.0, "inverse temperature on unit keys and queries", low=0, low_open=True),
+            _FW_NORMALIZE, _BACKEND),
+    load_range=(0.1, 300.0),
 )

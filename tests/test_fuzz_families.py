@@ -335,14 +335,14 @@ def fuzz_values(fam, data):
         other = max(0, rows + data.draw(st.sampled_from((0, 0, -1, 1)), label="row shift"))
         if data.draw(st.booleans(), label="fuzz the values"):
             keys = patterns(fam, rows, rng)
-            values = data.draw(st.none() | fuzzed(lambda r: patterns(fam, other, r, N_OUT), "binary"),
+            values = data.draw(st.none() | fuzzed(lambda r: patterns(fam, other, r, N_OUT), fam.alphabet),
                                label="values")
         else:  # the keys side: bad keys, or as many keys as the other row count
             keys = data.draw(fuzzed(lambda r: patterns(fam, other, r), fam.alphabet), label="keys")
             values = patterns(fam, rows, rng, N_OUT)
         if not valid_batch(keys, fam.alphabet, N):
             refused(lambda: mem.store(keys, values), "patterns", mem)
-        elif valid_batch(values, "binary", N_OUT) and as_array(values).shape[0] == as_array(keys).shape[0]:
+        elif valid_batch(values, fam.alphabet, N_OUT) and as_array(values).shape[0] == as_array(keys).shape[0]:
             before = len(mem)
             mem.store(keys, values)
             assert len(mem) == before + rows_of(keys)
