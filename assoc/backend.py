@@ -33,7 +33,7 @@ AUTO = "auto"
 class BackendSpec:
     """The declaration of one backend, as stored in :data:`BACKENDS`.
 
-    Attributes
+    Parameters
     ----------
     name : str
         The name that selects it (``backend=name``) and keys its compiled kernels.

@@ -45,8 +45,10 @@ def cosine(states: Any, targets: Any) -> np.ndarray:
 
 
 def support_overlap(states: Any, targets: Any) -> np.ndarray:
-    """Row-wise ``s . x / |x|_1``: the Mattis overlap on the target's support (``s . x / n`` for
-    +/-1 targets; normalised by 1 - d for diluted ternary patterns)."""
+    """The Mattis overlap of each state with its own target, on the target's support.
+
+    Row-wise ``s . x / |x|_1`` (``s . x / n`` for +/-1 targets; normalised by 1 - d for diluted
+    ternary patterns)."""
     return _rowwise(states, targets, lambda s, t: np.abs(t).sum(axis=1))
 
 
@@ -87,7 +89,9 @@ def _array_module(x: Any):
 
 
 def mattis_overlap(states: Any, patterns: Any) -> np.ndarray:
-    """``m[b, mu] = xi_mu . s_b / n`` for +/-1 arrays; shape (B, P)."""
+    """The Mattis overlap of every state with every pattern, shape (B, P).
+
+    ``m[b, mu] = xi_mu . s_b / n`` for +/-1 arrays."""
     s = np.asarray(states, dtype=np.float64)
     x = np.asarray(patterns, dtype=np.float64)
     return s @ x.T / s.shape[1]

@@ -650,7 +650,9 @@ from scipy.stats import binom as _binom_law  # noqa: E402
 
 
 def double_factorial(k: int) -> int:
-    """``k!! = k (k - 2) (k - 4) ... 1``, with ``(-1)!! = 0!! = 1``."""
+    """The double factorial of ``k``.
+
+    ``k!! = k (k - 2) (k - 4) ... 1``, with ``(-1)!! = 0!! = 1``."""
     out = 1
     for j in range(int(k), 0, -2):
         out *= j

@@ -32,8 +32,10 @@ from . import driver
 
 
 def shared_keys(pairs: int, m: int, k: int, shared: int, rng: np.random.Generator) -> np.ndarray:
-    """``(pairs, m)`` {0,1} keys: units ``0 .. shared - 1`` active in every key, plus ``k - shared``
-    private units per key drawn uniformly (without replacement) from units ``shared .. m - 1``."""
+    """``(pairs, m)`` {0,1} keys with ``shared`` active units in common.
+
+    Units ``0 .. shared - 1`` are active in every key, plus ``k - shared`` private units per
+    key drawn uniformly (without replacement) from units ``shared .. m - 1``."""
     out = np.zeros((pairs, m), dtype=np.int8)
     out[:, :shared] = 1
     if k > shared:

@@ -247,10 +247,22 @@ def _overlap_par(indptr, postings, active, cnt, out):
 def index_overlaps(indptr, postings, active, cnt, nstored):
     """Overlap counts of each cue with every stored SDR through an inverted index.
 
-    indptr, postings : CSR posting lists, the stored items with bit i active are
-        ``postings[indptr[i]:indptr[i+1]]``
-    active : int64 (B, A) active bit indices of the cues (first ``cnt[b]`` valid)
-    Returns int32 (B, nstored): the number of shared active bits.
+    Parameters
+    ----------
+    indptr, postings : ndarray
+        CSR posting lists: the stored items with bit i active are
+        ``postings[indptr[i]:indptr[i+1]]``.
+    active : ndarray
+        int64 (B, A) active bit indices of the cues (first ``cnt[b]`` valid).
+    cnt : ndarray
+        Number of active bits of each cue.
+    nstored : int
+        Number of stored items.
+
+    Returns
+    -------
+    ndarray
+        int32 (B, nstored): the number of shared active bits.
     """
     out = np.zeros((active.shape[0], nstored), dtype=np.int32)
     if cpu.run_parallel(POSTING_COST * _postings_work(indptr, active, cnt), active.shape[0]):

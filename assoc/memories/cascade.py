@@ -1,7 +1,7 @@
 """Palimpsest memories and forgetting curves: cascade synapses and fits of the decay law.
 
 Cascade synapses (Fusi, Drew & Abbott 2005, Neuron 45:599)
----------------------------------------------------------
+----------------------------------------------------------
 Each synapse is binary (efficacy -1 weak, +1 strong) and also carries a hidden depth
 ``i = 1..m``. A potentiation event at a weak synapse in state i makes it strong (depth 1)
 with probability ``q_i``; at a strong synapse in state i < m it moves one level deeper with
