@@ -10,14 +10,13 @@ entries of the spec's tables (a grid axis given there replaces that axis).
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .sweep import _read_toml, bundled, load_spec, run_spec
+from .sweep import _read_toml, apply_quick, bundled, load_spec, run_spec
 
 
 def registry() -> dict[str, dict]:
@@ -41,19 +40,8 @@ def figure_file(data: dict) -> str:
 
 
 def quick_data(data: dict) -> dict:
-    """The spec with its ``[quick]`` overrides applied (unchanged if it has none)."""
-    out = copy.deepcopy({k: v for k, v in data.items() if k != "quick"})
-    quick = data.get("quick", {})
-    if not isinstance(quick, dict):
-        raise ValueError(f"quick in spec {data.get('name')!r} must be a table, got {quick!r}")
-    for key, value in quick.items():
-        if key in ("params", "grid", "figure"):
-            if not isinstance(value, dict):
-                raise ValueError(f"quick.{key} in spec {data.get('name')!r} must be a table")
-            out.setdefault(key, {}).update(value)
-        else:
-            out[key] = value
-    return out
+    """The spec with its ``[quick]`` overrides applied (:func:`assoc.sweep.apply_quick`)."""
+    return apply_quick(data)
 
 
 def check_output(path: str | Path, table: list[dict]) -> list[str]:

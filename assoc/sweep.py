@@ -16,6 +16,19 @@ Spec (``sims/NAME.toml``)::
     alpha = {start = 0.05, stop = 0.25, num = 21}
     [figure]                        # optional: assoc.figures.<kind>(table, **rest)
     kind = "capacity_curve"
+    [quick]                         # optional: a reduced run (assoc run --quick)
+    trials = 1
+    [quick.grid]
+    n = [500]
+
+``assoc describe DRIVER`` lists a driver's parameters (defaults, allowed values, meaning), its
+output columns and the figure kinds that draw it; ``assoc describe SPEC`` shows a spec.
+
+Validation: :func:`load_spec` checks the whole spec before anything runs: its keys, the
+driver, every parameter of every grid point, the ``[figure]`` kind and options, and that the
+options naming table columns (``x``, ``by``, ...) name columns the driver writes.
+:func:`run_spec` also checks its own arguments first, so a spec or option that fails leaves
+nothing behind (no store, table, figure or lock file).
 
 Seeds: trial ``t`` of point ``i`` runs with ``SeedSequence(seed, spawn_key=(i, t))``, so
 results do not depend on the executor or the number of workers.
@@ -33,6 +46,7 @@ through ``Client.get_executor()``.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import copy
 import csv
 import hashlib
 import itertools
@@ -77,15 +91,23 @@ def bundled(kind: str) -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.toml"))}
 
 
+#: What a file of each bundled folder is called in messages.
+_WORD = {"sims": "spec", "models": "model"}
+
+
 def _find(kind: str, ref: str | os.PathLike) -> Path:
+    from .params import suggest
+
+    word = _WORD.get(kind, kind)
     path = Path(ref)
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
-            raise FileNotFoundError(f"{kind[:-1]} file {str(path)!r} does not exist")
+            raise FileNotFoundError(f"{word} file {str(path)!r} does not exist")
         return path
     known = bundled(kind)
     if str(ref) not in known:
-        raise ValueError(f"unknown {kind[:-1]} {str(ref)!r}; bundled: {sorted(known)} (or give a path to a .toml file)")
+        raise ValueError(f"unknown {word} {str(ref)!r}{suggest(str(ref), known)}; bundled: {sorted(known)} "
+                         "(or give a path to a .toml file)")
     return known[str(ref)]
 
 
@@ -183,6 +205,33 @@ class Spec:
         return {task[0] for task in self.tasks()}
 
 
+def apply_quick(data: dict) -> dict:
+    """The spec data with its ``[quick]`` overrides applied (unchanged if it has none).
+
+    Plain keys of ``[quick]`` replace the spec's; ``[quick.params]``, ``[quick.grid]`` and
+    ``[quick.figure]`` replace single entries of the spec's tables (a grid axis given there
+    replaces that axis).
+    """
+    out = copy.deepcopy({k: v for k, v in data.items() if k != "quick"})
+    quick = data.get("quick", {})
+    if not isinstance(quick, dict):
+        raise ValueError(f"quick in spec {data.get('name')!r} must be a table, got {quick!r}")
+    unknown = sorted(set(quick) - set(SPEC_KEYS) | set(quick) & {"name", "quick", "gallery"})
+    if unknown:
+        from .params import check_known
+
+        check_known(f"key(s) of [quick] in spec {data.get('name')!r}", unknown,
+                    [k for k in SPEC_KEYS if k not in ("name", "quick", "gallery")])
+    for key, value in quick.items():
+        if key in ("params", "grid", "figure"):
+            if not isinstance(value, dict):
+                raise ValueError(f"quick.{key} in spec {data.get('name')!r} must be a table, got {value!r}")
+            out.setdefault(key, {}).update(value)
+        else:
+            out[key] = value
+    return out
+
+
 def _expand_axis(name: str, value: Any) -> list:
     if isinstance(value, list):
         if not value:
@@ -211,18 +260,31 @@ def _expand_axis(name: str, value: Any) -> list:
     raise ValueError(f"grid.{name} must be a list or a {{start, stop, num}} table, got {value!r}")
 
 
-def load_spec(ref: str | os.PathLike | dict) -> Spec:
-    """Parse a spec from a bundled name, a TOML path or an already-read dict."""
-    path = None
+def read_spec(ref: str | os.PathLike | dict) -> tuple[dict, Path | None]:
+    """The raw table of a spec (a bundled name, a TOML path or a dict) and its path."""
     if isinstance(ref, dict):
-        data = ref
-    else:
-        path = _find("sims", ref)
-        data = _read_toml(path)
+        return ref, None
+    path = _find("sims", ref)
+    return _read_toml(path), path
+
+
+def load_spec(ref: str | os.PathLike | dict, *, quick: bool = False) -> Spec:
+    """Parse and check a spec from a bundled name, a TOML path or an already-read dict.
+
+    ``quick``: apply the spec's ``[quick]`` overrides (:func:`apply_quick`). Every check of
+    the module notes runs here, so a spec that loads runs.
+    """
+    data, path = read_spec(ref)
+    if not isinstance(data, dict):
+        raise TypeError(f"a spec must be a table, got {type(data).__name__}")
     where = f"spec {path}" if path else "spec"
     unknown = sorted(set(data) - set(SPEC_KEYS))
     if unknown:
-        raise ValueError(f"unknown key(s) {unknown} in {where}; allowed: {list(SPEC_KEYS)}")
+        from .params import check_known
+
+        check_known(f"key(s) in {where}", unknown, SPEC_KEYS)
+    if quick:
+        data = apply_quick(data)
     for key in ("name", "driver"):
         if not isinstance(data.get(key), str):
             raise ValueError(f"{where} needs a string '{key}', got {data.get(key)!r}")
@@ -238,13 +300,14 @@ def load_spec(ref: str | os.PathLike | dict) -> Spec:
     params.update(data.get("params", {}))
     grid = {k: _expand_axis(k, v) for k, v in data.get("grid", {}).items()}
     figure = dict(data.get("figure", {}))
+    where_named = where if path else f"spec {data['name']!r}"
     if figure:
-        from .figures import check_figure_args
+        from .figures._registry import check_figure_options
 
         try:
-            check_figure_args(figure.get("kind"), {k: v for k, v in figure.items() if k != "kind"})
+            check_figure_options(figure.get("kind"), {k: v for k, v in figure.items() if k != "kind"})
         except ValueError as exc:
-            raise ValueError(f"{exc} (in {where if path else 'spec ' + repr(data['name'])})") from None
+            raise ValueError(f"{exc} (in {where_named})") from None
     spec = Spec(
         name=data["name"],
         driver=data["driver"],
@@ -257,9 +320,45 @@ def load_spec(ref: str | os.PathLike | dict) -> Spec:
         model=model,
         path=str(path) if path else None,
     )
-    for _ in spec.iter_points():  # validates the driver name and every parameter name now
-        pass
+    columns: dict[str, None] = {"point": None, "trial": None}
+    for point in spec.iter_points():  # validates the driver name and every parameter now
+        columns.update(dict.fromkeys(point))
+    if figure:
+        _check_figure_columns(spec, list(columns), where_named)
     return spec
+
+
+def output_columns(driver: str) -> tuple[str, ...]:
+    """The metric columns a driver declares (``m_<age>`` stands for a family of columns)."""
+    return get_driver(driver).columns
+
+
+def _column_matches(name: str, columns: Iterable[str]) -> bool:
+    for col in columns:
+        if name == col or ("<" in col and name.startswith(col.split("<")[0]) and len(name) > col.index("<")):
+            return True
+    return False
+
+
+def _check_figure_columns(spec: Spec, params: list[str], where: str) -> None:
+    """The ``[figure]`` options that name table columns (``x``, ``by``, ...) name a parameter
+    of the points or a metric the driver declares; ValueError with the nearest one otherwise."""
+    from .figures._registry import column_options
+    from .params import suggest
+
+    metrics = output_columns(spec.driver)
+    if not metrics:
+        return  # the driver does not declare its columns: the figure finds out
+    options = {k: v for k, v in spec.figure.items() if k != "kind"}
+    known = list(params) + [c for c in metrics if c not in params]
+    for option, column in column_options(spec.figure["kind"], options).items():
+        if column in params or _column_matches(column, metrics):
+            continue
+        given = "" if option in options else " (its default)"
+        raise ValueError(
+            f"figure.{option} = {column!r}{given} is not a column of the table of driver {spec.driver!r}"
+            f"{suggest(column, known)}; columns: {known} (in {where})"
+        )
 
 
 # --------------------------------------------------------------------------- store
@@ -312,25 +411,38 @@ class Store:
             self._release_lock()
             raise ValueError(f"{self.path} is not a usable assoc store ({exc}); nothing was read from it") from None
 
+    @property
+    def lock_path(self) -> Path:
+        return Path(str(self.path) + ".lock")
+
     def _acquire_lock(self) -> None:
         """One writer per store: a second sweep on the same store is refused, not interleaved.
 
-        The lock is an ``flock`` on ``STORE.lock``; the kernel drops it when the process
-        dies, so a killed sweep never leaves a stale lock behind.
+        The lock is an ``flock`` on ``STORE.lock``, a file that exists while a sweep writes
+        the store: it is removed when the store is closed, and the kernel drops the lock when
+        the process dies, so a killed sweep never blocks the next one.
         """
         import fcntl
 
-        fh = open(str(self.path) + ".lock", "a+")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
+        while True:
+            fh = open(self.lock_path, "a+")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                fh.seek(0)
+                holder = fh.read().strip() or "another process"
+                fh.close()
+                raise ValueError(
+                    f"store {self.path} is being written by another sweep ({holder}); "
+                    "wait for it to finish or use another --out folder"
+                ) from None
+            try:  # the holder before us may have removed the file after we opened it: lock the current one
+                same = os.path.samestat(os.fstat(fh.fileno()), os.stat(self.lock_path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
             fh.close()
-            raise ValueError(
-                f"store {self.path} is being written by another sweep ({holder}); "
-                "wait for it to finish or use another --out folder"
-            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()}")
@@ -339,6 +451,10 @@ class Store:
 
     def _release_lock(self) -> None:
         if self._lock is not None:
+            try:  # removed while still held, so no other sweep can lock this file after us
+                os.unlink(self.lock_path)
+            except FileNotFoundError:
+                pass
             self._lock.close()
             self._lock = None
 
@@ -458,8 +574,21 @@ class _InProcess(cf.Executor):
         return fut
 
 
+def check_executor(workers: int | None = None, scheduler: str | None = None) -> None:
+    """ValueError/TypeError for a worker count below 1 or a scheduler that is neither
+    ``"local-dask"`` nor an address (checked before a sweep writes anything)."""
+    if workers is not None:
+        check_int("workers", workers, low=1)
+    if scheduler is not None:
+        if not isinstance(scheduler, str):
+            raise TypeError(f"scheduler must be a string, got {scheduler!r}")
+        if scheduler != "local-dask" and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            raise ValueError(f"scheduler must be 'local-dask' or an address like tcp://host:8786, got {scheduler!r}")
+
+
 def make_executor(workers: int | None = None, scheduler: str | None = None):
     """Return ``(executor, closer)`` for the requested workers / scheduler."""
+    check_executor(workers, scheduler)
     if scheduler is not None:
         from distributed import Client, LocalCluster
 
@@ -528,6 +657,7 @@ def run_spec(
     figure: str | os.PathLike | bool = True,
     csv_path: str | os.PathLike | bool = True,
     trials: int | None = None,
+    quick: bool = False,
 ) -> SweepResult:
     """Run (or resume) a sweep and write its store, table and figure.
 
@@ -542,9 +672,18 @@ def run_spec(
     figure : True for ``out_dir/NAME.png``, a path, or False for none
     csv_path : True for ``out_dir/NAME.csv``, a path, or False for none
     trials : overrides the spec's number of trials
+    quick : apply the spec's ``[quick]`` overrides (not for an already-loaded :class:`Spec`)
+
+    Everything is checked before anything is written: the spec, ``workers``, ``scheduler``
+    and ``trials``; the store's lock file is removed when the run ends.
     """
-    if not isinstance(spec, Spec):
-        spec = load_spec(spec)
+    if isinstance(spec, Spec):
+        if quick:
+            raise ValueError("quick applies to a spec name, path or table, not to a loaded Spec; "
+                             "use load_spec(..., quick=True)")
+    else:
+        spec = load_spec(spec, quick=quick)
+    check_executor(workers, scheduler)
     if trials is not None:
         spec.trials = check_int("trials", trials, low=1)
     out = Path(out_dir)
@@ -640,8 +779,11 @@ def write_parquet(table: list[dict], path: str | os.PathLike) -> Path:
 
 
 def draw_figure(spec: Spec, table: list[dict], path: str | os.PathLike) -> Path:
+    """Draw the ``[figure]`` of ``spec`` from ``table`` into ``path``; ValueError for an empty table."""
     from .figures import get_figure
 
+    if not table:
+        raise ValueError(f"sweep {spec.name!r} has no rows to draw; run it first (assoc run)")
     kwargs = dict(spec.figure)
     kind = kwargs.pop("kind", None)
     try:

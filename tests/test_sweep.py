@@ -79,9 +79,9 @@ def test_corrupt_store_is_detected(tmp_path):
 @pytest.mark.parametrize(
     "change,match",
     [
-        ({"tirals": 3}, r"unknown key\(s\) \['tirals'\]"),
+        ({"tirals": 3}, r"unknown key\(s\) in spec \['tirals'\] \(did you mean 'trials'\?\)"),
         ({"params": {"rul": "hebbian"}}, r"unknown parameter\(s\) for driver 'capacity' with family 'hopfield' \['rul'\] \(did you mean 'rule'\?\)"),
-        ({"driver": "capacty"}, "driver must be one of"),
+        ({"driver": "capacty"}, r"driver must be one of .*got 'capacty' \(did you mean 'capacity'\?\)"),
         ({"grid": {"n": []}}, "grid.n must not be empty"),
         ({"grid": {"n": {"start": 1}}}, "range needs keys start, stop, num"),
         ({"model": "no-such-model"}, "unknown model 'no-such-model'"),
@@ -195,7 +195,8 @@ def test_cli_run_plot_export(tmp_path):
 @pytest.mark.parametrize(
     "args,match",
     [
-        (["run", "no-such-sweep"], "unknown sim 'no-such-sweep'"),
+        (["run", "no-such-sweep"], "unknown spec 'no-such-sweep'"),
+        (["run", "hopfield-capacty"], "unknown spec 'hopfield-capacty' (did you mean 'hopfield-capacity'?)"),
         (["run", "missing.toml"], "does not exist"),
         (["export", "nowhere.sqlite"], "does not exist"),
         (["run", "hopfield-capacity", "--workers", "0"], "workers must be >= 1"),

@@ -10,12 +10,14 @@ their defaults, so a spec with a misspelt key fails before anything runs::
         ...
         return {"m_mean": 0.97}
 
-``DRIVERS`` maps names to :class:`Driver` objects; ``get_driver(name)`` imports the modules
-listed in ``MODULES`` on first use.
+``DRIVERS`` maps names to :class:`Driver` objects. ``get_driver(name)`` imports only the
+module that defines ``name`` (found by reading the sources of ``MODULES``), so checking a spec
+does not pay for the imports of every measurement; ``list_drivers()`` imports them all.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -75,6 +77,19 @@ class Driver:
     def __call__(self, params: dict, seed: Any) -> dict:
         return self.func(self.resolve(params), seed)
 
+    @property
+    def summary(self) -> str:
+        """The first sentence of the driver's documentation, on one line."""
+        import re
+
+        text = " ".join(self.doc.split("\n\n")[0].split())
+        return re.split(r"(?<=\.)\s+(?=[A-Z])", text, maxsplit=1)[0]
+
+    @property
+    def module(self) -> str:
+        """The module that defines the driver's function."""
+        return self.func.__module__
+
 
 DRIVERS: dict[str, Driver] = {}
 
@@ -108,14 +123,47 @@ def _load_all() -> None:
         importlib.import_module(f"{__name__}.{mod}")
 
 
+_SOURCE_INDEX: dict[str, str] | None = None
+
+
+def source_index() -> dict[str, str]:
+    """``{driver name: module}`` read from the sources of ``MODULES`` without importing them:
+    every function decorated with ``@driver("name", ...)``."""
+    global _SOURCE_INDEX
+    if _SOURCE_INDEX is None:
+        from pathlib import Path
+
+        index: dict[str, str] = {}
+        here = Path(__file__).resolve().parent
+        for mod in MODULES:
+            try:
+                tree = ast.parse((here / f"{mod}.py").read_text(encoding="utf-8"))
+            except (OSError, SyntaxError):
+                continue  # imported (and reported) by _load_all when a name is not found
+            for node in ast.walk(tree):
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                for dec in node.decorator_list:
+                    if (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Name) and dec.func.id == "driver"
+                            and dec.args and isinstance(dec.args[0], ast.Constant)
+                            and isinstance(dec.args[0].value, str)):
+                        index.setdefault(dec.args[0].value, mod)
+        _SOURCE_INDEX = index
+    return _SOURCE_INDEX
+
+
 def get_driver(name: str) -> Driver:
     """The driver registered as ``name`` (ValueError naming the known drivers otherwise)."""
     if not isinstance(name, str):
         raise TypeError(f"driver must be a string, got {name!r}")
+    if name not in DRIVERS and name in source_index():
+        importlib.import_module(f"{__name__}.{source_index()[name]}")
     if name not in DRIVERS:
         _load_all()
     if name not in DRIVERS:
-        raise ValueError(f"driver must be one of {sorted(DRIVERS)}, got {name!r}")
+        from ..params import suggest
+
+        raise ValueError(f"driver must be one of {sorted(DRIVERS)}, got {name!r}{suggest(name, DRIVERS)}")
     return DRIVERS[name]
 
 

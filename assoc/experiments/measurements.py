@@ -251,7 +251,8 @@ def correlated_items(fam, parents: int, children: int, n: int, c: float, coding:
                 _CODING, _CUE, _frac(0.0), Param("probes", "int", 30, "stored items used as cues", low=1),
                 _THRESHOLD),
         family_params=True, check=_point_check("interference"),
-        columns=("patterns", "item_overlap", "m_mean", "m_std", "retrieved", "m_parent", "bit_error",
+        columns=("patterns", "patterns_per_n", "item_overlap", "m_mean", "m_std", "retrieved", "fixed_frac",
+                 "steps_mean", "m_parent", "bit_error",
                  "pred_error", "pred_error_random", "crosstalk_mean", "crosstalk_var", "pred_mean", "pred_var"))
 def interference(params: dict, seed) -> dict:
     """Retrieval of correlated items against their measured overlap.
@@ -305,7 +306,8 @@ def interference(params: dict, seed) -> dict:
                 _CODING, Param("cue", "choice", "erase", "cue corruption kind", choices=("flip", "erase", "random")),
                 _frac(0.5), Param("probes", "int", 30, "stored items used as cues", low=1), _THRESHOLD),
         family_params=True, check=_point_check("fragments"),
-        columns=("patterns", "m0", "m_mean", "m_std", "retrieved", "gain"))
+        columns=("patterns", "patterns_per_n", "m0", "m_mean", "m_std", "retrieved", "fixed_frac", "steps_mean",
+                 "gain"))
 def fragments(params: dict, seed) -> dict:
     """Retrieval from fragments and noisy cues: final overlap against cue quality at a load.
 
