@@ -592,13 +592,53 @@ def test_delta_rule_overwrites_a_repeated_key_where_linear_attention_averages():
     assert linear_attention(k, v, k[:1])[0, 0] == pytest.approx(4.0)
 
 
-def test_mqar_softmax_attention_is_one_modern_hopfield_step():
+def _softmax_and_modern_hopfield_reads(seed, n_pairs, key_dim=32, value_dim=32, beta=0.5):
+    """Softmax attention, its definition written out, and one modern-Hopfield update from
+    ``[q | 0]`` with the ``[k | v]`` patterns stored, on the same random +/-1 pairs; the
+    inverse temperature is ``beta / sqrt(key_dim)`` on the raw +/-1 dot products (the MQAR
+    driver's convention). Returns ``(attention, definition, hopfield, values)``."""
+    from assoc.experiments.mqar import softmax_attention
+
+    rng = np.random.default_rng(seed)
+    keys = np.where(rng.random((n_pairs, key_dim)) < 0.5, -1, 1).astype(np.int8)
+    values = np.where(rng.random((n_pairs, value_dim)) < 0.5, -1, 1).astype(np.int8)
+    b = beta / np.sqrt(key_dim)
+    z = b * (keys.astype(np.float64) @ keys.T.astype(np.float64))  # query i is key i
+    w = np.exp(z - z.max(axis=1, keepdims=True))
+    definition = (w / w.sum(axis=1, keepdims=True)) @ values
+    attention = softmax_attention(keys.astype(np.float64), values.astype(np.float64), keys.astype(np.float64), b)
+    mem = EpisodicMemory("modern_hopfield", key_dim, value_dim, backend="numpy", beta=b)
+    mem.write(keys, values)
+    hopfield, _ = mem.read(keys)
+    return attention, definition, np.asarray(hopfield, dtype=np.float64), values
+
+
+def _check_softmax_is_one_modern_hopfield_step(seed):
+    """At beta = 0.5 the softmax weights spread over many pairs, so the reads are blends far
+    from the stored values (entries of wrong sign, and at P = 512 wrong tokens): the two rules
+    are compared entry by entry on those imperfect outputs, to float64 rounding (1e-9)."""
+    for p in (32, 512):
+        att, ref, hop, vals = _softmax_and_modern_hopfield_reads(seed, p)
+        assert np.abs(att - vals).max() > 0.5  # the outputs differ from the targets
+        np.testing.assert_allclose(att, ref, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(hop, att, rtol=1e-9, atol=1e-12)
     drv = _mqar()
     for p in (32, 512):
-        seed = np.random.SeedSequence(7)
-        a = drv({"method": "softmax", "n_pairs": p, "key_dim": 32}, seed)
-        b = drv({"method": "modern_hopfield", "n_pairs": p, "key_dim": 32}, seed)
-        assert a["accuracy"] == b["accuracy"] and a["bit_error"] == b["bit_error"]
+        seed_seq = np.random.SeedSequence(seed)
+        a = drv({"method": "softmax", "n_pairs": p, "key_dim": 32, "beta": 0.5}, seed_seq)
+        b = drv({"method": "modern_hopfield", "n_pairs": p, "key_dim": 32, "beta": 0.5}, seed_seq)
+        assert a["bit_error"] > 0.0 and (p < 512 or a["accuracy"] < 1.0), a  # neither memory is perfect
+        assert a["accuracy"] == b["accuracy"] and a["bit_error"] == b["bit_error"], (a, b)
+
+
+def test_mqar_softmax_attention_is_one_modern_hopfield_step():
+    _check_softmax_is_one_modern_hopfield_step(0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(10))
+def test_mqar_softmax_attention_is_one_modern_hopfield_step_over_seeds(seed):
+    _check_softmax_is_one_modern_hopfield_step(seed)
 
 
 def test_mqar_linear_attention_fails_beyond_the_key_dimension_where_softmax_does_not():
@@ -614,18 +654,39 @@ def test_mqar_linear_attention_fails_beyond_the_key_dimension_where_softmax_does
     assert high["linear"] < 0.3 and high["softmax"] == 1.0 and high["dense_exp"] == 1.0
 
 
-def test_mqar_linear_attention_bit_error_matches_signal_to_noise_theory():
-    """Wrong value entries of linear attention follow Phi(-sqrt(d / (P - 1))). Three sequences
-    of 64 queries x 64 entries give 12288 entries per point: a binomial standard deviation of at
-    most 0.0045, so 0.02 is about 4.5 of them."""
+def _check_linear_attention_bit_error(block):
+    """Wrong value entries of linear attention against Phi(-sqrt(d / (P - 1))) at d = 64.
+
+    Entries read at one query share its crosstalk coefficients, so the unit of the sample is
+    the sequence: the error fraction of S independent sequences (64 queries x 64 entries, 16
+    queries at P = 16), whose standard error is estimated from those S values. The theory must
+    lie within 4 standard errors of the mean, and S is large enough that 4 of them are under
+    10 % of the predicted rate, so a 15 % error in the rate is resolved at every P (at P = 16,
+    S = 400 sequences give a standard error of about 2 % of 0.0194).
+    """
     from assoc.theory import linear_attention_bit_error
 
     drv = _mqar()
-    for p in (16, 64, 256):
-        err = np.mean([drv({"method": "linear", "n_pairs": p, "key_dim": 64}, np.random.SeedSequence(s))["bit_error"]
-                       for s in range(3)])
-        assert abs(err - linear_attention_bit_error(p, 64)) < 0.02, (p, err)
+    for p, sequences in ((16, 400), (64, 40), (256, 40)):
+        errs = np.array([drv({"method": "linear", "n_pairs": p, "key_dim": 64},
+                             np.random.SeedSequence(s, spawn_key=(block,)))["bit_error"] for s in range(sequences)])
+        se = errs.std(ddof=1) / np.sqrt(sequences)
+        th = float(linear_attention_bit_error(p, 64))
+        assert 4 * se < 0.10 * th, (p, se, th)
+        assert abs(errs.mean() - th) < 4 * se, (p, errs.mean(), se, th)
+
+
+def test_mqar_linear_attention_bit_error_matches_signal_to_noise_theory():
+    from assoc.theory import linear_attention_bit_error
+
+    _check_linear_attention_bit_error(0)
     assert linear_attention_bit_error(65, 64) == pytest.approx(0.1587, abs=1e-4)  # P - 1 = d: Phi(-1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("block", range(1, 11))
+def test_mqar_linear_attention_bit_error_over_seeds(block):
+    _check_linear_attention_bit_error(block)
 
 
 def test_mqar_refuses_unknown_method():
