@@ -1,0 +1,269 @@
+"""Fast-weight memories: the identities between the rules, the compiled kernels against their
+twins, the chunked delta rule, exact recall where theory says so, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from assoc.kernels import kernel
+from assoc.memories import fastweight as fw
+from assoc.memories.modern import ModernHopfield
+from assoc.theory import linear_attention_bit_error
+
+N, N_OUT = 24, 10
+
+
+def _pairs(p, n=N, n_out=N_OUT, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((p, n)), rng.standard_normal((p, n_out))
+
+
+def _reads(mem, keys, values, queries):
+    mem.store(keys, values)
+    return mem.read(queries)
+
+
+# --------------------------------------------------------------------------- kernels vs twins
+
+
+@pytest.mark.parametrize("subtract,keep,lr", [(True, 1.0, 1.0), (True, 0.9, 0.7), (False, 0.95, 1.0)])
+def test_compiled_matrix_scan_equals_its_numpy_twin(subtract, keep, lr):
+    rng = np.random.default_rng(1)
+    keys = fw.normalize_rows(rng.standard_normal((3, 40, N)))
+    values = rng.standard_normal((3, 40, N_OUT))
+    out = {}
+    for be in ("numpy", "numba"):
+        s = rng.standard_normal((3, N_OUT, N)) * 0 + 0.1
+        out[be] = kernel("fastweight_matrix_scan", be)(s, keys, values, lr, keep, subtract)
+    np.testing.assert_allclose(out["numba"], out["numpy"], rtol=0, atol=1e-12)
+    assert np.abs(out["numpy"]).max() > 0.1  # the pairs were written
+
+
+@pytest.mark.parametrize("cls", [fw.Titans, fw.Moneta, fw.Yaad, fw.Memora])
+@pytest.mark.parametrize("depth", [1, 2])
+def test_compiled_neural_scan_equals_its_numpy_twin(cls, depth):
+    keys, values = _pairs(30, seed=2)
+    kwargs = {"huber": 2.0} if cls is fw.Yaad else {}  # both sides of Yaad's threshold are crossed
+    reads = {}
+    for be in ("numpy", "numba"):
+        mem = cls(N, N_OUT, depth=depth, lr=0.1, decay=0.01, backend=be, seed=3, **kwargs)
+        reads[be] = _reads(mem, keys, values, keys)
+    np.testing.assert_allclose(reads["numba"], reads["numpy"], rtol=1e-9, atol=1e-10)
+    assert np.abs(reads["numpy"]).max() > 0.05
+
+
+@pytest.mark.parametrize("cls", [fw.LinearAttention, fw.DeltaNet])
+def test_numpy_closed_and_chunked_forms_equal_the_token_kernel(cls):
+    keys, values = _pairs(150, seed=4)
+    kw = {"decay": 0.02} if cls is fw.LinearAttention else {"lr": 0.8, "chunk": 16}
+    a = _reads(cls(N, N_OUT, backend="numpy", **kw), keys, values, keys)
+    b = _reads(cls(N, N_OUT, backend="numba", **kw), keys, values, keys)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 500])
+@pytest.mark.parametrize("lr", [0.3, 1.0, 1.9])
+def test_chunked_delta_rule_equals_token_by_token(chunk, lr):
+    rng = np.random.default_rng(5)
+    keys = fw.normalize_rows(rng.standard_normal((2, 130, N)))
+    values = rng.standard_normal((2, 130, N_OUT))
+    s0 = rng.standard_normal((2, N_OUT, N))
+    token = kernel("fastweight_matrix_scan", "numpy")(s0.copy(), keys, values, lr, 1.0, True)
+    chunked = fw.delta_chunked(s0.copy(), keys, values, lr, chunk)
+    np.testing.assert_allclose(chunked, token, rtol=0, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- identities between rules
+
+
+def test_gated_delta_without_decay_is_the_delta_rule():
+    keys, values = _pairs(60, seed=6)
+    a = _reads(fw.GatedDeltaNet(N, N_OUT, lr=0.7, decay=0.0), keys, values, keys)
+    b = _reads(fw.DeltaNet(N, N_OUT, lr=0.7), keys, values, keys)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    c = _reads(fw.GatedDeltaNet(N, N_OUT, lr=0.7, decay=0.01), keys, values, keys)
+    assert np.abs(c - b).max() > 1e-3  # the gate does act
+
+
+def test_titans_matrix_without_momentum_or_decay_is_the_delta_rule_at_twice_the_rate():
+    """Loss convention: Titans' ||M k - v||^2 (no 1/2) has gradient 2 (M k - v) k^T, so one
+    step at rate theta is the delta rule's step at lr = 2 theta."""
+    keys, values = _pairs(60, seed=7)
+    for theta in (0.2, 0.45):
+        a = _reads(fw.Titans(N, N_OUT, depth=1, lr=theta, momentum=0.0, decay=0.0), keys, values, keys)
+        b = _reads(fw.DeltaNet(N, N_OUT, lr=2 * theta), keys, values, keys)
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    c = _reads(fw.Titans(N, N_OUT, depth=1, lr=0.2, momentum=0.3, decay=0.0), keys, values, keys)
+    assert np.abs(c - _reads(fw.DeltaNet(N, N_OUT, lr=0.4), keys, values, keys)).max() > 1e-3
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_moneta_with_p_q_2_and_yaad_without_threshold_are_titans_without_momentum(depth):
+    keys, values = _pairs(50, seed=8)
+    common = dict(depth=depth, lr=0.05, decay=0.02, seed=9)
+    ref = _reads(fw.Titans(N, N_OUT, momentum=0.0, **common), keys, values, keys)
+    moneta = _reads(fw.Moneta(N, N_OUT, p=2.0, q=2.0, **common), keys, values, keys)
+    yaad = _reads(fw.Yaad(N, N_OUT, huber=1e12, **common), keys, values, keys)
+    np.testing.assert_allclose(moneta, ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(yaad, ref, rtol=1e-10, atol=1e-12)
+    other = _reads(fw.Moneta(N, N_OUT, p=3.0, q=2.0, **common), keys, values, keys)
+    assert np.abs(other - ref).max() > 1e-3  # p matters
+
+
+def test_delta_product_with_one_step_is_the_delta_rule():
+    keys, values = _pairs(40, seed=10)
+    a = _reads(fw.DeltaProduct(N, N_OUT, lr=0.9, householder=1, seed=1), keys, values, keys)
+    b = _reads(fw.DeltaNet(N, N_OUT, lr=0.9), keys, values, keys)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_delta_product_state_is_the_product_of_householder_transitions():
+    """S_t = S_{t-1} A_t + B_t with A_t = prod_j (I - lr k_j k_j^T) and
+    B_t = sum_j lr v k_j^T prod_{i > j} (I - lr k_i k_i^T) (Siems et al. 2025, eq. for n_h steps)."""
+    keys, values = _pairs(12, seed=11)
+    lr, nh = 0.8, 3
+    mem = fw.DeltaProduct(N, N_OUT, lr=lr, householder=nh, seed=2)
+    mem.store(keys, values)
+    steps = mem.step_keys(fw.normalize_rows(keys))
+    s = np.zeros((N_OUT, N))
+    eye = np.eye(N)
+    for t in range(len(keys)):
+        h = [eye - lr * np.outer(k, k) for k in steps[t]]
+        a = np.linalg.multi_dot(h) if nh > 1 else h[0]
+        b = sum(lr * np.outer(values[t], steps[t, j]) @ (np.linalg.multi_dot([eye] + h[j + 1:]) if j + 1 < nh
+                                                          else eye) for j in range(nh))
+        s = s @ a + b
+    np.testing.assert_allclose(mem.state, s, rtol=0, atol=1e-10)
+
+
+def test_softmax_attention_is_one_modern_hopfield_step_where_neither_is_perfect():
+    """At a small beta the read is a blend of many values (far from its target), and the two
+    memories still agree entry by entry."""
+    keys, values = _pairs(40, seed=12)
+    beta = 0.05
+    att = fw.SoftmaxAttention(N, N_OUT, beta=beta, normalize=False)
+    att.store(keys, values)
+    out = att.recall(keys)
+    hop = ModernHopfield(N + N_OUT, beta=beta)
+    hop.store(np.concatenate([keys, values], axis=1))
+    step = hop.update(np.concatenate([keys, np.zeros_like(values)], axis=1))[:, N:]
+    np.testing.assert_allclose(np.asarray(out.states), step, rtol=1e-12, atol=1e-12)
+    own = np.diag(np.asarray(out.overlaps))
+    assert own.max() < 0.9 and np.mean(out.best() == np.arange(40)) < 1  # not two perfect memories
+
+
+# --------------------------------------------------------------------------- what theory says
+
+
+def test_delta_rule_recalls_d_orthonormal_pairs_exactly():
+    rng = np.random.default_rng(13)
+    keys = np.linalg.qr(rng.standard_normal((N, N)))[0]  # N orthonormal keys
+    values = rng.standard_normal((N, N_OUT))
+    for be in ("numpy", "numba"):
+        mem = fw.DeltaNet(N, N_OUT, lr=1.0, backend=be)
+        mem.store(keys, values)
+        np.testing.assert_allclose(np.asarray(mem.recall(keys).states), values, rtol=0, atol=1e-12)
+    lin = fw.LinearAttention(N, N_OUT)  # the Hebbian memory is exact on orthonormal keys too
+    lin.store(keys, values)
+    np.testing.assert_allclose(lin.read(keys), values, atol=1e-12)
+    more = rng.standard_normal((N + 1, N))  # one key beyond the dimension: no longer exact
+    mem = fw.DeltaNet(N, N_OUT)
+    mem.store(more, rng.standard_normal((N + 1, N_OUT)))
+    assert np.abs(mem.read(more[:1]) - mem.values[:1]).max() > 1e-3
+
+
+def test_gated_delta_forgets_orthonormal_pairs_geometrically():
+    """With orthonormal keys and lr = 1, the pair written a steps ago reads (1 - decay)^a v."""
+    rng = np.random.default_rng(14)
+    keys = np.linalg.qr(rng.standard_normal((N, N)))[0]
+    values = rng.standard_normal((N, N_OUT))
+    decay = 0.1
+    mem = fw.GatedDeltaNet(N, N_OUT, lr=1.0, decay=decay)
+    mem.store(keys, values)
+    age = np.arange(N - 1, -1, -1)
+    np.testing.assert_allclose(mem.read(keys), values * (1 - decay) ** age[:, None], rtol=0, atol=1e-12)
+
+
+def test_linear_attention_sign_errors_follow_the_signal_to_noise_theory():
+    """Random unit keys, +/-1 values: an entry of a read is wrong with probability
+    Phi(-sqrt(d / (P - 1))). At d = 32, P = 9 that is 0.0228 (with P in place of P - 1 it
+    would be 0.0297); 2000 sequences give a standard error near 0.0003, from the spread
+    of the per-sequence error rates."""
+    d, p, trials = 32, 9, 2000
+    rng = np.random.default_rng(15)
+    rates = np.empty(trials)
+    for t in range(trials):
+        keys = rng.standard_normal((p, d))
+        values = np.where(rng.random((p, d)) < 0.5, -1.0, 1.0)
+        mem = fw.LinearAttention(d, d)
+        mem.store(keys, values)
+        rates[t] = np.mean(np.sign(mem.read(keys)) != values)
+    err, se = rates.mean(), rates.std(ddof=1) / np.sqrt(trials)
+    theory = float(linear_attention_bit_error(p, d))
+    assert theory == pytest.approx(norm.cdf(-2.0))
+    assert abs(err - theory) < 4 * se, (err, theory, se)
+    assert 4 * se < abs(float(linear_attention_bit_error(p + 1, d)) - theory) / 2  # resolves P vs P - 1
+
+
+def test_memora_rows_stay_on_the_scaled_simplex():
+    keys, values = _pairs(30, seed=16)
+    mem = fw.Memora(N, N_OUT, depth=2, lr=0.3, scale=5.0, seed=1)
+    mem.store(keys, values)
+    for w in mem.weights:
+        assert (w > 0).all()
+        np.testing.assert_allclose(w.sum(axis=1), 5.0, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("cls,kwargs,name", [
+    (fw.DeltaNet, {"lr": 0.0}, "lr"), (fw.DeltaNet, {"lr": 2.5}, "lr"),
+    (fw.GatedDeltaNet, {"decay": 1.0}, "decay"), (fw.GatedDeltaNet, {"decay": -0.1}, "decay"),
+    (fw.LinearAttention, {"feature_map": "relu"}, "feature_map"), (fw.LinearAttention, {"decay": 1.5}, "decay"),
+    (fw.DeltaProduct, {"householder": 0}, "householder"), (fw.Titans, {"depth": 0}, "depth"),
+    (fw.Titans, {"momentum": 1.0}, "momentum"), (fw.Titans, {"lr": float("nan")}, "lr"),
+    (fw.Moneta, {"p": 0.5}, "p"), (fw.Moneta, {"q": 1.0}, "q"), (fw.Yaad, {"huber": 0.0}, "huber"),
+    (fw.Memora, {"scale": -1.0}, "scale"), (fw.SoftmaxAttention, {"beta": 0.0}, "beta"),
+    (fw.Titans, {"hidden": 0}, "hidden"), (fw.DeltaNet, {"normalize": 1}, "normalize"),
+])
+def test_bad_parameters_are_refused_by_name(cls, kwargs, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        cls(N, N_OUT, **kwargs)
+
+
+@pytest.mark.parametrize("cls", list(fw.CLASSES.values()))
+def test_bad_keys_and_values_are_refused_and_nothing_is_stored(cls):
+    mem = cls(N, N_OUT, seed=0)
+    keys, values = _pairs(3)
+    mem.store(keys, values)
+    before = mem.state_dict()
+    bad_key = keys.copy()
+    bad_key[1, 2] = np.inf
+    bad_val = values.copy()
+    bad_val[0, 0] = np.nan
+    for args, name in [((bad_key, values), "patterns"), ((keys, bad_val), "values"),
+                       ((keys[:, :-1], values), "patterns"), ((keys, values[:, :-1]), "values"),
+                       ((keys, values[:2]), "values"), ((keys, None), "values")]:
+        with pytest.raises((ValueError, TypeError), match=name):
+            mem.store(*args)
+        assert len(mem) == 3
+    after = mem.state_dict()
+    for k, v in before.items():
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(after[k], v)
+    with pytest.raises(ValueError, match="cues"):
+        mem.recall(keys[:, :5])
+
+
+def test_a_diverging_write_is_refused_and_leaves_the_memory_as_it_was():
+    keys, values = _pairs(20, seed=17)
+    mem = fw.Titans(N, N_OUT, depth=3, hidden=64, lr=1.0, momentum=0.9, seed=0)
+    with pytest.raises(ValueError, match="lr"):
+        mem.store(keys * 1e3, values * 1e6)
+    assert len(mem) == 0
+    fresh = fw.Titans(N, N_OUT, depth=3, hidden=64, lr=1.0, momentum=0.9, seed=0)
+    for a, b in zip(mem.weights, fresh.weights):
+        np.testing.assert_array_equal(a, b)
