@@ -10,6 +10,8 @@ Two drivers, written once and parametrised by what differs between memories:
     (Glauber, T > 0). Used by :class:`assoc.Hopfield` (async, glauber),
     :class:`assoc.DenseAssociativeMemory`, :class:`assoc.DenseHebbian`,
     :class:`assoc.MultitaskHebbian` and :class:`assoc.CascadeHopfield`.
+    :func:`run_async_sweeps_chunked` runs the same sweeps a chunk of cues at a time (bounded
+    working memory) with identical results and generator state.
 :func:`run_to_fixed_point`
     deterministic iterated maps ``s <- step(s)`` (parallel updates, iterated read-outs): a
     cue stops at a fixed point (the new state equals the current one) or a two-cycle (it
@@ -28,13 +30,14 @@ memory's results do not depend on which driver runs them.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable
 
 import numpy as np
 
 from .memory import STATUS_CYCLE, STATUS_FIXED, STATUS_LIMIT, check_float, to_numpy
 
-__all__ = ["check_clamp", "check_temperature", "run_async_sweeps", "run_to_fixed_point"]
+__all__ = ["check_clamp", "check_temperature", "run_async_sweeps", "run_async_sweeps_chunked", "run_to_fixed_point"]
 
 
 def check_temperature(dynamics: str, temperature: Any) -> float:
@@ -105,18 +108,31 @@ def run_async_sweeps(
     steps : (B,) int64 sweeps run per cue
     status : (B,) int8 STATUS_FIXED or STATUS_LIMIT
     """
+    steps, status, _ = _drive(sweep, rng, shape, 0, shape[0], limit, glauber, backend)
+    return steps, status
+
+
+def _drive(sweep, rng, shape, lo, hi, limit, glauber, backend):
+    """Sweeps of the cues ``lo:hi`` of a ``shape = (B, n)`` batch, drawing every sweep's orders
+    (and uniforms) for the whole batch exactly as an undivided call would. Returns steps,
+    status and the number of sweeps drawn."""
     put, get = _movers(backend)
     b, n = shape
-    active = np.ones(b, dtype=bool)
-    steps = np.zeros(b, dtype=np.int64)
-    status = np.full(b, STATUS_LIMIT, dtype=np.int8)
+    rows = hi - lo
+    active = np.ones(rows, dtype=bool)
+    steps = np.zeros(rows, dtype=np.int64)
+    status = np.full(rows, STATUS_LIMIT, dtype=np.int8)
     base = np.tile(np.arange(n, dtype=np.int64), (b, 1))
-    uniforms = put(np.zeros((b, n)))
+    whole = lo == 0 and hi == b
+    uniforms = put(np.zeros((rows, n)))
+    drawn = 0
     for _ in range(limit):
         order = rng.permuted(base, axis=1)
         if glauber:
-            uniforms = put(rng.random((b, n)))
-        flips = get(sweep(put(order), put(active), uniforms))
+            u = rng.random((b, n))
+            uniforms = put(u if whole else u[lo:hi])
+        drawn += 1
+        flips = get(sweep(put(order if whole else order[lo:hi]), put(active), uniforms))
         steps[active] += 1
         if not glauber:
             done = active & (flips == 0)
@@ -124,6 +140,53 @@ def run_async_sweeps(
             active &= ~done
             if not active.any():
                 break
+    return steps, status, drawn
+
+
+def run_async_sweeps_chunked(
+    start_chunk: Callable[[int, int], tuple[Callable, Callable[[], None]]],
+    rng: np.random.Generator,
+    shape: tuple[int, int],
+    limit: int,
+    chunk: int,
+    *,
+    glauber: bool = False,
+    backend: Any = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`run_async_sweeps` over the batch ``chunk`` cues at a time, with the same results.
+
+    ``start_chunk(lo, hi)`` sets up the state of cues ``lo:hi`` and returns ``(sweep, finish)``:
+    ``sweep`` as in :func:`run_async_sweeps` for those rows only, and ``finish()``, called when
+    they are done, which collects their results (and may free their state). Every chunk replays
+    the generator from the same start and takes its rows of each sweep's draws for the whole
+    batch; at the end the generator is advanced by the sweeps an undivided call would have
+    drawn (the most any chunk ran). States, steps, status and the generator's final state are
+    therefore identical to one call of :func:`run_async_sweeps` on the whole batch.
+    """
+    b = shape[0]
+    chunk = max(1, int(chunk))
+    steps = np.zeros(b, dtype=np.int64)
+    status = np.full(b, STATUS_LIMIT, dtype=np.int8)
+    if chunk >= b:
+        sweep, finish = start_chunk(0, b)
+        steps, status, _ = _drive(sweep, rng, shape, 0, b, limit, glauber, backend)
+        finish()
+        return steps, status
+    start = copy.deepcopy(rng.bit_generator.state)
+    most = 0
+    for lo in range(0, b, chunk):
+        hi = min(b, lo + chunk)
+        rng.bit_generator.state = start
+        sweep, finish = start_chunk(lo, hi)
+        steps[lo:hi], status[lo:hi], drawn = _drive(sweep, rng, shape, lo, hi, limit, glauber, backend)
+        finish()
+        most = max(most, drawn)
+    rng.bit_generator.state = start
+    base = np.tile(np.arange(shape[1], dtype=np.int64), (b, 1))
+    for _ in range(most):  # leave the generator where the undivided call leaves it
+        rng.permuted(base, axis=1)
+        if glauber:
+            rng.random(shape)
     return steps, status
 
 

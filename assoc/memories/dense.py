@@ -28,11 +28,11 @@ No coupling tensor is ever built. The kernels live in :mod:`assoc.kernels.cpu_de
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from ..dynamics import check_clamp, check_temperature, run_async_sweeps, run_to_fixed_point
+from ..dynamics import check_clamp, check_temperature, run_async_sweeps_chunked, run_to_fixed_point
 from ..kernels import kernel
 from ..memory import (
     STATUS_FIXED,
@@ -42,6 +42,7 @@ from ..memory import (
     check_int,
     check_memory_estimate,
     check_patterns,
+    chunk_rows,
 )
 from ..metrics import cosine_from_dots
 
@@ -82,59 +83,97 @@ def _ftab(n: int, degree: int, inv: float, rectified: bool) -> tuple[np.ndarray,
     return f, off
 
 
+#: Float64 entries of one column block of the patterns in :func:`_int_overlaps` (64 MiB).
+_BLOCK_ENTRIES = 2**23
+
+
 def _int_overlaps(s: np.ndarray, xt: np.ndarray) -> np.ndarray:
-    """``s @ xt`` as int64 through a float64 BLAS product (exact: every partial sum < 2**53)."""
-    return np.rint(s.astype(np.float64) @ xt.astype(np.float64)).astype(np.int64)
+    """``s @ xt`` as int64 through float64 BLAS products (exact: every partial sum < 2**53),
+    a block of pattern columns at a time so the float64 copy of ``xt`` stays small."""
+    n, p = xt.shape
+    out = np.empty((s.shape[0], p), dtype=np.int64)
+    sf = s.astype(np.float64)
+    step = max(1, _BLOCK_ENTRIES // max(1, n))
+    for p0 in range(0, p, step):
+        out[:, p0:p0 + step] = np.rint(sf @ xt[:, p0:p0 + step].astype(np.float64))
+    return out
 
 
 def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt: np.ndarray, *, kind: int,
-               degree: int, inv: float, gscale: float, temperature: float, table_kernel: bool = True):
+               degree: int, inv: float, gscale: float, temperature: float, table_kernel: bool = True,
+               collect: Callable[[int, int, np.ndarray, np.ndarray], None] | None = None,
+               row_bytes: float = 0, fixed_bytes: float = 0):
     """Random-sequential sweeps in pattern space until a sweep flips nothing (T = 0) or for
-    ``limit`` sweeps (Glauber, T > 0). Returns states, overlaps (int64), steps, status.
+    ``limit`` sweeps (Glauber, T > 0). Returns ``(states, None, steps, status)``.
 
     ``xt`` (N, P) holds the stored integer patterns, transposed. Polynomial kinds on patterns
     in {-1, 0, +1} run the table kernel (two dot products per spin visit); the exponential
     kind and larger integer entries run the direct kernel.
+
+    The batch runs a chunk of cues at a time so that its (chunk, P) int64 overlaps, plus
+    ``row_bytes`` per cue and ``fixed_bytes`` the caller needs besides, stay within the
+    working-memory budget (:func:`assoc.memory.chunk_rows`; refused before allocating when
+    one cue does not fit); results and the generator's state are those of one undivided run
+    (:func:`assoc.dynamics.run_async_sweeps_chunked`). ``collect(lo, hi, states, overlaps)``
+    receives each chunk's final states (host int8) and overlaps (host int64) as it finishes.
     """
     be = mem.backend
-    n = s.shape[1]
+    b, n = s.shape
+    p = xt.shape[1]
     if kind == 2 or not table_kernel:
         sweep = kernel("dense_async_sweep", be.name)
         table = _exp_table(n) if kind == 2 else np.ones(1)
         args = (kind, degree, inv, be.asarray(table))
+        per_row = 8 * p
     else:
         sweep = kernel("dense_async_sweep_table", be.name)
         ftab, off = _ftab(n, degree, inv, kind == 1)
         pm1 = bool((xt != 0).all())
         args = (be.asarray(ftab), off, pm1, inv == 1.0)
-    state = be.asarray(s.copy())
-    ov = be.asarray(_int_overlaps(s, xt))
+        per_row = 8 * p + 3 * 8 * p  # overlaps, and the kernel's three per-pattern vectors
+    per_row += 20 * n + row_bytes  # state, clamp, order, uniforms
+    chunk = chunk_rows(b, per_row, f"asynchronous recall of {b} cues against {p} patterns of n={n}",
+                       fixed_bytes=fixed_bytes + 8 * min(p * n, _BLOCK_ENTRIES))
     xt_d = be.asarray(xt)
-    clamp_d = be.asarray(clamp)
+    states = np.empty_like(s)
 
-    def one_sweep(order, active, uniforms):
-        return sweep(state, ov, xt_d, order, active, clamp_d, *args, gscale, temperature, uniforms)
+    def start_chunk(lo, hi):
+        state = be.asarray(s[lo:hi].copy())
+        ov = be.asarray(_int_overlaps(s[lo:hi], xt))
+        clamp_d = be.asarray(np.ascontiguousarray(clamp[lo:hi]))
 
-    steps, status = run_async_sweeps(one_sweep, mem.rng, s.shape, limit, glauber=temperature > 0, backend=be)
-    return be.to_numpy(state), be.to_numpy(ov), steps, status
+        def one_sweep(order, active, uniforms):
+            return sweep(state, ov, xt_d, order, active, clamp_d, *args, gscale, temperature, uniforms)
+
+        def finish():
+            states[lo:hi] = be.to_numpy(state)
+            if collect is not None:
+                collect(lo, hi, states[lo:hi], be.to_numpy(ov))
+
+        return one_sweep, finish
+
+    steps, status = run_async_sweeps_chunked(start_chunk, mem.rng, s.shape, limit, chunk, glauber=temperature > 0,
+                                             backend=be)
+    return states, None, steps, status
 
 
-def _gaps_all(s: np.ndarray, x: np.ndarray, *, kind: int, degree: int, inv: float, pm1: bool,
-              chunk_bytes: float = 2.0**28) -> np.ndarray:
+def _gaps_all(s: np.ndarray, x: np.ndarray, *, kind: int, degree: int, inv: float, pm1: bool) -> np.ndarray:
     """Energy gaps ``Delta`` (B, N) of every spin of every state at once, as matrix products.
 
     With ``x_mu,i`` in {-1, 0, +1} (or any integer for the polynomial kinds, through x**2) and
     ``f_k = F(M + k)``: ``Delta_i = s_i sum_mu x_mu,i**2 (f_0 - e_2) + sum_mu x_mu,i o_2`` for
     ``s_i = +/-1`` and ``2 sum_mu x_mu,i o_1`` for ``s_i = 0``, where
     ``e_k = (f_k + f_-k)/2`` and ``o_k = (f_k - f_-k)/2``. For the exponential kind every row is
-    divided by ``exp(max_mu M_mu)`` (signs unchanged).
+    divided by ``exp(max_mu M_mu)`` (signs unchanged). States run a chunk at a time within the
+    working-memory budget (:func:`assoc.memory.chunk_rows`).
     """
     b, n = s.shape
     p = x.shape[0]
+    step = chunk_rows(b, 8 * 10 * max(p, n), f"energy gaps of {b} states against {p} patterns of n={n}",
+                      fixed_bytes=8 * p * n * (1 if pm1 else 2) + 8 * b * n)
     xf = x.astype(np.float64)
     x2 = None if pm1 else xf * xf
     out = np.empty((b, n), dtype=np.float64)
-    step = max(1, int(chunk_bytes // (8 * 8 * max(p, n))))
     for lo in range(0, b, step):
         sb = s[lo:lo + step].astype(np.float64)
         m = sb @ xf.T
@@ -323,7 +362,8 @@ class DenseAssociativeMemory(BaseMemory):
         return _stable(s, self.energy_gaps(s))
 
     # ------------------------------------------------------------------ recall
-    def recall(self, cues: Any, *, clamp: Any = None, max_steps: int | None = None) -> Recall:
+    def recall(self, cues: Any, *, clamp: Any = None, max_steps: int | None = None,
+               overlaps: bool = True) -> Recall:
         """Run the dynamics from a ``(B, n)`` batch of cues.
 
         Parameters
@@ -334,6 +374,10 @@ class DenseAssociativeMemory(BaseMemory):
             Entries held at their cue value (async and glauber dynamics).
         max_steps : int, optional
             Overrides the constructor's ``max_steps`` for this call.
+        overlaps : bool
+            Return the (B, P) overlaps. False returns an empty (B, 0) array instead (the
+            energies are still computed), for stores so large that B x P float64 numbers do
+            not fit in memory.
 
         Returns
         -------
@@ -342,33 +386,57 @@ class DenseAssociativeMemory(BaseMemory):
             ``overlaps`` (B, P) cosine overlaps with the stored patterns, the Mattis overlaps
             ``xi_mu . s / n`` for +/-1 states; ``steps``; ``converged``; ``status``;
             ``energy`` (see :meth:`energy`).
+
+        The batch is processed a chunk of cues at a time so that temporary arrays stay within
+        the working-memory budget (:func:`assoc.memory.set_memory_budget`); a recall that
+        cannot fit even one cue at a time is refused before anything is allocated. Results do
+        not depend on the chunking.
         """
         s = self._check_cues(cues, alphabet="ternary")
         limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
         mask = check_clamp(clamp, s.shape)
+        if not isinstance(overlaps, (bool, np.bool_)):
+            raise TypeError(f"overlaps must be a bool, got {overlaps!r}")
         if clamp is not None and self.dynamics == "sync":
             raise ValueError("clamp is supported with dynamics 'async' and 'glauber', got 'sync'")
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
         inv = self._inv()
+        b, p = s.shape[0], len(self)
+        out = np.empty((b, p if overlaps else 0), dtype=np.float64)
+        energy = np.empty(b, dtype=np.float64)
+        out_bytes = out.nbytes
+        # per cue, besides the dynamics' own: the float64 overlaps, the cosine's and the
+        # energy's temporaries
+        row_bytes = 8 * p * (7 if overlaps else 3)
+
+        def collect(lo, hi, states, raw):
+            m = raw.astype(np.float64)
+            energy[lo:hi] = self._energy_of(m)
+            if overlaps:
+                out[lo:hi] = cosine_from_dots(m, np.count_nonzero(states, axis=1), np.full(p, self.n))
+
         if self.dynamics == "sync":
             states, steps, status = _sync(
                 lambda x: _gaps_all(x, self.patterns, kind=self._kind, degree=self.degree, inv=inv, pm1=True),
                 s, limit)
+            step = chunk_rows(b, row_bytes + 8 * p + 8 * self.n, f"overlaps of {b} states with {p} patterns",
+                              fixed_bytes=out_bytes + 8 * p * self.n)
+            xf = self.patterns.T.astype(np.float64)
+            for lo in range(0, b, step):
+                hi = min(b, lo + step)
+                collect(lo, hi, states[lo:hi], states[lo:hi].astype(np.float64) @ xf)
         else:
             xt = np.ascontiguousarray(self.patterns.T)
-            states, ov, steps, status = _run_async(
+            states, _, steps, status = _run_async(
                 self, s, mask, limit, xt, kind=self._kind, degree=self.degree, inv=inv,
-                gscale=self._gscale(inv), temperature=self.temperature)
-            m = ov.astype(np.float64)
-        if self.dynamics == "sync":
-            m = states.astype(np.float64) @ self.patterns.T.astype(np.float64)
+                gscale=self._gscale(inv), temperature=self.temperature, collect=collect,
+                row_bytes=row_bytes, fixed_bytes=out_bytes + xt.nbytes)
         return Recall(
             states=self.backend.asarray(states),
-            overlaps=self.backend.asarray(
-                cosine_from_dots(m, np.count_nonzero(states, axis=1), np.full(len(self), self.n))),
+            overlaps=self.backend.asarray(out),
             steps=steps,
             converged=status == STATUS_FIXED,
             status=status,
-            energy=self._energy_of(m),
+            energy=energy,
         )

@@ -1,0 +1,188 @@
+"""Bounded working memory: recalls run in chunks within the budget, with unchanged results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import assoc.memory as amem
+from assoc import DenseAssociativeMemory
+from assoc.dynamics import run_async_sweeps, run_async_sweeps_chunked
+from assoc.memories import dense as dense_mod
+from assoc.patterns import flip, random_pm1
+
+BACKENDS = ["numpy"] + (["numba"] if __import__("importlib").util.find_spec("numba") else [])
+
+
+@pytest.fixture(autouse=True)
+def _restore_budget():
+    yield
+    amem.set_memory_budget(None)
+
+
+def _recorded_chunks(monkeypatch):
+    """Record the chunk sizes the dense memory asks for."""
+    seen = []
+    real = amem.chunk_rows
+
+    def spy(*args, **kwargs):
+        c = real(*args, **kwargs)
+        seen.append(c)
+        return c
+
+    monkeypatch.setattr(dense_mod, "chunk_rows", spy)
+    return seen
+
+
+def _recall_pair(make, cues, monkeypatch, budget, **kwargs):
+    """Recall from two identical memories, unbudgeted and under ``budget``; also the chunk
+    sizes used and a draw from each generator afterwards."""
+    a, b = make(), make()
+    ra = a.recall(cues, **kwargs)
+    seen = _recorded_chunks(monkeypatch)
+    amem.set_memory_budget(budget)
+    rb = b.recall(cues, **kwargs)
+    amem.set_memory_budget(None)
+    return ra, rb, seen, a.rng.random(), b.rng.random()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("energy,dynamics,temperature", [
+    ("exponential", "async", 0.0), ("polynomial", "async", 0.0), ("rectified", "async", 0.0),
+    ("polynomial", "glauber", 0.5), ("exponential", "sync", 0.0), ("polynomial", "sync", 0.0)])
+def test_chunked_dense_recall_is_identical(backend, energy, dynamics, temperature, monkeypatch):
+    n, p, b = 40, 200, 20
+    xi = random_pm1(p, n, rng=1)
+    cues = flip(xi[:b], 0.2, rng=2)
+    cues[:4, :5] = 0  # some unknown entries
+
+    def make():
+        mem = DenseAssociativeMemory(n, energy=energy, degree=3, dynamics=dynamics, temperature=temperature,
+                                     max_steps=6 if dynamics == "glauber" else 50, backend=backend, seed=7)
+        mem.store(xi)
+        return mem
+
+    ra, rb, seen, ga, gb = _recall_pair(make, cues, monkeypatch, 150_000)
+    assert seen and 1 <= min(seen) < b  # the budget forced several chunks
+    assert np.array_equal(ra.states, rb.states)
+    assert np.array_equal(ra.overlaps, rb.overlaps)
+    assert np.array_equal(ra.energy, rb.energy)
+    assert np.array_equal(ra.steps, rb.steps) and np.array_equal(ra.status, rb.status)
+    assert ga == gb  # the generator ends where the undivided recall leaves it
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_chunked_recall_with_clamp_and_single_cue_chunks(backend, monkeypatch):
+    n, p, b = 30, 120, 9
+    xi = random_pm1(p, n, rng=3)
+    cues = flip(xi[:b], 0.25, rng=4)
+    clamp = np.zeros(cues.shape, dtype=bool)
+    clamp[:, :10] = True
+
+    def make():
+        mem = DenseAssociativeMemory(n, energy="exponential", backend=backend, seed=11)
+        mem.store(xi)
+        return mem
+
+    # the smallest budget that still admits one cue: every chunk holds a single cue
+    a, bmem = make(), make()
+    ra = a.recall(cues, clamp=clamp)
+    seen = _recorded_chunks(monkeypatch)
+    row = 8 * p + 20 * n + 8 * p * 7
+    fixed = 8 * b * p + n * p + 8 * n * p
+    amem.set_memory_budget(fixed + row)
+    rb = bmem.recall(cues, clamp=clamp)
+    assert seen == [1]
+    assert np.array_equal(ra.states, rb.states) and np.array_equal(ra.overlaps, rb.overlaps)
+    assert (rb.states[:, :10] == cues[:, :10]).all()
+    assert a.rng.random() == bmem.rng.random()
+
+
+def test_recall_without_overlaps_keeps_states_and_energy():
+    xi = random_pm1(300, 40, rng=5)
+    cues = flip(xi[:12], 0.1, rng=6)
+    a = DenseAssociativeMemory(40, energy="exponential", backend="numpy", seed=1)
+    b = DenseAssociativeMemory(40, energy="exponential", backend="numpy", seed=1)
+    a.store(xi)
+    b.store(xi)
+    ra, rb = a.recall(cues), b.recall(cues, overlaps=False)
+    assert rb.overlaps.shape == (12, 0)
+    assert np.array_equal(ra.states, rb.states) and np.array_equal(ra.energy, rb.energy)
+    with pytest.raises(TypeError, match="overlaps must be a bool"):
+        a.recall(cues, overlaps="no")
+
+
+def test_request_that_cannot_fit_is_refused_before_allocating():
+    xi = random_pm1(500, 40, rng=7)
+    mem = DenseAssociativeMemory(40, energy="exponential", backend="numpy", seed=1)
+    mem.store(xi)
+    amem.set_memory_budget(10_000)
+    with pytest.raises(ValueError, match=r"GiB of working memory even one row at a time.*memory budget") as err:
+        mem.recall(xi[:50])
+    assert "set_memory_budget" in str(err.value)
+    state = mem.rng.bit_generator.state
+    amem.set_memory_budget(None)
+    assert mem.rng.bit_generator.state == state  # nothing ran
+    assert (mem.recall(xi[:3]).states == xi[:3]).all()
+
+
+def test_budget_setting_is_validated():
+    with pytest.raises(TypeError, match="nbytes must be an integer"):
+        amem.set_memory_budget("1GB")
+    with pytest.raises(TypeError, match="nbytes must be an integer"):
+        amem.set_memory_budget(True)
+    with pytest.raises(ValueError, match="nbytes must be >= 1"):
+        amem.set_memory_budget(0)
+    amem.set_memory_budget(12345)
+    assert amem.memory_budget() == 12345
+    amem.set_memory_budget(None)
+    assert 0 < amem.memory_budget() <= amem.available_memory_bytes()
+
+
+def test_chunk_rows_rules():
+    amem.set_memory_budget(1000)
+    assert amem.chunk_rows(10, 50, "x") == 10  # everything fits
+    assert amem.chunk_rows(10, 100, "x", fixed_bytes=300) == 7
+    with pytest.raises(ValueError, match="reduce the size"):
+        amem.chunk_rows(10, 800, "x", fixed_bytes=300)
+
+
+def test_chunked_driver_matches_whole_batch():
+    """The chunked sweep driver hands every cue the same orders and uniforms, sweep by sweep,
+    as one call on the whole batch, and leaves the generator in the same state."""
+    b, n = 7, 13
+    stop_after = np.arange(b) % 4 + 1  # cue i stops flipping after stop_after[i] sweeps
+
+    def run(chunk, glauber):
+        seen, count = {}, {}
+
+        def start(lo, hi):
+            def sweep(order, active, uniforms):
+                flips = np.zeros(hi - lo, dtype=np.int64)
+                for r in np.nonzero(active)[0]:
+                    i = lo + r
+                    count[i] = count.get(i, 0) + 1
+                    seen[(i, count[i])] = (order[r].copy(), uniforms[r].copy())
+                    flips[r] = int(count[i] < stop_after[i])
+                return flips
+
+            return sweep, lambda: None
+
+        rng = np.random.default_rng(3)
+        steps, status = run_async_sweeps_chunked(start, rng, (b, n), 6, chunk, glauber=glauber)
+        return seen, steps, status, rng.random()
+
+    for glauber in (False, True):
+        whole = run(b, glauber)
+        for chunk in (1, 3):
+            part = run(chunk, glauber)
+            assert whole[0].keys() == part[0].keys()
+            for key, (order, u) in whole[0].items():
+                assert np.array_equal(order, part[0][key][0]) and np.array_equal(u, part[0][key][1])
+            assert np.array_equal(whole[1], part[1]) and np.array_equal(whole[2], part[2])
+            assert whole[3] == part[3]
+        if not glauber:
+            assert np.array_equal(whole[1], stop_after)
+    rng = np.random.default_rng(3)
+    steps, status = run_async_sweeps(lambda o, a, u: np.zeros(b, dtype=np.int64), rng, (b, n), 5)
+    assert (steps == 1).all() and (status == amem.STATUS_FIXED).all()
