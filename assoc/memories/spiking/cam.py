@@ -654,10 +654,13 @@ class CA3CAM:
 
     Examples
     --------
+    >>> from assoc import CA3CAM
     >>> mem = CA3CAM(5, 10)
     >>> mem.store([0, 4], [[1, 1, 0, 0, 0, 0, 0, 0, 1, 1], [0, 1, 0, 0, 0, 1, 1, 0, 0, 0]])
     >>> mem.recall([0]).states            # content of cue 0
+    array([[1, 1, 0, 0, 0, 0, 0, 0, 1, 1]], dtype=int8)
     >>> mem.recall_by_content([[0, 1, 0, 0, 0, 0, 0, 0, 0, 0]]).states   # cues holding bit 1
+    array([[1, 0, 0, 0, 1]], dtype=int8)
     """
 
     alphabet = "binary"
