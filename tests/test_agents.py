@@ -429,7 +429,7 @@ def test_no_eviction_refuses_to_overflow():
     (lambda m: m.write(np.ones((0, 4)), np.ones((0, 8))), "keys must hold at least one row"),
     (lambda m: m.read(np.full((1, 4), np.nan)), "keys contains NaN"),
     (lambda m: m.write(np.ones((1, 4)), np.full((1, 8), 2)), "values must hold values in"),
-    (lambda m: m.read(np.ones(4)), "batch first"),
+    (lambda m: m.read(np.ones(5)), r"keys must have shape \(batch, key_dim\) = \(batch, 4\), or \(4,\)"),
 ])
 def test_bad_input_names_the_parameter(call, match):
     mem = EpisodicMemory("hopfield", 4, 8, encoder="auto", backend="numpy", seed=0)

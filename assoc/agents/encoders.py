@@ -13,33 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..memory import _short, check_int, check_seed, to_numpy
-
-# --------------------------------------------------------------------------- validation
-
-
-def _check_real(name: str, x: Any, dim: int | None, *, what: str = "columns") -> np.ndarray:
-    """A finite real ``(B, dim)`` batch with B >= 1, as float64 (NaN and inf refused)."""
-    x = to_numpy(x)
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be a real array of shape (batch, {dim}), got {_short(x)}") from exc
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating) or arr.dtype == bool
-    ):
-        raise TypeError(f"{name} must be a real (integer or float) array, got dtype {arr.dtype}")
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must have shape (batch, {dim}) (batch first), got shape {arr.shape}")
-    if dim is not None and arr.shape[1] != dim:
-        raise ValueError(f"{name} must have {dim} {what}, got shape {arr.shape}")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} must hold at least one row, got shape {arr.shape}")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return np.ascontiguousarray(arr)
-
+from ..memory import check_int, check_real, check_seed
 
 # --------------------------------------------------------------------------- encoders
 
@@ -71,7 +45,7 @@ class Encoder:
 
     def encode(self, x: Any) -> np.ndarray:
         """Codes of a ``(B, in_dim)`` batch of finite real inputs: ``(B, out_dim)`` int8."""
-        return self._encode(_check_real("x", x, self.in_dim))
+        return self._encode(check_real("x", x, self.in_dim, what="columns (in_dim)", allow_bool=True))
 
     def _encode(self, x: np.ndarray) -> np.ndarray:
         raise TypeError(f"{type(self).__name__} does not define _encode")

@@ -25,24 +25,55 @@ from typing import Any
 
 import numpy as np
 
-from ..memory import Recall, _short, check_int, check_patterns, check_seed, to_numpy
+from ..memory import (
+    ALPHABETS,
+    Recall,
+    _in_alphabet,
+    _short,
+    check_int,
+    check_patterns,
+    check_real,
+    check_seed,
+    recall_like,
+    to_caller,
+    to_numpy,
+)
 from ..registry import Family, available_families, get_family
-from .encoders import ENCODERS, Encoder, _check_real, default_encoder
+from .encoders import ENCODERS, Encoder, default_encoder
 
 EVICTIONS = ("fifo", "lru", None)
+
+#: The encoder class ``encoder="auto"`` builds for each kind a family declares.
+_AUTO_ENCODER = {"sign": "SignProjection", "kwta": "KWTAProjection", "binary_sign": "BinarySignProjection"}
 
 
 # --------------------------------------------------------------------------- validation
 
 
+def _rows(name: str, x: Any, dim: int, dim_name: str) -> tuple[Any, bool]:
+    """``x`` as a batch of rows, and whether it was a single 1-D item of ``dim`` entries."""
+    arr = to_numpy(x)
+    try:
+        shape = np.shape(arr)
+    except Exception:  # ragged nested lists: the validators name the problem
+        return arr, False
+    expected = f"(batch, {dim_name}) = (batch, {dim}), or ({dim},) for a single item"
+    if len(shape) == 1:
+        if shape[0] != dim:
+            raise ValueError(f"{name} must have shape {expected}, got shape {shape}")
+        return np.asarray(arr)[None, :], True
+    if len(shape) != 2:
+        raise ValueError(f"{name} must have shape {expected}, got shape {shape}")
+    if shape[1] != dim:
+        raise ValueError(f"{name} must have {dim} columns ({dim_name}={dim}), got shape {shape}")
+    return arr, False
+
+
 def _check_batch(name: str, x: Any, alphabet: str, dim: int, *, what: str) -> np.ndarray:
     """A ``(B, dim)`` batch in ``alphabet`` ("real" or one of :data:`assoc.memory.ALPHABETS`)."""
     if alphabet == "real":
-        return _check_real(name, x, dim, what=what)
-    arr = to_numpy(x)
-    if isinstance(arr, np.ndarray) and arr.ndim == 2 and arr.shape[1] != dim:
-        raise ValueError(f"{name} must have {dim} {what}, got shape {arr.shape}")
-    return check_patterns(name, arr, alphabet=alphabet, n=dim)
+        return check_real(name, x, dim, what=what, allow_bool=True)
+    return check_patterns(name, x, alphabet=alphabet, n=dim)
 
 
 # --------------------------------------------------------------------------- families
@@ -105,7 +136,9 @@ class EpisodicMemory:
         None a write beyond capacity raises ``ValueError``. Families cannot unlearn one item,
         so an eviction rebuilds the memory from the items kept (in their order of writing).
     encoder : None, "auto" or Encoder
-        None: keys are already codes in the family's alphabet. ``"auto"``: the family's
+        None: keys are already codes in the family's alphabet (real-valued keys are refused
+        with a message naming ``encoder="auto"``; a family of real patterns takes real keys
+        as they are). ``"auto"``: the family's
         default encoder (:func:`default_encoder`) from ``key_dim`` to ``code_dim``, seeded
         from ``seed``. An :class:`Encoder` whose ``in_dim`` is ``key_dim`` and whose alphabet
         is the family's (any encoder suits a family of real patterns).
@@ -120,6 +153,12 @@ class EpisodicMemory:
 
     Notes
     -----
+    Keys and values come in batches, ``(B, key_dim)`` and ``(B, value_dim)``; a 1-D key of
+    ``key_dim`` entries (a value of ``value_dim`` entries) is a single item, and a read of a
+    single key returns a single value ``(value_dim,)`` and a 0-d score. They may be arrays of
+    any array-API library (NumPy, CuPy, PyTorch, JAX, ...) or nested lists; a read answers in
+    the library (and on the device) of its keys: PyTorch keys give PyTorch values and scores.
+
     Families have their own preferred codes: Willshaw's k-WTA read-out returns as many active
     bits as the stored values have on average (use values with a fixed number of active
     bits), and Kanerva's counters expect dense {0,1} data (about half the bits active).
@@ -225,9 +264,11 @@ class EpisodicMemory:
     def backend(self):
         return getattr(self.memory, "backend", None)
 
-    def _out(self, x: np.ndarray):
+    def _out(self, x: np.ndarray, like: Any = None):
+        """A result as the backend's array, or in the array library of ``like`` (the keys)."""
         be = self.backend
-        return be.asarray(x) if be is not None and hasattr(be, "asarray") else x
+        out = be.asarray(x) if be is not None and hasattr(be, "asarray") else x
+        return to_caller(out, like)
 
     def reset(self) -> None:
         """Forget every item (the encoder is kept: codes stay comparable across episodes)."""
@@ -236,12 +277,21 @@ class EpisodicMemory:
 
     # ------------------------------------------------------------------ encoding
     def encode(self, keys: Any) -> np.ndarray:
-        """Key codes ``(B, code_dim)`` of a ``(B, key_dim)`` batch of keys."""
+        """Key codes ``(B, code_dim)`` of a ``(B, key_dim)`` batch of keys (``(code_dim,)`` of one
+        ``(key_dim,)`` key), as host NumPy arrays."""
+        rows, single = _rows("keys", keys, self.key_dim, "key_dim")
+        codes = self._encode_rows(rows)
+        return codes[0] if single else codes
+
+    def _encode_rows(self, keys: Any) -> np.ndarray:
         if self.encoder is not None:
-            x = _check_real("keys", keys, self.key_dim)
+            x = check_real("keys", keys, self.key_dim, what="columns (key_dim)", allow_bool=True)
             return np.asarray(self.encoder.encode(x))
-        codes = _check_batch("keys", keys, self.family.alphabet, self.key_dim, what="columns (key_dim)")
-        if self.family.alphabet == "binary":
+        alphabet = self.family.alphabet
+        if alphabet in ALPHABETS:
+            self._refuse_real_keys(keys)
+        codes = _check_batch("keys", keys, alphabet, self.key_dim, what="columns (key_dim)")
+        if alphabet == "binary":
             empty = np.nonzero(codes.sum(axis=1) == 0)[0]
             if empty.size:
                 raise ValueError(
@@ -249,18 +299,39 @@ class EpisodicMemory:
                 )
         return codes
 
+    def _refuse_real_keys(self, keys: Any) -> None:
+        """Numeric keys outside the family's alphabet, with no encoder: say what to pass."""
+        try:
+            arr = np.asarray(keys)
+        except Exception:
+            return  # the validator names the problem
+        numeric = arr.dtype != bool and (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating))
+        if not numeric or arr.size == 0 or not np.all(np.isfinite(arr)) or _in_alphabet(arr, self.family.alphabet):
+            return
+        allowed = set(ALPHABETS[self.family.alphabet])
+        found = np.unique(arr[~np.isin(arr, list(allowed))])[:3].tolist()
+        kind = _AUTO_ENCODER.get(self.family.encoder, "default encoder")
+        raise ValueError(
+            f"keys must be codes in the {self.family.name!r} family's alphabet {allowed} when encoder=None, "
+            f"found {found}; for real-valued keys pass encoder='auto' (a seeded {kind} from key_dim to "
+            f"code_dim entries): EpisodicMemory({self.family.name!r}, key_dim={self.key_dim}, "
+            f"value_dim={self.value_dim}, encoder='auto')"
+        )
+
     def _check_values(self, values: Any) -> np.ndarray:
         return _check_batch("values", values, self.family.alphabet, self.value_dim, what="columns (value_dim)")
 
     # ------------------------------------------------------------------ write
     def write(self, keys: Any, values: Any) -> None:
-        """Store a batch of ``(B, key_dim)`` keys with their ``(B, value_dim)`` values.
+        """Store a batch of ``(B, key_dim)`` keys with their ``(B, value_dim)`` values (or one
+        ``(key_dim,)`` key with its ``(value_dim,)`` value).
 
         Items are kept in order of writing; if the batch overflows ``capacity`` the eviction
         policy makes room (a batch longer than ``capacity`` keeps its last ``capacity`` rows).
+        Every key and value is checked before anything is stored.
         """
-        codes = self.encode(keys)
-        vals = self._check_values(values)
+        codes = self._encode_rows(_rows("keys", keys, self.key_dim, "key_dim")[0])
+        vals = self._check_values(_rows("values", values, self.value_dim, "value_dim")[0])
         if len(codes) != len(vals):
             raise ValueError(f"values must have one row per key: got {len(vals)} values for {len(codes)} keys")
         b = len(codes)
@@ -308,20 +379,35 @@ class EpisodicMemory:
         -------
         values : array, shape (B, value_dim)
             In the family's alphabet (``int8`` for +/-1 and {0,1} families, float64 for real
-            ones); zeros where the memory is empty.
+            ones); zeros where the memory is empty. Shape ``(value_dim,)`` for a single
+            ``(key_dim,)`` key.
         scores : array of float64, shape (B,)
-            The family's confidence (see the class notes); 0 where the memory is empty.
+            The family's confidence (see the class notes); 0 where the memory is empty. A 0-d
+            score for a single key.
+
+        Both are arrays of the keys' library where the keys are PyTorch, JAX, ... arrays, of
+        the backend's otherwise (NumPy unless it is cupy).
         """
         values, scores, _ = self.read_recall(keys)
         return values, scores
 
     def read_recall(self, keys: Any) -> tuple[Any, Any, Recall | None]:
         """Like :meth:`read`, plus the family's full :class:`~assoc.memory.Recall` (None when empty)."""
-        codes = self.encode(keys)
+        rows, single = _rows("keys", keys, self.key_dim, "key_dim")
+        codes = self._encode_rows(rows)
         b = len(codes)
+        dtype = np.float64 if self.family.alphabet == "real" else np.int8
         if len(self) == 0:
-            dtype = np.float64 if self.family.alphabet == "real" else np.int8
-            return self._out(np.zeros((b, self.value_dim), dtype=dtype)), self._out(np.zeros(b)), None
+            values, scores, out = np.zeros((b, self.value_dim), dtype=dtype), np.zeros(b), None
+        else:
+            values, scores, out = self._recall(codes)
+        values, scores = self._out(values, keys), self._out(scores, keys)
+        if single:
+            values, scores = values[0], scores[0]
+        return values, scores, recall_like(out, keys)
+
+    def _recall(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, Recall]:
+        b = len(codes)
         if self.family.episodic_mode == "auto":
             cue = np.concatenate([codes, np.zeros((b, self.value_dim), dtype=codes.dtype)], axis=1)
             kwargs = dict(self.family.recall_kwargs)
@@ -340,7 +426,7 @@ class EpisodicMemory:
             self._tick += 1
             self._used[overlaps.argmax(axis=1)] = self._tick
         dtype = np.float64 if self.family.alphabet == "real" else np.int8
-        return self._out(states.astype(dtype)), self._out(scores), out
+        return states.astype(dtype), scores, out
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:
