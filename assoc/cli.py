@@ -451,25 +451,35 @@ def _describe_driver(name: str) -> str:
 
 
 def _skeleton(name: str, drv, using, kinds) -> list[str]:
-    """A minimal spec for the driver: its defaults in [params], a grid taken from a bundled
-    spec with the same driver, and a figure that draws it."""
-    grid = {}
-    figure = None
+    """A spec to start from: the driver's defaults in [params], the grid of a bundled spec with
+    the same driver, and a figure that draws it (the first that passes the spec's checks)."""
+    from .sweep import load_spec
+
+    grid: dict = {}
+    figures = []
     for _, data in using:
         g = data.get("grid", {})
-        if isinstance(g, dict) and g and all(k in drv.defaults for k in g):
+        if isinstance(g, dict) and g and all(k in drv.defaults or k == "model" for k in g):
             grid = g
-            fig = data.get("figure")
-            figure = dict(fig) if isinstance(fig, dict) else None
+            if isinstance(data.get("figure"), dict):
+                figures.append(dict(data["figure"]))
             break
-    if figure is None and kinds:
-        figure = {"kind": next(iter(kinds))}
-    lines = ["a spec to start from (every parameter at its default; assoc describe alone shows the format):",
-             f"  name = \"my-{name.replace('_', '-')}\"", f"  driver = \"{name}\"", "  seed = 0", "  trials = 1",
-             "  [params]"]
-    for k, v in drv.defaults.items():
-        if k in grid:
+    figures += [{"kind": k} for k in kinds]
+    params = {k: v for k, v in drv.defaults.items()
+              if k not in grid and not (k == "family" and "model" in grid)}
+    data = {"name": f"my-{name.replace('_', '-')}", "driver": name, "seed": 0, "trials": 1,
+            "params": {k: v for k, v in params.items() if v is not None}, "grid": grid}
+    figure = None
+    for candidate in [*figures, None]:
+        try:
+            load_spec(dict(data, figure=candidate) if candidate else data)
+        except (TypeError, ValueError):
             continue
+        figure = candidate
+        break
+    lines = ["a spec to start from (every parameter at its default; assoc describe alone shows the format):",
+             f'  name = "{data["name"]}"', f'  driver = "{name}"', "  seed = 0", "  trials = 1", "  [params]"]
+    for k, v in params.items():
         lines.append(f"  {k} = {_toml_value(v)}" if v is not None else f"  # {k}: none (the default) unless given")
     if grid:
         lines.append("  [grid]")
