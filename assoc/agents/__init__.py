@@ -11,7 +11,8 @@ wrapper.
   named checks of :data:`CHECKS` (``check_memory(mem, checks=[...])`` runs a subset).
 - :mod:`assoc.agents.gym`: ``MemoryObservation(env, memory, ...)``, a gymnasium wrapper that
   writes each observation to an episodic memory and adds what it recalls to a ``Dict``
-  observation. gymnasium is optional (``pip install "assoc[agents]"``): it is imported when
+  observation; over a vector environment (``gymnasium.make_vec``) it builds a
+  ``VectorMemoryObservation``, with one memory per sub-environment. gymnasium is optional (``pip install "assoc[agents]"``): it is imported when
   ``MemoryObservation`` is first looked up, never by ``import assoc.agents``.
 """
 
@@ -32,15 +33,15 @@ from .episodic import EVICTIONS, EpisodicMemory, _episodic_family, episodic_fami
 
 
 def __getattr__(name: str) -> Any:
-    if name == "MemoryObservation":  # imports gymnasium: only when asked for
-        from .gym import memory_observation
+    if name in ("MemoryObservation", "VectorMemoryObservation"):  # imports gymnasium: only when asked for
+        from . import gym
 
-        return memory_observation()
+        return getattr(gym, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "MemoryObservation"})
+    return sorted({*globals(), "MemoryObservation", "VectorMemoryObservation"})
 
 
 __all__ = [
@@ -55,4 +56,4 @@ __all__ = [
     "check_memory",
     "CHECKS",
     "MemoryCheckError",
-]  # MemoryObservation is left out: ``import *`` must not need gymnasium
+]  # the gymnasium wrappers are left out: ``import *`` must not need gymnasium
