@@ -68,6 +68,17 @@ def _gap_exp(ov, xrow, si, table, c):
     return acc
 
 
+@njit(cache=True)
+def _max_overlap(ov):
+    """The largest overlap (the shift of the exponential kind's sums): recomputed only after a
+    flip, not at every spin visit (the same value, one pass over P per flip instead of per visit)."""
+    c = ov[0]
+    for mu in range(1, ov.shape[0]):
+        if ov[mu] > c:
+            c = ov[mu]
+    return c
+
+
 def _dense_async_sweep(s, overlaps, xt, order, active, clamp, kind, degree, inv, table, gscale, temperature,
                       uniforms):
     """One random-sequential sweep of a dense associative memory.
@@ -97,6 +108,7 @@ def _dense_async_sweep(s, overlaps, xt, order, active, clamp, kind, degree, inv,
             continue
         count = 0
         ov = overlaps[b]
+        top = _max_overlap(ov) if kind == 2 else np.int64(0)  # kept in step with the overlaps
         for t in range(n):
             i = order[b, t]
             if clamp[b, i]:
@@ -105,11 +117,7 @@ def _dense_async_sweep(s, overlaps, xt, order, active, clamp, kind, degree, inv,
             si = np.int64(old)
             c = np.int64(0)
             if kind == 2:
-                c = ov[0]
-                for mu in range(1, p):
-                    if ov[mu] > c:
-                        c = ov[mu]
-                c += 1
+                c = top + 1
                 delta = _gap_exp(ov, xt[i], si, table, c)
             else:
                 delta = _gap_poly(ov, xt[i], si, rect, degree, inv)
@@ -134,6 +142,8 @@ def _dense_async_sweep(s, overlaps, xt, order, active, clamp, kind, degree, inv,
                 d = np.int64(new) - si
                 for mu in range(p):
                     ov[mu] += d * xt[i, mu]
+                if kind == 2:
+                    top = _max_overlap(ov)
                 count += 1
         flips[b] = count
     return flips
