@@ -81,6 +81,12 @@ def run(
 
     t0 = time.perf_counter()
     fig = False if no_figure else (figure if figure is not None else True)
+    if quick:
+        from .sweep import read_spec
+
+        data, _ = read_spec(spec)
+        if not data.get("quick"):
+            raise ValueError(f"spec {spec!r} has no [quick] table of reduced settings; run it without --quick")
     if out is None:
         out = Path("results") / "quick" if quick else Path("results")
     res = run_spec(spec, out_dir=out, store=store, workers=workers, scheduler=scheduler, quiet=quiet,
@@ -430,6 +436,10 @@ def _describe_driver(name: str) -> str:
     lines.append("  " + (", ".join(drv.columns) if drv.columns else "(not declared)"))
     if any("<" in c for c in drv.columns):
         lines.append("  (a name like m_<age> stands for one column per value)")
+    module_doc = inspect.getdoc(sys.modules.get(drv.module)) or ""
+    for para in module_doc.split("\n\n"):  # what the driver's module says of the columns
+        if "column" in para.lower():
+            lines += ["  " + line for line in para.splitlines()]
     lines.append("")
     available = _driver_columns(drv)
     using = _specs_using().get(name, [])

@@ -97,6 +97,7 @@ def test_describe_capacity_shows_what_a_spec_needs():
         assert re.search(rf"^    {fam.name}\s+{re.escape(', '.join(fam.params))}$", out, re.M), fam.name
     for col in drv.columns:
         assert col in out
+    assert "``m_std`` (final overlap with the target)" in out  # the meaning of the shared columns
     kinds = out[out.index("figure kinds that draw"):out.index("bundled specs")]
     for kind in ("capacity_curve", "rules_comparison"):
         assert re.search(rf"^  {kind}\s", kinds, re.M)
@@ -204,6 +205,12 @@ def test_run_quick_applies_the_quick_overrides(tmp_path):
     assert full.exit_code == 0, full.stderr
     assert "q: 4 run(s) computed" in full.stdout
     assert (tmp_path / "results" / "q.sqlite").is_file()
+
+
+def test_run_quick_of_a_spec_without_quick_settings_is_an_error(tmp_path):
+    (tmp_path / "s.toml").write_text(spec_text("s"))
+    one_line_error(cli("run", "s.toml", "--quick", cwd=tmp_path), "spec 's.toml' has no [quick] table")
+    assert files_under(tmp_path) == ["s.toml"]
 
 
 def test_quick_overrides_are_shared_with_the_gallery():
