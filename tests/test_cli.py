@@ -326,6 +326,30 @@ def test_bad_figure_option_fails_fast_without_importing_the_figures(tmp_path):
     assert files_under(tmp_path) == ["s.toml"]
 
 
+def test_figure_kinds_and_drivers_read_from_source_match_the_imported_ones():
+    import inspect
+
+    from assoc import figures
+    from assoc.experiments import source_index
+    from assoc.figures import _registry
+
+    figures.load_all()
+    _registry._read_sources()  # a fresh reading of the sources, not the cached one
+    static = dict(_registry._INDEX)
+    assert set(static) == set(figures.FIGURES)
+    for name, kind in figures.FIGURES.items():
+        sig = static[name]
+        assert sig.module == kind.function.__module__, name
+        assert sig.columns == kind.columns and sig.summary == kind.summary, name
+        assert sig.any_option == kind.accepts_any_option(), name
+        real = {k: p.default for k, p in kind.options().items()}
+        assert list(sig.options) == list(real), name
+        for option, default in sig.options.items():
+            assert default is _registry.NOT_LITERAL or default == real[option] or (
+                default is inspect.Parameter.empty and real[option] is inspect.Parameter.empty), (name, option)
+    assert source_index() == {name: drv.module.rsplit(".", 1)[1] for name, drv in list_drivers().items()}
+
+
 # --------------------------------------------------------------------------- lock and empty store
 
 
