@@ -89,20 +89,22 @@ _BLOCK_ENTRIES = 2**23
 
 def _int_overlaps(s: np.ndarray, xt: np.ndarray) -> np.ndarray:
     """``s @ xt`` as int64 through float64 BLAS products (exact: every partial sum < 2**53),
-    a block of pattern columns at a time so the float64 copy of ``xt`` stays small."""
-    n, p = xt.shape
+    a block of patterns at a time so their float64 copy stays small. The blocks are read from
+    the patterns' rows (``xt.T``, contiguous when ``xt`` is a transposed view)."""
+    x = xt.T
+    p, n = x.shape
     out = np.empty((s.shape[0], p), dtype=np.int64)
-    sf = s.astype(np.float64)
+    sft = s.astype(np.float64).T
     step = max(1, _BLOCK_ENTRIES // max(1, n))
     for p0 in range(0, p, step):
-        out[:, p0:p0 + step] = np.rint(sf @ xt[:, p0:p0 + step].astype(np.float64))
+        out[:, p0:p0 + step] = np.rint(x[p0:p0 + step].astype(np.float64) @ sft).T
     return out
 
 
 def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt: np.ndarray, *, kind: int,
                degree: int, inv: float, gscale: float, temperature: float, table_kernel: bool = True,
                collect: Callable[[int, int, np.ndarray, np.ndarray], None] | None = None,
-               row_bytes: float = 0, fixed_bytes: float = 0):
+               row_bytes: float = 0, fixed_bytes: float = 0, x_rows: np.ndarray | None = None):
     """Random-sequential sweeps in pattern space until a sweep flips nothing (T = 0) or for
     ``limit`` sweeps (Glauber, T > 0). Returns ``(states, None, steps, status)``.
 
@@ -116,6 +118,8 @@ def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt
     one cue does not fit); results and the generator's state are those of one undivided run
     (:func:`assoc.dynamics.run_async_sweeps_chunked`). ``collect(lo, hi, states, overlaps)``
     receives each chunk's final states (host int8) and overlaps (host int64) as it finishes.
+    ``x_rows``, when the caller holds them, are the same patterns row-major (P, N), C-contiguous:
+    the overlaps of each chunk are then built from contiguous blocks.
     """
     be = mem.backend
     b, n = s.shape
@@ -136,10 +140,11 @@ def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt
                        fixed_bytes=fixed_bytes + 8 * min(p * n, _BLOCK_ENTRIES))
     xt_d = be.asarray(xt)
     states = np.empty_like(s)
+    xt_rows = xt if x_rows is None else x_rows.T  # the same numbers, read row-major by _int_overlaps
 
     def start_chunk(lo, hi):
         state = be.asarray(s[lo:hi].copy())
-        ov = be.asarray(_int_overlaps(s[lo:hi], xt))
+        ov = be.asarray(_int_overlaps(s[lo:hi], xt_rows))
         clamp_d = be.asarray(np.ascontiguousarray(clamp[lo:hi]))
 
         def one_sweep(order, active, uniforms):
@@ -291,6 +296,8 @@ class DenseAssociativeMemory(BaseMemory):
         self.dynamics = check_choice("dynamics", dynamics, DYNAMICS)
         self.temperature = check_temperature(self.dynamics, temperature)
         self.max_steps = check_int("max_steps", max_steps, low=1)
+        self._xt: np.ndarray | None = None
+        self._xt_of: np.ndarray | None = None
 
     # ------------------------------------------------------------------ storage
     def store(self, patterns: Any, values: Any = None) -> None:
@@ -302,7 +309,23 @@ class DenseAssociativeMemory(BaseMemory):
             raise ValueError("values must be None: a dense associative memory is auto-associative")
         xi = self._check_store(patterns)
         check_memory_estimate(2 * (len(self) + len(xi)) * self.n, f"{len(self) + len(xi)} patterns of n={self.n}")
+        self._xt = self._xt_of = None
         self.patterns = np.concatenate([self.patterns, xi])
+
+    def _reset(self) -> None:
+        self._xt = self._xt_of = None
+
+    def _xt_valid(self) -> bool:
+        return self._xt is not None and self._xt_of is self.patterns and self._xt.shape == (self.n, len(self))
+
+    def _transposed(self) -> np.ndarray:
+        """The stored patterns transposed, (n, P) C-contiguous, kept until the next store (the
+        asynchronous kernels read one spin's P entries at a time)."""
+        if not self._xt_valid():
+            self._xt = self._xt_of = None  # free the old copy first
+            self._xt = np.ascontiguousarray(self.patterns.T)
+            self._xt_of = self.patterns
+        return self._xt
 
     @property
     def _kind(self) -> int:
@@ -427,11 +450,13 @@ class DenseAssociativeMemory(BaseMemory):
                 hi = min(b, lo + step)
                 collect(lo, hi, states[lo:hi], states[lo:hi].astype(np.float64) @ xf)
         else:
-            xt = np.ascontiguousarray(self.patterns.T)
+            fresh = not self._xt_valid()
+            xt = self._transposed()
             states, _, steps, status = _run_async(
                 self, s, mask, limit, xt, kind=self._kind, degree=self.degree, inv=inv,
                 gscale=self._gscale(inv), temperature=self.temperature, collect=collect,
-                row_bytes=row_bytes, fixed_bytes=out_bytes + xt.nbytes)
+                row_bytes=row_bytes, fixed_bytes=out_bytes + (xt.nbytes if fresh else 0),
+                x_rows=np.ascontiguousarray(self.patterns))
         return Recall(
             states=self.backend.asarray(states),
             overlaps=self.backend.asarray(out),
