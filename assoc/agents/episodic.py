@@ -402,8 +402,8 @@ class EpisodicMemory:
         else:
             values, scores, out = self._recall(codes)
         values, scores = self._out(values, keys), self._out(scores, keys)
-        if single:
-            values, scores = values[0], scores[0]
+        if single:  # [0, ...]: the indexing every array library defines
+            values, scores = values[0, ...], scores[0, ...]
         return values, scores, recall_like(out, keys)
 
     def _recall(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, Recall]:

@@ -1,0 +1,259 @@
+"""Any array library in, the same out.
+
+Every registered family (the Brian2 ones aside, see :data:`NOT_HERE`) and
+:class:`assoc.agents.EpisodicMemory` take arrays of any library of the Python array API
+standard and answer a recall in the library, and on the device, of its cues. The strict
+reference implementation ``array_api_strict`` (a test dependency) stands for every such
+library: it refuses anything the standard does not define, including implicit conversion, so a
+path that only works for NumPy fails here. PyTorch is tested where it is installed.
+
+For each library the results must be exactly those of the same call with NumPy arrays, and a
+NumPy call must still answer with the backend's arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import array_api_strict as xps
+from assoc.agents import EpisodicMemory, episodic_families
+from assoc.memory import check_real, is_foreign_array, to_caller, to_numpy
+from assoc.registry import FAMILIES
+
+#: Families left out here, with the reason.
+NOT_HERE = {
+    "ca3": "Brian2 spiking network: seconds per recall; it reads any array library through "
+           "check_patterns like every family, and answers in NumPy",
+    "ca3_cam": "Brian2 spiking network: seconds per recall; it reads any array library through "
+               "check_patterns like every family, and answers in NumPy",
+}
+FAMILY_NAMES = sorted(name for name in FAMILIES if name not in NOT_HERE)
+N, N_OUT = 24, 10
+STRICT_ARRAY = type(xps.asarray(0))  # the standard names no array class; this is array_api_strict's
+
+
+# --------------------------------------------------------------------------- libraries
+
+
+class Strict:
+    """array_api_strict on one of its devices."""
+
+    def __init__(self, device_name: str):
+        self.device = xps.Device(device_name)
+        self.name = f"array_api_strict:{device_name}"
+
+    def asarray(self, x: np.ndarray, *, grad: bool = False):
+        return xps.asarray(np.asarray(x), device=self.device)
+
+    def owns(self, x) -> bool:
+        return isinstance(x, STRICT_ARRAY) and x.device == self.device
+
+    def numpy(self, x) -> np.ndarray:
+        return np.from_dlpack(x)
+
+
+class Torch:
+    """PyTorch on the CPU (skipped where PyTorch is not installed)."""
+
+    name = "torch"
+
+    def __init__(self):
+        self.torch = pytest.importorskip("torch", reason="PyTorch is not installed: its round trip is not tested")
+
+    def asarray(self, x: np.ndarray, *, grad: bool = False):
+        t = self.torch.as_tensor(np.array(x))
+        if grad:  # a tensor in a computation graph is read without its graph
+            t = t.double().requires_grad_(True)
+        return t
+
+    def owns(self, x) -> bool:
+        return isinstance(x, self.torch.Tensor) and x.device.type == "cpu"
+
+    def numpy(self, x) -> np.ndarray:
+        return x.detach().numpy()
+
+
+@pytest.fixture(params=["strict", "strict-device1", "torch"])
+def lib(request):
+    if request.param == "torch":
+        return Torch()
+    return Strict("CPU_DEVICE" if request.param == "strict" else "device1")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Recorder:
+    """Stands in for a memory to see what the registry's ``Family.store`` passes to ``store``."""
+
+    def __init__(self):
+        self.calls = []
+
+    def store(self, *args):
+        self.calls.append(args)
+
+
+def _build(fam):
+    params = {k: v for k, v in fam.agent_defaults.items() if k in fam.params}
+    n_out = N_OUT if fam.mode == "hetero" else None
+    return fam.build(N, params, backend="numpy", seed=3, n_out=n_out)
+
+
+def _store_args(fam, rng) -> tuple:
+    """What the family stores for a few random items: the arguments of ``store`` as NumPy."""
+    x = fam.patterns(4, N, fam.coding_level(N, dict(fam.agent_defaults)), rng)
+    if fam.mode == "hetero":
+        return (x, fam.patterns(4, N_OUT, fam.coding_level(N_OUT, dict(fam.agent_defaults)), rng))
+    rec = _Recorder()
+    fam.store(rec, x)
+    return tuple(a for a in rec.calls[0] if a is not None)
+
+
+def _cues(fam, x, rng):
+    kind = "erase" if "erase" in fam.cue_kinds else fam.cue_kinds[0]
+    return fam.corrupt(x, kind, 0.1, rng)
+
+
+# --------------------------------------------------------------------------- every family
+
+
+@pytest.mark.parametrize("family", FAMILY_NAMES)
+def test_every_family_answers_in_the_library_of_its_cues(family, lib):
+    fam = FAMILIES[family]
+    rng = np.random.default_rng(7)
+    args = _store_args(fam, rng)
+    cues = _cues(fam, args[0], rng)
+
+    ref = _build(fam)
+    ref.store(*args)
+    want = ref.recall(cues)
+    assert isinstance(want.states, np.ndarray) and isinstance(want.overlaps, np.ndarray)  # NumPy in, NumPy out
+
+    mem = _build(fam)
+    mem.store(*(lib.asarray(a) for a in args))
+    assert len(mem) == len(ref)
+    got = mem.recall(lib.asarray(cues))
+    assert lib.owns(got.states) and lib.owns(got.overlaps), (type(got.states), type(got.overlaps))
+    np.testing.assert_array_equal(lib.numpy(got.states), np.asarray(want.states))
+    np.testing.assert_array_equal(lib.numpy(got.overlaps), np.asarray(want.overlaps))
+    np.testing.assert_array_equal(got.steps, want.steps)
+    np.testing.assert_array_equal(got.converged, want.converged)
+    assert isinstance(got.steps, np.ndarray) and isinstance(got.converged, np.ndarray)
+    np.testing.assert_array_equal(got.best(), want.best())
+
+
+def test_a_stored_array_recalls_itself_in_its_own_library(lib):
+    import assoc
+    from assoc import patterns
+
+    xi = patterns.random_pm1(6, 128, rng=0)
+    mem = assoc.Hopfield(n=128, backend="numpy", seed=0)
+    mem.store(lib.asarray(xi))
+    out = mem.recall(lib.asarray(xi))
+    assert lib.owns(out.states) and lib.owns(out.overlaps)
+    np.testing.assert_array_equal(lib.numpy(out.states), xi)  # 6 patterns of 128: far below capacity
+    np.testing.assert_allclose(np.diag(lib.numpy(out.overlaps)), 1.0)
+
+    real = np.random.default_rng(1).standard_normal((5, 32))
+    modern = assoc.ModernHopfield(n=32, beta=8.0, backend="numpy")
+    modern.store(lib.asarray(real, grad=True))
+    out = modern.recall(lib.asarray(real, grad=True))
+    assert lib.owns(out.states)
+    np.testing.assert_allclose(lib.numpy(out.states), real, atol=1e-6)
+
+
+def test_refused_arrays_of_another_library_name_the_parameter_and_store_nothing(lib):
+    import assoc
+
+    mem = assoc.Hopfield(n=8, backend="numpy", seed=0)
+    mem.store(lib.asarray(np.ones((1, 8), dtype=np.int8)))
+    bad = np.ones((2, 8), dtype=np.int8)
+    bad[1, 3] = 2
+    with pytest.raises(ValueError, match=r"patterns must hold values in .* found \[2\]"):
+        mem.store(lib.asarray(bad))
+    assert len(mem) == 1
+    with pytest.raises(ValueError, match=r"cues must have 8 columns"):
+        mem.recall(lib.asarray(np.ones((1, 7), dtype=np.int8)))
+    nan = np.ones((1, 8))
+    nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="cues contains NaN"):
+        mem.recall(lib.asarray(nan))
+    with pytest.raises(ValueError, match=r"values contains NaN"):
+        check_real("values", lib.asarray(nan), 8)
+
+
+# --------------------------------------------------------------------------- episodic memory
+
+
+@pytest.mark.parametrize("family", sorted(episodic_families()))
+def test_episodic_memory_reads_in_the_library_of_its_keys(family, lib):
+    rng = np.random.default_rng(2)
+    keys = rng.normal(size=(5, 12))
+    alphabet = FAMILIES[family].alphabet
+    if alphabet == "pm1":
+        values = rng.choice([-1, 1], size=(5, 16)).astype(np.int8)
+    elif alphabet == "binary":
+        values = (rng.random((5, 16)) < 0.5).astype(np.int8)
+        values[:, 0] = 1
+    else:
+        values = rng.normal(size=(5, 16))
+    ref = EpisodicMemory(family, 12, 16, encoder="auto", backend="numpy", seed=1)
+    mem = EpisodicMemory(family, 12, 16, encoder="auto", backend="numpy", seed=1)
+    ref.write(keys, values)
+    mem.write(lib.asarray(keys), lib.asarray(values))
+    want_values, want_scores = ref.read(keys)
+    got_values, got_scores = mem.read(lib.asarray(keys))
+    assert lib.owns(got_values) and lib.owns(got_scores)
+    np.testing.assert_array_equal(lib.numpy(got_values), want_values)
+    np.testing.assert_array_equal(lib.numpy(got_scores), want_scores)
+
+    one_value, one_score = mem.read(lib.asarray(keys[2]))  # a single 1-D key
+    want_value, want_score = ref.read(keys[2])
+    assert lib.owns(one_value) and lib.owns(one_score)
+    assert tuple(one_value.shape) == (16,) and tuple(one_score.shape) == ()
+    np.testing.assert_array_equal(lib.numpy(one_value), want_value)
+    assert float(lib.numpy(one_score)) == float(want_score)
+
+
+# --------------------------------------------------------------------------- the conversions
+
+
+def test_numpy_lists_and_scalars_pass_through_unchanged():
+    a = np.arange(6).reshape(2, 3)
+    assert to_numpy(a) is a
+    assert to_numpy([[1, 2]]) == [[1, 2]]
+    for x in (a, [1, 2], (1,), 3.0, None, "text", np.float64(1.0)):
+        assert not is_foreign_array(x)
+        assert to_caller(a, x) is a
+    assert is_foreign_array(xps.asarray([1, 2]))
+
+
+def test_results_move_to_the_device_of_the_cues():
+    device = xps.Device("device1")
+    out = to_caller(np.arange(3, dtype=np.int8), xps.asarray([0.0], device=device))
+    assert isinstance(out, STRICT_ARRAY) and out.device == device and out.dtype == xps.int8
+    np.testing.assert_array_equal(np.from_dlpack(out), [0, 1, 2])
+
+
+def test_torch_results_share_memory_with_the_result_on_the_cpu():
+    torch = Torch().torch
+    result = np.arange(6, dtype=np.int8).reshape(2, 3)
+    t = to_caller(result, torch.zeros(1))
+    assert isinstance(t, torch.Tensor) and t.dtype == torch.int8
+    assert t.data_ptr() == result.ctypes.data  # no copy
+    frozen = result.copy()
+    frozen.flags.writeable = False  # DLPack cannot export it: handed over as a copy
+    assert np.array_equal(to_caller(frozen, torch.zeros(1)).numpy(), frozen)
+    view = to_numpy(torch.arange(4, dtype=torch.float32))
+    assert isinstance(view, np.ndarray) and view.dtype == np.float32
+
+
+def test_torch_tensors_numpy_cannot_hold_are_refused_with_the_fix():
+    torch = Torch().torch
+    import assoc
+
+    mem = assoc.ModernHopfield(n=4, backend="numpy")
+    with pytest.raises(TypeError, match=r"bfloat16 has no NumPy equivalent.*tensor\.float\(\)"):
+        mem.store(torch.ones((2, 4), dtype=torch.bfloat16))
+    assert len(mem) == 0
