@@ -554,3 +554,165 @@ def test_example_agent_with_memory_beats_the_same_agent_without(monkeypatch):
     without = example.train(None, seed=0, episodes=160)
     assert with_memory[100:].mean() > 0.6
     assert without[100:].mean() < 0.45
+
+
+# --------------------------------------------------------------------------- library ergonomics
+
+
+def test_a_single_1d_key_and_value_are_one_item():
+    rng = np.random.default_rng(3)
+    mem = EpisodicMemory("hopfield", 8, 16, encoder="auto", code_dim=128, backend="numpy", seed=0)
+    keys, values = rng.normal(size=(3, 8)), rng.choice([-1, 1], size=(3, 16)).astype(np.int8)
+    mem.write(keys[0], values[0])              # one item, 1-D
+    mem.write(keys[1:].tolist(), values[1:])   # a batch, as nested lists
+    assert len(mem) == 3
+    value, score = mem.read(keys[0])
+    assert value.shape == (16,) and np.ndim(score) == 0
+    assert np.array_equal(value, values[0]) and float(score) > 0.9
+    batch_values, batch_scores = mem.read(keys[:1])
+    assert batch_values.shape == (1, 16) and np.array_equal(batch_values[0], value)
+    assert mem.encode(keys[0]).shape == (128,) and np.array_equal(mem.encode(keys[0]), mem.encode(keys[:1])[0])
+    with pytest.raises(ValueError, match=r"keys must have shape \(batch, key_dim\) = \(batch, 8\), or \(8,\) for a "
+                                         r"single item, got shape \(7,\)"):
+        mem.read(keys[0, :7])
+    with pytest.raises(ValueError, match=r"values must have shape \(batch, value_dim\) = \(batch, 16\), or \(16,\)"):
+        mem.write(keys[0], values[0, :15])
+    with pytest.raises(ValueError, match="one row per key"):
+        mem.write(keys[0], values[:2])
+    assert len(mem) == 3  # nothing half-stored
+
+
+@pytest.mark.parametrize("family, kind", [("hopfield", "SignProjection"), ("willshaw", "KWTAProjection"),
+                                          ("kanerva", "BinarySignProjection")])
+def test_real_keys_without_an_encoder_name_the_argument_to_pass(family, kind):
+    rng = np.random.default_rng(0)
+    mem = EpisodicMemory(family, 32, 8, backend="numpy", seed=0)  # encoder=None: keys must be codes
+    keys = rng.normal(size=(3, 32))
+    values = (rng.random((3, 8)) < 0.5).astype(np.int8)
+    values[:, 0] = 1
+    if mem.alphabet == "pm1":
+        values = 2 * values - 1
+    with pytest.raises(ValueError, match=rf"keys must be codes in the '{family}' family's alphabet .* "
+                                         rf"encoder=None, found .*pass encoder='auto' \(a seeded {kind} .*\): "
+                                         rf"EpisodicMemory\('{family}', key_dim=32, value_dim=8, encoder='auto'\)"):
+        mem.write(keys, values)
+    assert len(mem) == 0
+    fixed = EpisodicMemory(family, key_dim=32, value_dim=8, encoder="auto", backend="numpy", seed=0)
+    fixed.write(keys, values)  # what the message says to write works
+    assert (fixed.read(keys)[0] == values).mean() > 0.9
+    codes = fixed.encode(keys)  # codes in the alphabet still pass with encoder=None
+    plain = EpisodicMemory(family, codes.shape[1], 8, backend="numpy", seed=0)
+    plain.write(codes, values)
+    assert len(plain) == 3
+
+
+def test_backends_print_and_format_as_their_name():
+    from assoc import Hopfield, get_backend
+
+    mem = Hopfield(n=8, backend="numpy")
+    assert f"{mem.backend:8s}|" == "numpy   |" and f"{mem.backend:>7}" == "  numpy"
+    assert str(mem.backend) == "numpy" and repr(mem.backend) == "Backend(name='numpy')"
+    assert mem.backend == get_backend("numpy")
+
+
+def test_submodules_and_family_modules_are_attributes_without_loading_brian2():
+    code = ("import sys, assoc\n"
+            "assert 'brian2' not in sys.modules and 'assoc.theory' not in sys.modules\n"
+            "assert callable(assoc.theory.sdm_optimal_activation) and callable(assoc.patterns.random_pm1)\n"
+            "assert assoc.memories.kanerva.KanervaSDM is assoc.KanervaSDM\n"
+            "assert assoc.memories.willshaw.Willshaw is assoc.Willshaw\n"
+            "assert {'kanerva', 'hopfield', 'spiking'} <= set(dir(assoc.memories))\n"
+            "assert {'theory', 'patterns', 'memories'} <= set(dir(assoc))\n"
+            "assert 'brian2' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    import assoc
+
+    with pytest.raises(AttributeError, match="has no attribute 'nonexistent'"):
+        assoc.memories.nonexistent
+
+
+def test_kanerva_builds_with_its_own_defaults():
+    from assoc import KanervaSDM
+    from assoc.memories.kanerva import DEFAULT_ACTIVATION
+
+    mem = KanervaSDM(n=64, backend="numpy", seed=0)
+    assert mem.radius == KanervaSDM(n=64, activation=DEFAULT_ACTIVATION, backend="numpy").radius
+    x = (np.random.default_rng(0).random((5, 64)) < 0.5).astype(np.int8)
+    mem.store(x, x)
+    assert (mem.recall(x).states == x).mean() > 0.9
+
+
+def test_the_memory_protocol_points_to_documentation_that_exists():
+    import re
+    from pathlib import Path
+
+    from assoc.memory import Memory
+
+    named = re.findall(r"``([\w./-]+\.md)``", Memory.__doc__)
+    assert named, Memory.__doc__
+    root = Path(__file__).resolve().parent.parent
+    for path in named:
+        assert (root / path).is_file(), path
+
+
+@pytest.mark.filterwarnings("ignore:.*different from the unwrapped")
+def test_memory_observation_over_a_vector_environment_keeps_one_episode_per_memory():
+    gym = pytest.importorskip("gymnasium")
+    from gymnasium import spaces
+
+    import assoc.agents
+    from assoc.agents import MemoryObservation, VectorMemoryObservation
+
+    class CueThenQuery(gym.Env):
+        """Step 0 shows (landmark, hint); steps 1..3 show noise; step 4 the landmark alone, and ends."""
+
+        observation_space = spaces.Box(-10, 10, shape=(9,), dtype=np.float32)
+        action_space = spaces.Discrete(2)
+
+        def reset(self, *, seed=None, options=None):
+            super().reset(seed=seed)
+            self.t = 0
+            self.landmark = self.np_random.normal(size=6)
+            self.hint = self.np_random.choice([-1.0, 1.0], size=3)
+            return np.r_[self.landmark, self.hint].astype(np.float32), {}
+
+        def step(self, action):
+            self.t += 1
+            obs = np.r_[self.np_random.normal(size=6) if self.t < 4 else self.landmark, 0, 0, 0]
+            return obs.astype(np.float32), 0.0, self.t >= 4, False, {}
+
+    assert {"MemoryObservation", "VectorMemoryObservation"} <= set(dir(assoc.agents))
+    envs = gym.vector.SyncVectorEnv([CueThenQuery for _ in range(3)])
+    mems = [EpisodicMemory("hopfield", 6, 3, encoder="auto", code_dim=64, backend="numpy", seed=i) for i in range(3)]
+    env = MemoryObservation(envs, mems, key=lambda o: o[:6], value=lambda o: o[6:] if np.any(o[6:]) else None)
+    assert isinstance(env, VectorMemoryObservation)
+    assert env.single_observation_space["recall"].shape == (3,)
+    assert env.observation_space["recall"].shape == (3, 3) and env.observation_space["score"].shape == (3, 1)
+    obs, _ = env.reset(seed=0)
+    for episode in range(3):  # the first from reset, the next two from the vector env's autoreset
+        assert [len(m) for m in mems] == [1, 1, 1]  # each memory: cleared, then its own cue written
+        assert not obs["recall"].any()
+        hints = obs["observation"][:, 6:].copy()
+        assert len({tuple(h) for h in hints}) > 1 or episode > 0  # sub-environments differ
+        for _ in range(4):
+            obs, _, terminated, _, _ = env.step(np.zeros(3, dtype=np.int64))
+            assert env.observation_space.contains(obs)
+        assert terminated.all()
+        assert np.array_equal(obs["recall"], hints)  # every sub-environment recalls its own cue
+        assert (obs["score"][:, 0] > 0.9).all()
+        obs, *_ = env.step(np.zeros(3, dtype=np.int64))  # the autoreset step opens the next episode
+
+    shared = EpisodicMemory("hopfield", 6, 3, encoder="auto", code_dim=64, backend="numpy", seed=0)
+    with pytest.raises(ValueError, match=r"pass a list of 3 memories .* or clear_on_reset=False"):
+        MemoryObservation(envs, shared, key=lambda o: o[:6], value=lambda o: o[6:])
+    env = MemoryObservation(envs, shared, key=lambda o: o[:6], value=lambda o: o[6:] if np.any(o[6:]) else None,
+                            clear_on_reset=False)
+    obs, _ = env.reset(seed=1)
+    assert len(shared) == 3  # every sub-environment writes its cue to the one shared store
+    for _ in range(4):
+        obs, *_ = env.step(np.zeros(3, dtype=np.int64))
+    assert np.array_equal(obs["recall"], np.asarray([m.hint for m in envs.envs]))
+    with pytest.raises(ValueError, match="sequence of num_envs=3 memories, got a sequence of 2"):
+        MemoryObservation(envs, mems[:2], key=lambda o: o[:6], value=lambda o: o[6:])
+    with pytest.raises(ValueError, match="distinct memory per sub-environment"):
+        MemoryObservation(envs, [mems[0]] * 3, key=lambda o: o[:6], value=lambda o: o[6:])
