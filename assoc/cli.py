@@ -1,7 +1,7 @@
 """Command line: a thin Typer app over :mod:`assoc.sweep` and friends.
 
-Every command turns a bad input (``ValueError``, ``TypeError``, a missing file) into a
-one-line message on stderr and exit code 2, never a traceback. A spec is checked as a whole
+Every command turns a bad input (``ValueError``, ``TypeError``, a file that cannot be read or
+written) into a one-line message on stderr and exit code 2, never a traceback. A spec is checked as a whole
 before any point runs; a run that fails its checks writes nothing.
 
 Discovery: ``assoc drivers`` lists the measurement drivers, ``assoc describe NAME`` explains
@@ -42,8 +42,13 @@ def _friendly(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (ValueError, TypeError, FileNotFoundError, KeyError) as exc:
-            msg = f"missing key {exc.args[0]!r}" if isinstance(exc, KeyError) and exc.args else exc
+        except (ValueError, TypeError, OSError, KeyError) as exc:
+            if isinstance(exc, KeyError) and exc.args:
+                msg = f"missing key {exc.args[0]!r}"
+            elif isinstance(exc, OSError) and exc.strerror and exc.filename:
+                msg = f"cannot use {exc.filename}: {exc.strerror}"  # a file or folder that cannot be read or made
+            else:
+                msg = str(exc)
             typer.echo(f"assoc: error: {msg}", err=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:

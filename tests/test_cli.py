@@ -284,6 +284,13 @@ def test_a_failed_check_writes_nothing(body, args, needles, tmp_path):
     assert files_under(tmp_path) == ["s.toml"]
 
 
+def test_an_output_folder_that_cannot_be_made_is_a_one_line_error(tmp_path):
+    (tmp_path / "s.toml").write_text(spec_text("s"))
+    (tmp_path / "taken").write_text("a file, not a folder")
+    one_line_error(cli("run", "s.toml", "-q", "-j", "1", "--out", "taken", cwd=tmp_path), "cannot use taken")
+    assert files_under(tmp_path) == ["s.toml", "taken"]
+
+
 def test_figure_columns_are_checked_against_the_driver_before_any_point_runs():
     base = {"name": "c", "driver": "capacity", "params": {"n": 40, "probes": 4},
             "grid": {"alpha": [0.05, 0.1]}}
