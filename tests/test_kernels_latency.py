@@ -20,7 +20,7 @@ from assoc.memories.willshaw import Willshaw  # noqa: E402
 
 _SDR_PARALLEL = ("_and_par", "_xor_par", "_or_columns_par", "_or_rows_par", "_overlap_par", "_best_par")
 _DUALS = ((cpu, "async_sweep_patterns"), (cpu, "async_sweep_weights"),
-          (cpu_dense, "dense_async_sweep"), (cpu_dense, "dense_async_sweep_table"))
+          (cpu_dense, "dense_async_sweep"), (cpu_dense, "dense_async_sweep_table"), (cpu_dense, "dense_overlaps"))
 
 
 def _forbid_parallel(monkeypatch):
@@ -148,3 +148,19 @@ def test_sweep_parallel_paths_equal_serial_paths(monkeypatch):
     parallel = run()
     for a, b in zip(serial, parallel):
         assert np.array_equal(a, b)
+
+
+def test_dense_overlaps_kernel_equals_its_twin(monkeypatch):
+    from assoc.kernels import ref_dense
+
+    rng = np.random.default_rng(8)
+    xt = rng.integers(-3, 4, size=(37, 501)).astype(np.int8)
+    s = rng.integers(-1, 2, size=(9, 37)).astype(np.int8)
+    want = s.astype(np.int64) @ xt.astype(np.int64)
+    monkeypatch.setattr(ref_dense, "_BLOCK_ENTRIES", 37 * 50)  # several pattern blocks
+    assert np.array_equal(ref_dense.dense_overlaps(s, xt), want)
+    assert np.array_equal(ref_dense.dense_overlaps(s, np.ascontiguousarray(xt.T).T), want)
+    assert np.array_equal(cpu_dense.dense_overlaps(s, xt), want)
+    monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(cpu.numba, "get_num_threads", lambda: 2)
+    assert np.array_equal(cpu_dense.dense_overlaps(s, xt), want)

@@ -49,6 +49,7 @@ TABLE: dict[str, KernelRow] = {
     # dense associative memories (assoc.memories.dense, dense_hebbian, multitask)
     "dense_async_sweep": _row("ref_dense", "dense_async_sweep", numba="cpu_dense"),
     "dense_async_sweep_table": _row("ref_dense", "dense_async_sweep_table", numba="cpu_dense"),
+    "dense_overlaps": _row("ref_dense", "dense_overlaps", numba="cpu_dense"),
     # fast-weight memories (assoc.memories.fastweight)
     "fastweight_matrix_scan": _row("ref_fastweight", "matrix_scan", numba="cpu_fastweight"),
     "fastweight_neural_scan": _row("ref_fastweight", "neural_scan", numba="cpu_fastweight"),

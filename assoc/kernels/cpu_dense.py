@@ -270,6 +270,23 @@ def _dense_async_sweep_table(s, overlaps, xt, order, active, clamp, ftab, off, p
     return flips
 
 
+def _dense_overlaps(s, xt):
+    """Integer overlaps ``s @ xt`` (B, P) int64 of states ``s`` (B, N) with patterns ``xt``
+    (N, P, C-contiguous): a pass over one spin's P entries per nonzero spin, in integers."""
+    nb, n = s.shape
+    p = xt.shape[1]
+    out = np.zeros((nb, p), dtype=np.int64)
+    for b in prange(nb):
+        o = out[b]
+        for i in range(n):
+            si = np.int64(s[b, i])
+            if si != 0:
+                row = xt[i]
+                for mu in range(p):
+                    o[mu] += si * row[mu]
+    return out
+
+
 def _work(s, overlaps, xt, *rest):
     return s.shape[0] * s.shape[1] * xt.shape[1]
 
@@ -277,3 +294,5 @@ def _work(s, overlaps, xt, *rest):
 #: Parallel over cues for large batches, serial for small ones (see :class:`assoc.kernels.cpu.Dual`).
 dense_async_sweep = Dual(_dense_async_sweep, _work)
 dense_async_sweep_table = Dual(_dense_async_sweep_table, _work)
+#: Integer overlaps of states with patterns (see ``_dense_overlaps``).
+dense_overlaps = Dual(_dense_overlaps, lambda s, xt: s.shape[0] * s.shape[1] * xt.shape[1])

@@ -10,6 +10,28 @@ from __future__ import annotations
 from .ref import _xp
 
 
+#: Float64 entries of one block of patterns in :func:`dense_overlaps` (64 MiB).
+_BLOCK_ENTRIES = 2**23
+
+
+def dense_overlaps(s, xt):
+    """Integer overlaps ``s @ xt`` (B, P) int64 of states ``s`` (B, N) with patterns ``xt`` (N, P).
+
+    Float64 products (exact: every partial sum is an integer below 2**53), a block of patterns
+    at a time so their float64 copy stays small; blocks are read as rows of ``xt.T`` (contiguous
+    when ``xt`` is the transposed view of row-major patterns).
+    """
+    xp = _xp(s)
+    x = xt.T
+    p, n = x.shape
+    out = xp.empty((s.shape[0], p), dtype=xp.int64)
+    sft = s.astype(xp.float64).T
+    step = max(1, _BLOCK_ENTRIES // max(1, n))
+    for p0 in range(0, p, step):
+        out[:, p0:p0 + step] = xp.rint(x[p0:p0 + step].astype(xp.float64) @ sft).T
+    return out
+
+
 def _gaps(xp, ov, x, si, kind, degree, inv, table):
     """Energy gaps (R,) and shifts (R,) for rows of overlaps ``ov`` (R, P) and pattern entries ``x``."""
     a = ov - x * si[:, None]

@@ -83,22 +83,8 @@ def _ftab(n: int, degree: int, inv: float, rectified: bool) -> tuple[np.ndarray,
     return f, off
 
 
-#: Float64 entries of one column block of the patterns in :func:`_int_overlaps` (64 MiB).
+#: Float64 entries of one block of patterns in the numpy twin of the overlap kernel (64 MiB).
 _BLOCK_ENTRIES = 2**23
-
-
-def _int_overlaps(s: np.ndarray, xt: np.ndarray) -> np.ndarray:
-    """``s @ xt`` as int64 through float64 BLAS products (exact: every partial sum < 2**53),
-    a block of patterns at a time so their float64 copy stays small. The blocks are read from
-    the patterns' rows (``xt.T``, contiguous when ``xt`` is a transposed view)."""
-    x = xt.T
-    p, n = x.shape
-    out = np.empty((s.shape[0], p), dtype=np.int64)
-    sft = s.astype(np.float64).T
-    step = max(1, _BLOCK_ENTRIES // max(1, n))
-    for p0 in range(0, p, step):
-        out[:, p0:p0 + step] = np.rint(x[p0:p0 + step].astype(np.float64) @ sft).T
-    return out
 
 
 def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt: np.ndarray, *, kind: int,
@@ -140,11 +126,12 @@ def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt
                        fixed_bytes=fixed_bytes + 8 * min(p * n, _BLOCK_ENTRIES))
     xt_d = be.asarray(xt)
     states = np.empty_like(s)
-    xt_rows = xt if x_rows is None else x_rows.T  # the same numbers, read row-major by _int_overlaps
+    xt_rows = xt if x_rows is None else x_rows.T  # the same numbers, read row-major by the numpy twin
+    overlaps_of = kernel("dense_overlaps", be.name)
 
     def start_chunk(lo, hi):
         state = be.asarray(s[lo:hi].copy())
-        ov = be.asarray(_int_overlaps(s[lo:hi], xt_rows))
+        ov = overlaps_of(be.asarray(s[lo:hi]), xt_d if be.name != "numpy" else xt_rows)
         clamp_d = be.asarray(np.ascontiguousarray(clamp[lo:hi]))
 
         def one_sweep(order, active, uniforms):
