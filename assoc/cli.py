@@ -1,8 +1,8 @@
 """Command line: a thin Typer app over :mod:`assoc.sweep` and friends.
 
 Every command turns a bad input (``ValueError``, ``TypeError``, a file that cannot be read or
-written) into a one-line message on stderr and exit code 2, never a traceback. A spec is checked as a whole
-before any point runs; a run that fails its checks writes nothing.
+written) into a one-line message on stderr and exit code 2, never a traceback. A spec is
+checked as a whole before any point runs; a run that fails its checks writes nothing.
 
 Discovery: ``assoc drivers`` lists the measurement drivers, ``assoc describe NAME`` explains
 a driver, a family, a figure kind, a bundled spec or a model preset, ``assoc list`` the

@@ -331,6 +331,19 @@ def test_bad_figure_option_fails_fast_without_importing_the_figures(tmp_path):
     assert "figure.byy = 'n'" in res.stderr
     assert cpu < 2.0, f"checking the spec took {cpu:.2f} s of CPU"
     assert files_under(tmp_path) == ["s.toml"]
+    # a valid spec is checked in full (every point, the figure's columns) the same way: only the
+    # module of its driver is imported, and no figure module
+    (tmp_path / "ok.toml").write_text(spec_text("ok", figure='kind = "capacity_curve"\nby = "n"'))
+    code = textwrap.dedent("""
+        import sys
+        from assoc.sweep import load_spec
+        spec = load_spec("ok.toml")
+        heavy = [m for m in ("matplotlib", "scipy.stats", "assoc.figures.hopfield", "assoc.experiments.sdr")
+                 if m in sys.modules]
+        print(spec.n_points(), heavy)
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert res.stdout.strip() == "2 []", (res.stdout, res.stderr)
 
 
 def test_figure_kinds_and_drivers_read_from_source_match_the_imported_ones():
