@@ -479,7 +479,7 @@ register_family(
             _MAX_STEPS, Param("tol", "float", 1e-9, "fixed-point tolerance (max abs change)", low=0, low_open=True),
             _BACKEND),
     load_doc="n patterns", synapses=lambda n, p, patterns: float(n * patterns), load_range=(0.1, 300.0),
-    synapse_doc="P n stored reals (bits per synapse undefined for real patterns)",
+    synapse_doc="P n stored reals (bits: the sign information of the real entries)",
     refuses={}, recall_kwargs={"one_step": True},
 )
 register_family(
@@ -631,7 +631,7 @@ def _neural_state(n, p, patterns):
 
 _FW = dict(alphabet="real", mode="hetero", load_doc="n pairs (alpha = P / n: pairs per key entry)",
            synapses=lambda n, p, patterns: float(n * n),
-           synapse_doc="n n_out state numbers (bits per synapse undefined for real patterns)")
+           synapse_doc="n n_out state numbers (bits: the sign information of the real entries)")
 _FW_NEURAL = {**_FW, "synapses": _neural_state, "synapse_doc": "the MLP's weights (a depth-1 memory: n n_out)"}
 
 register_family(

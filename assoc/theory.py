@@ -828,6 +828,39 @@ def linear_attention_bit_error(n_pairs, key_dim):
     return 0.5 * (1.0 + erf(-snr / np.sqrt(2.0)))
 
 
+def linear_attention_cosine(load, cue_overlap=1.0, *, auto=True):
+    """Cosine of a linear-attention read with its target, in the limit of large n.
+
+    P = load n + 1 pairs of random Gaussian keys (unit-normalised) are written with
+    ``S = sum_t v_t k_t^T``; the query has cosine ``cue_overlap`` = c with the target's key
+    (and is otherwise random). Hetero-association (values independent of the keys): the read
+    ``c v + eta`` carries crosstalk of squared norm ``load |v|^2``, so the cosine is
+    ``c / sqrt(c^2 + load)``. Auto-association (each value is its key, as the measurement
+    drivers store items): the crosstalk ``sum_t (k_t . q) x_t`` also leans toward the target,
+    since ``E[(k_t . q)(x_t . x)] = c`` per pair, and its squared norm gains the terms
+    ``(k_t . q)(k_u . q)(x_t . x_u)`` between pairs, giving
+    ``c (1 + load) / sqrt(c^2 (1 + 2 load) + load + load^2)``.
+    """
+    a = np.asarray(load, dtype=np.float64)
+    c = np.asarray(cue_overlap, dtype=np.float64)
+    if auto:
+        return c * (1.0 + a) / np.sqrt(c * c * (1.0 + 2.0 * a) + a + a * a)
+    return c / np.sqrt(c * c + a)
+
+
+def linear_attention_critical_load(threshold=0.9, cue_overlap=1.0, *, auto=True):
+    """The load (P - 1) / n where :func:`linear_attention_cosine` falls to ``threshold``
+    (inf if it never does): the capacity of linear attention at large n when an item counts
+    as retrieved at cosine >= threshold. Auto-associatively the write tends to a multiple of
+    the identity as the load grows, so the read tends to the cue and the cosine to
+    ``cue_overlap``: a cue at or above the threshold is never lost."""
+    from scipy.optimize import brentq
+
+    if (cue_overlap if auto else 0.0) >= threshold:
+        return float("inf")
+    return float(brentq(lambda a: float(linear_attention_cosine(a, cue_overlap, auto=auto)) - threshold, 0.0, 1e6))
+
+
 # --- interference in sparse codes: keys sharing active bits
 #
 # Willshaw hetero-association (notation of the sparse section: M pairs, keys k of m active,

@@ -134,21 +134,29 @@ def capacity(params: dict, seed) -> dict:
     """Retrieval at load ``alpha``: P = alpha * scale items stored, up to ``probes`` of them cued.
 
     Also ``info_per_entry`` (mutual information between target and retrieved entries, bits,
-    from the probes) and ``bits_per_synapse`` = P * n_out * info_per_entry / synapses (the
-    information actually retrieved per synapse; NaN for real-valued patterns).
+    from the probes; for real-valued patterns, between the signs of the entries: one bit per
+    entry at most) and ``bits_per_synapse`` = P * n_out * info_per_entry / synapses (the
+    information actually retrieved per synapse, or per state number of a fast-weight memory).
     """
     fam, own, xi, which, cues, out, res = _store_and_probe("capacity", params, seed)
     p, n = len(xi), params["n"]
-    res["info_per_entry"] = float("nan") if fam.alphabet == "real" else bits_retrieved(out.states, xi[which])
+    res["info_per_entry"] = _info_per_entry(fam, out.states, xi[which])
     res["bits_per_synapse"] = _bits_per_synapse(fam, own, out, xi[which], p, n)
     return res
 
 
+def _info_per_entry(fam, states, targets) -> float:
+    """Bits per entry retrieved: of the symbols, or of the signs for real-valued patterns."""
+    if fam.alphabet == "real":
+        from ..memory import to_numpy
+
+        return bits_retrieved(np.sign(np.asarray(to_numpy(states))), np.sign(targets))
+    return bits_retrieved(states, targets)
+
+
 def _bits_per_synapse(fam, own, out, targets, p, n) -> float:
     """Information retrieved per synapse: P * n_out * (bits per entry, from the probes) / synapses."""
-    if fam.alphabet == "real":
-        return float("nan")
-    return p * targets.shape[1] * bits_retrieved(out.states, targets) / fam.synapse_count(n, own, p)
+    return p * targets.shape[1] * _info_per_entry(fam, out.states, targets) / fam.synapse_count(n, own, p)
 
 
 @driver("critical_load",
@@ -174,8 +182,8 @@ def critical_load(params: dict, seed) -> dict:
     (1 in either case), ``patterns_per_n_c`` (the crossing in patterns per neuron), the
     fraction retrieved at the first and last load run (with ``stop_after`` > 0 the sweep ends
     that many loads after retrieval fell below 1/2 and stayed there), and ``bits_per_synapse_max``: the largest
-    information retrieved per synapse over the loads (as in the capacity driver; NaN for
-    real-valued patterns), the capacity in bits per synapse. Averaged over trials it gives alpha_c(n)
+    information retrieved per synapse over the loads (as in the capacity driver; for
+    real-valued patterns the sign information), the capacity in bits per synapse. Averaged over trials it gives alpha_c(n)
     with its disorder error bar, for the finite-size extrapolation.
     """
     from ..metrics import crossing
@@ -213,7 +221,7 @@ def critical_load(params: dict, seed) -> dict:
     scale = fam.patterns_per_load(n, own, params["coding"])
     return {"alpha_c": float(a_c), "patterns_per_n_c": float(a_c * scale / n), "censored": censored,
             "frac_first": float(frac[0]), "frac_last": float(frac[-1]),
-            "bits_per_synapse_max": float(np.max(bits)) if fam.alphabet != "real" else float("nan")}
+            "bits_per_synapse_max": float(np.max(bits))}
 
 
 # --------------------------------------------------------------------------- interference

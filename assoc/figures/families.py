@@ -48,6 +48,13 @@ def _capacity_theory(row: dict, ns: np.ndarray):
     if fam.name == "willshaw":
         k = np.array([max(2.0, round(_coding({**row, "n": int(n)}) * n)) for n in ns])  # active units at each n
         return r"Willshaw $\ln 2\,(n/k)^2$ (half the synapses set)", np.log(2) * (ns / k) ** 2 / ns
+    if fam.name == "linear_attention" and own.get("feature_map", "identity") == "identity" \
+            and not own.get("decay", 0.0):
+        f = float(row.get("cue_fraction", 0.0))
+        c = {"flip": 1 - 2 * f, "erase": np.sqrt(1 - f), "random": 1 - f}[row.get("cue", "flip")]
+        a = theory.linear_attention_critical_load(row.get("retrieval_threshold") or fam.threshold, c)
+        if np.isfinite(a):
+            return f"linear attention, large-n cosine theory (cue overlap {c:.2g})", a + 1.0 / ns
     if fam.name == "ca3":
         a, p = float(own.get("a", 0.05)), float(own.get("p", 0.1))
         return ("Treves-Rolls k C / (a ln 1/a), k = 0.2 (not fitted)",
