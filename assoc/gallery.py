@@ -44,13 +44,34 @@ def quick_data(data: dict) -> dict:
     return apply_quick(data)
 
 
-def check_output(path: str | Path, table: list[dict]) -> list[str]:
+def metric_columns(table: list[dict], driver: str) -> list[str]:
+    """The columns of ``table`` that driver ``driver`` writes as metrics: those matching its
+    declared output columns (``m_<age>`` stands for a family) that are not also one of its
+    parameters (grid and ``[params]`` values are inputs, not measurements)."""
+    from .experiments import get_driver
+    from .sweep import _column_matches
+
+    drv = get_driver(driver)
+    keys = list(dict.fromkeys(k for row in table for k in row))
+    return [k for k in keys if k not in ("point", "trial") and k not in drv.defaults
+            and _column_matches(k, drv.columns)]
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def check_output(path: str | Path, table: list[dict], *, driver: str | None = None,
+                 metrics: list[str] | None = None) -> list[str]:
     """Reasons a rendered figure looks empty or broken (an empty list when it is fine).
 
     Checks: the PNG exists and is over 10 kB; at least 3 % of its pixels are not background
-    and their values vary; the table has rows, and at least one numeric metric is finite and
-    not constant over the rows (a single-run figure, such as a raster, is judged by its image
-    and needs one row with a finite metric).
+    and their values vary; the table has rows, and at least one numeric *metric* column is
+    finite and not constant over the rows (a single-run figure, such as a raster, is judged by
+    its image and needs one finite metric). The metric columns are ``metrics`` if given, else
+    those that ``driver`` writes (:func:`metric_columns`); parameter columns never count, so a
+    sweep whose every measurement is NaN fails however its grid varies. With neither, every
+    column but ``point`` and ``trial`` is taken as a metric (a table of measurements only).
     """
     problems = []
     path = Path(path)
@@ -66,24 +87,27 @@ def check_output(path: str | Path, table: list[dict]) -> list[str]:
         problems.append(f"{path} is nearly blank ({100 * ink:.1f} % of pixels drawn)")
     if not table:
         problems.append("the sweep produced no rows")
+        return problems
+    if metrics is None:
+        metrics = (metric_columns(table, driver) if driver is not None
+                   else [k for k in dict.fromkeys(k for row in table for k in row) if k not in ("point", "trial")])
+    if not metrics:
+        problems.append("the table has no metric column" + (f" of driver {driver!r}" if driver else ""))
     elif len(table) == 1:
-        finite = [v for k, v in table[0].items() if k not in ("point", "trial")
-                  and isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)]
-        if not finite:
+        if not any(_number(table[0].get(k)) and np.isfinite(table[0][k]) for k in metrics):
             problems.append("the single run returned no finite metric")
     else:
-        skip = {"point", "trial"}
         varying = False
-        for key in table[0]:
+        for key in metrics:
             vals = [r.get(key) for r in table]
-            if key in skip or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            if not all(_number(v) for v in vals):
                 continue
             arr = np.asarray(vals, dtype=float)
             if np.isfinite(arr).any() and np.nanstd(arr) > 0:
                 varying = True
                 break
         if not varying:
-            problems.append("no numeric column of the table varies: the measurement is trivial")
+            problems.append("no metric column of the table varies: the measurement is trivial")
     return problems
 
 
@@ -116,7 +140,7 @@ def render(name: str, *, quick: bool = False, out: str | Path | None = None, res
     res = run_spec(spec, out_dir=Path(results) / sub, workers=workers, quiet=quiet, figure=fig_path, csv_path=True)
     seconds = time.perf_counter() - t0
     table = res.table
-    return Rendered(name, fig_path, seconds, len(table), check_output(fig_path, table))
+    return Rendered(name, fig_path, seconds, len(table), check_output(fig_path, table, driver=spec.driver))
 
 
 # --------------------------------------------------------------------------- family x measurement table

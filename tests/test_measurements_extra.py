@@ -175,7 +175,7 @@ def test_ca3_variant_forgets_old_assemblies(tmp_path):
     table = [row, _run("forgetting", bounded)[0]]
     path = tmp_path / "forgetting_spiking.png"
     figures.forgetting_curves(table, by="family").savefig(path, dpi=80)
-    assert check_output(path, table) == []
+    assert check_output(path, table, driver="forgetting") == []
 
 
 def test_forgetting_rejects_unknown_family_and_keeps_others():
@@ -217,9 +217,10 @@ def test_extra_figures_render_non_trivially(tmp_path):
     will = [row for s in (0, 5, 7) for row in _run("willshaw_shared", {"pairs": 3000, "shared": s, "probes": 50})]
     heb = [row for r in (0.2, 0.6) for m in (2, 16) for row in _run(
         "dense_hebbian", {"n": 200, "r": r, "m": m, "beta": 1.0, "protocol": "supervised"})]
-    cases = {"dense_phase_diagram": dense, "willshaw_shared_interference": will, "dense_hebbian_phase": heb}
-    for kind, table in cases.items():
+    cases = {"dense_phase_diagram": (dense, "dense_phase"), "willshaw_shared_interference": (will, "willshaw_shared"),
+             "dense_hebbian_phase": (heb, "dense_hebbian")}
+    for kind, (table, driver) in cases.items():
         fig = getattr(figures, kind)(table)
         path = tmp_path / f"{kind}.png"
         fig.savefig(path, dpi=80)
-        assert check_output(path, table) == [], kind
+        assert check_output(path, table, driver=driver) == [], kind
