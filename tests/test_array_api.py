@@ -5,7 +5,7 @@ Every registered family (the Brian2 ones aside, see :data:`NOT_HERE`) and
 standard and answer a recall in the library, and on the device, of its cues. The strict
 reference implementation ``array_api_strict`` (a test dependency) stands for every such
 library: it refuses anything the standard does not define, including implicit conversion, so a
-path that only works for NumPy fails here. PyTorch is tested where it is installed.
+path that only works for NumPy fails here. PyTorch and JAX are tested where they are installed.
 
 For each library the results must be exactly those of the same call with NumPy arrays, and a
 NumPy call must still answer with the backend's arrays.
@@ -74,11 +74,43 @@ class Torch:
         return x.detach().numpy()
 
 
-@pytest.fixture(params=["strict", "strict-device1", "torch"])
+class Jax:
+    """JAX on its default device (skipped where JAX is not installed). Without ``jax_enable_x64``
+    JAX holds float64 results as float32: those are compared to float32 precision."""
+
+    name = "jax"
+
+    def __init__(self):
+        self.jax = pytest.importorskip("jax", reason="JAX is not installed: its round trip is not tested")
+        self.device = self.jax.devices()[0]
+
+    def asarray(self, x: np.ndarray, *, grad: bool = False):
+        return self.jax.numpy.asarray(np.asarray(x))
+
+    def owns(self, x) -> bool:
+        return isinstance(x, self.jax.Array) and x.devices() == {self.device}
+
+    def numpy(self, x) -> np.ndarray:
+        return np.asarray(x)
+
+
+@pytest.fixture(params=["strict", "strict-device1", "torch", "jax"])
 def lib(request):
     if request.param == "torch":
         return Torch()
+    if request.param == "jax":
+        return Jax()
     return Strict("CPU_DEVICE" if request.param == "strict" else "device1")
+
+
+def assert_same(got: np.ndarray, want) -> None:
+    """Exactly equal, except where the library holds float64 results in float32 (JAX by default)."""
+    want = np.asarray(want)
+    if got.dtype == np.float32 and want.dtype == np.float64:
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    else:
+        assert got.dtype == want.dtype, (got.dtype, want.dtype)
+        np.testing.assert_array_equal(got, want)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -135,8 +167,8 @@ def test_every_family_answers_in_the_library_of_its_cues(family, lib):
     assert len(mem) == len(ref)
     got = mem.recall(lib.asarray(cues))
     assert lib.owns(got.states) and lib.owns(got.overlaps), (type(got.states), type(got.overlaps))
-    np.testing.assert_array_equal(lib.numpy(got.states), np.asarray(want.states))
-    np.testing.assert_array_equal(lib.numpy(got.overlaps), np.asarray(want.overlaps))
+    assert_same(lib.numpy(got.states), want.states)
+    assert_same(lib.numpy(got.overlaps), want.overlaps)
     np.testing.assert_array_equal(got.steps, want.steps)
     np.testing.assert_array_equal(got.converged, want.converged)
     assert isinstance(got.steps, np.ndarray) and isinstance(got.converged, np.ndarray)
@@ -205,15 +237,15 @@ def test_episodic_memory_reads_in_the_library_of_its_keys(family, lib):
     want_values, want_scores = ref.read(keys)
     got_values, got_scores = mem.read(lib.asarray(keys))
     assert lib.owns(got_values) and lib.owns(got_scores)
-    np.testing.assert_array_equal(lib.numpy(got_values), want_values)
-    np.testing.assert_array_equal(lib.numpy(got_scores), want_scores)
+    assert_same(lib.numpy(got_values), want_values)
+    assert_same(lib.numpy(got_scores), want_scores)
 
     one_value, one_score = mem.read(lib.asarray(keys[2]))  # a single 1-D key
     want_value, want_score = ref.read(keys[2])
     assert lib.owns(one_value) and lib.owns(one_score)
     assert tuple(one_value.shape) == (16,) and tuple(one_score.shape) == ()
-    np.testing.assert_array_equal(lib.numpy(one_value), want_value)
-    assert float(lib.numpy(one_score)) == float(want_score)
+    assert_same(lib.numpy(one_value), want_value)
+    assert_same(lib.numpy(one_score), want_score)
 
 
 # --------------------------------------------------------------------------- the conversions
