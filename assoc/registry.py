@@ -629,7 +629,17 @@ def _neural_state(n, p, patterns):
     return float(sum(widths[i] * widths[i + 1] for i in range(p["depth"])))
 
 
+def _fastweight_signal(mem, xi):
+    """How much of each item the state returns at its exact key: ``(M(k) . v) / (v . v)``
+    (items are stored as their own values; 1 right after a delta-rule write with lr = 1,
+    shrinking by the gate's factor per later write)."""
+    x = np.asarray(xi, dtype=np.float64)
+    r = mem.read(x)
+    return np.einsum("ij,ij->i", r, x) / np.einsum("ij,ij->i", x, x)
+
+
 _FW = dict(alphabet="real", mode="hetero", load_doc="n pairs (alpha = P / n: pairs per key entry)",
+           signal=_fastweight_signal,
            synapses=lambda n, p, patterns: float(n * n),
            synapse_doc="n n_out state numbers (bits: the sign information of the real entries)")
 _FW_NEURAL = {**_FW, "synapses": _neural_state, "synapse_doc": "the MLP's weights (a depth-1 memory: n n_out)"}
