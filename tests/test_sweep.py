@@ -216,3 +216,33 @@ def test_cli_info_lists_backends():
     assert res.returncode == 0
     for name in ("numpy", "numba", "cupy", "auto"):
         assert name in res.stdout
+
+
+def _first_quick_point_of_each_driver() -> dict[str, tuple[str, dict]]:
+    """``{driver: (spec name, first point of its quick variant)}`` over the bundled specs."""
+    out = {}
+    for name, path in sweep.bundled("sims").items():
+        driver = sweep._read_toml(path)["driver"]
+        if driver not in out:
+            out[driver] = (name, sweep.load_spec(name, quick=True).points()[0])
+    return out
+
+
+_POINTS = _first_quick_point_of_each_driver()
+_SPIKING = {"cam_experiment", "cam_recall", "ca3_capacity", "ca3_completion", "ca3_forgetting"}
+
+
+@pytest.mark.parametrize("driver", [
+    pytest.param(d, marks=pytest.mark.slow) if d in _SPIKING else d for d in sorted(_POINTS)
+])
+def test_every_driver_returns_the_columns_it_declares(driver):
+    """A spec's figure options are checked against the declared columns, so they must be exact."""
+    import numpy as np
+
+    from assoc.experiments import get_driver
+
+    name, point = _POINTS[driver]
+    drv = get_driver(driver)
+    out = drv({k: v for k, v in point.items() if k != "model"}, np.random.SeedSequence(1))
+    assert [k for k in out if not sweep._column_matches(k, drv.columns)] == [], name
+    assert [c for c in drv.columns if "<" not in c and c not in out] == [], name
