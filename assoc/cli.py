@@ -65,16 +65,18 @@ def run(
                                help="Bundled spec name (see 'assoc list') or path to a spec .toml"),
     quick: bool = typer.Option(False, "--quick", help="Reduced run: apply the spec's [quick] overrides "
                                "(default --out results/quick)"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for NAME.sqlite, NAME.csv, NAME.png "
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="DIR",
+                                       help="Folder for NAME.sqlite, NAME.csv, NAME.png "
                                        "(default results, or results/quick with --quick)"),
-    store: Optional[Path] = typer.Option(None, help="Store file (default OUT/NAME.sqlite)"),
-    figure: Optional[Path] = typer.Option(None, help="Figure file (default OUT/NAME.png)"),
+    store: Optional[Path] = typer.Option(None, metavar="FILE", help="Store file (default OUT/NAME.sqlite)"),
+    figure: Optional[Path] = typer.Option(None, metavar="FILE", help="Figure file (default OUT/NAME.png)"),
     no_figure: bool = typer.Option(False, "--no-figure", help="Do not draw the figure"),
-    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Worker processes (default: all cores)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", metavar="N",
+                                          help="Worker processes (default: all cores)"),
     scheduler: Optional[str] = typer.Option(
-        None, help="Run on dask.distributed: 'local-dask' or a scheduler address tcp://host:8786"
+        None, metavar="ADDRESS", help="Run on dask.distributed: 'local-dask' or a scheduler address tcp://host:8786"
     ),
-    trials: Optional[int] = typer.Option(None, help="Override the spec's number of trials"),
+    trials: Optional[int] = typer.Option(None, metavar="N", help="Override the spec's number of trials"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
 ) -> None:
     """Run (or resume) a sweep: compute missing rows, then write the table and the figure.
@@ -124,8 +126,9 @@ def _summary(res) -> None:
 @app.command()
 @_friendly
 def plot(
-    store: Path = typer.Argument(..., help="A sweep store (.sqlite) written by 'assoc run'"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Figure file (default: next to the store, .png)"),
+    store: Path = typer.Argument(..., metavar="STORE", help="A sweep store (.sqlite) written by 'assoc run'"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE",
+                                       help="Figure file (default: next to the store, .png)"),
 ) -> None:
     """Draw the figure of a sweep from its store (an error if the store holds no rows)."""
     from .sweep import draw_figure, load_table, store_spec
@@ -149,9 +152,10 @@ class Format(str, Enum):
 @app.command()
 @_friendly
 def export(
-    store: Path = typer.Argument(..., help="A sweep store (.sqlite)"),
+    store: Path = typer.Argument(..., metavar="STORE", help="A sweep store (.sqlite)"),
     format: Format = typer.Option(Format.csv, "--format", "-f", help="csv or parquet"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file (default: next to the store)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE",
+                                       help="Output file (default: next to the store)"),
 ) -> None:
     """Export a sweep's table (one row per point and trial) as CSV or Parquet."""
     from .sweep import load_table, write_csv, write_parquet
@@ -195,7 +199,7 @@ def list_() -> None:
 @app.command()
 @_friendly
 def families(
-    name: Optional[str] = typer.Argument(None, help="A family to describe in full (its parameters)."),
+    name: Optional[str] = typer.Argument(None, metavar="NAME", help="A family to describe in full (its parameters)."),
 ) -> None:
     """List the memory families (alphabet, mode, load scale, parameters, refused measurements)."""
     from .registry import MEASUREMENTS, families as registered
@@ -214,11 +218,14 @@ def families(
 @_friendly
 def figures(
     quick: bool = typer.Option(False, "--quick", help="Reduced runs (the spec's [quick] overrides), fast enough for CI"),
-    only: Optional[list[str]] = typer.Option(None, "--only", help="Only this gallery figure (repeatable)"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for the PNGs (default figures/, or "
+    only: Optional[list[str]] = typer.Option(None, "--only", metavar="NAME",
+                                             help="Only this gallery figure (repeatable)"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="DIR",
+                                       help="Folder for the PNGs (default figures/, or "
                                        "results/gallery-quick/ with --quick)"),
-    results: Path = typer.Option(Path("results"), help="Folder for the sweep stores"),
-    workers: Optional[int] = typer.Option(None, "--workers", "-j", help="Worker processes (default: all cores)"),
+    results: Path = typer.Option(Path("results"), metavar="DIR", help="Folder for the sweep stores"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", metavar="N",
+                                          help="Worker processes (default: all cores)"),
     list_only: bool = typer.Option(False, "--list", help="List the gallery and exit"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars"),
     table: bool = typer.Option(False, "--table", help="Then write the family x measurement table of "
