@@ -168,6 +168,17 @@ def test_describe_alone_prints_the_spec_format_and_its_example_is_a_valid_spec()
     assert sweep.load_spec(data, quick=True).n_points() == 8
 
 
+def test_every_spec_kind_family_and_model_can_be_described():
+    for name in sweep.bundled("sims"):
+        assert f"{name} (spec, " in describe_text(name), name
+    for name in signatures():
+        assert f"{name} (figure kind, " in describe_text(name), name
+    for name in families():
+        assert f"{name} (memory family)" in describe_text(name), name
+    for name in sweep.bundled("models"):
+        assert f"{name} (model preset, " in describe_text(name), name
+
+
 def test_describe_unknown_name_suggests_the_nearest():
     one_line_error(cli("describe", "capacty"), "unknown name 'capacty'", "did you mean 'capacity'?")
     one_line_error(cli("describe", "hopfield-capacty"), "did you mean 'hopfield-capacity'?")
