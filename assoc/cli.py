@@ -567,8 +567,9 @@ def _grid_lines(spec) -> list[str]:
     runs = spec.n_points() * spec.trials
     lines = [f"  grid: {spec.n_points()} point(s) x {spec.trials} trial(s) = {runs} run(s)"]
     for k, values in spec.grid.items():
-        shown = ", ".join(map(_fmt_default, values)) if len(values) <= 8 else \
-            f"{_fmt_default(values[0])} .. {_fmt_default(values[-1])}"
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        shown = f"{_fmt_default(values[0])} .. {_fmt_default(values[-1])}" if numeric and len(values) > 8 else \
+            ", ".join(map(_fmt_default, values))  # every name of a categorical axis
         lines.append(f"    {k:14s} {len(values):3d} value(s): {shown}")
     return lines
 
