@@ -186,3 +186,39 @@ def test_chunked_driver_matches_whole_batch():
     rng = np.random.default_rng(3)
     steps, status = run_async_sweeps(lambda o, a, u: np.zeros(b, dtype=np.int64), rng, (b, n), 5)
     assert (steps == 1).all() and (status == amem.STATUS_FIXED).all()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kanerva_chunked_and_few_row_paths_are_identical(backend):
+    from assoc.memories.kanerva import KanervaSDM
+
+    rng = np.random.default_rng(9)
+    keys = (rng.random((40, 128)) < 0.5).astype(np.int8)
+    vals = (rng.random((40, 96)) < 0.5).astype(np.int8)
+    cues = keys[:30].copy()
+    cues[:, :10] ^= 1
+
+    def make():
+        return KanervaSDM(128, 300, radius=56, n_out=96, backend=backend, seed=4)
+
+    whole, single = make(), make()
+    whole.store(keys, vals)  # one matrix product
+    for r in range(len(keys)):  # the few-row path, one pair at a time
+        single.store(keys[r:r + 1], vals[r:r + 1])
+    assert np.array_equal(whole._counters, single._counters)
+    assert np.abs(whole._counters).max() > 1
+    ra = whole.recall(cues)
+    for budget in (250_000, 300_000):  # reads in chunks of 4 and of 14 addresses
+        amem.set_memory_budget(budget)
+        rb = single.recall(cues)
+        amem.set_memory_budget(None)
+        for key in ("hamming_similarity", "activated"):
+            assert np.array_equal(ra.extra[key], rb.extra[key])
+        assert np.array_equal(ra.states, rb.states) and np.array_equal(ra.overlaps, rb.overlaps)
+    amem.set_memory_budget(400_000)  # stores in chunks of 10 pairs
+    chunked = make()
+    chunked.store(keys, vals)
+    amem.set_memory_budget(None)
+    assert np.array_equal(chunked._counters, whole._counters)
+    few = np.concatenate([whole.recall(cues[i:i + 1]).states for i in range(5)])
+    assert np.array_equal(few, ra.states[:5])

@@ -22,9 +22,14 @@ from ..memory import (
     check_int,
     check_memory_estimate,
     check_patterns,
+    chunk_rows,
 )
 from ..metrics import cosine_from_dots
 from .bits import n_words, pack_bits, random_bit_mask
+
+#: Batches of at most this many rows update and read the activated locations' counters
+#: directly instead of through a (B, locations) matrix product (same integers).
+_FEW = 8
 
 
 #: Access probability of a memory built with neither ``radius`` nor ``activation``.
@@ -117,6 +122,7 @@ class KanervaSDM(BaseMemory):
         xp = self.backend.xp
         self._counters = xp.zeros((self.locations, self.n_out), dtype=xp.int32)
         self.values = np.zeros((0, self.n_out), dtype=np.int8)
+        self._vpacked = None
 
     def reset(self) -> None:
         """Clear the counters and the stored items (the hard-location addresses stay)."""
@@ -146,13 +152,22 @@ class KanervaSDM(BaseMemory):
                 raise ValueError(f"values must have one row per address: got {y.shape[0]} for {x.shape[0]}")
         be = self.backend
         xp = be.xp
-        step = max(1, (1 << 24) // max(1, self.locations))
+        # per pair: its activations (bool and float64), distances and +/-1 data
+        step = chunk_rows(x.shape[0], 13 * self.locations + 16 * self.n_out,
+                          f"storing {x.shape[0]} pairs in {self.locations} hard locations",
+                          fixed_bytes=3 * 4 * self.locations * self.n_out)
         for p0 in range(0, x.shape[0], step):
-            act = self._activate(x[p0 : p0 + step]).astype(xp.float64)
+            act = self._activate(x[p0 : p0 + step])
+            if act.shape[0] <= _FEW:  # a few pairs: add to the activated locations' counters only
+                for r in range(act.shape[0]):
+                    rows = xp.nonzero(act[r])[0]
+                    self._counters[rows] += be.asarray(2 * y[p0 + r].astype(np.int32) - 1)[None, :]
+                continue
             data = be.asarray(2.0 * y[p0 : p0 + step] - 1.0)
-            self._counters += xp.rint(act.T @ data).astype(xp.int32)
+            self._counters += xp.rint(act.astype(xp.float64).T @ data).astype(xp.int32)
         self.patterns = np.concatenate([self.patterns, x])
         self.values = np.concatenate([self.values, y])
+        self._vpacked = None
 
     def read(self, addresses: Any) -> tuple[np.ndarray, np.ndarray]:
         """One read: (data (B, n_out) int8, number of activated locations (B,))."""
@@ -160,11 +175,29 @@ class KanervaSDM(BaseMemory):
         return self._read(x)
 
     def _read(self, x: np.ndarray):
+        """Data and activated-location counts of a ``(B, n)`` batch: the counters of the
+        activated locations summed (integers, exact), a chunk of addresses at a time."""
         be = self.backend
         xp = be.xp
-        act = self._activate(x)
-        sums = act.astype(xp.float64) @ self._counters.astype(xp.float64)
-        return be.to_numpy(sums > 0).astype(np.int8), be.to_numpy(act.sum(axis=1))
+        b = x.shape[0]
+        data = np.empty((b, self.n_out), dtype=np.int8)
+        count = np.empty(b, dtype=np.int64)
+        step = chunk_rows(b, 13 * self.locations + 9 * self.n_out,
+                          f"reading {b} addresses from {self.locations} hard locations",
+                          fixed_bytes=8 * self.locations * self.n_out)
+        wide = None
+        for lo in range(0, b, step):
+            hi = min(b, lo + step)
+            act = self._activate(x[lo:hi])
+            if hi - lo <= _FEW:  # a few addresses: sum the activated rows only
+                sums = xp.stack([self._counters[xp.nonzero(a)[0]].sum(axis=0, dtype=xp.int64) for a in act])
+            else:
+                if wide is None:
+                    wide = self._counters.astype(xp.float64)
+                sums = act.astype(xp.float64) @ wide
+            data[lo:hi] = be.to_numpy(sums > 0)
+            count[lo:hi] = be.to_numpy(act.sum(axis=1))
+        return data, count
 
     def recall(self, cues: Any, *, max_steps: int | None = None) -> Recall:
         """Read at a ``(B, n)`` batch of addresses (iterated ``max_steps`` times when auto-associative).
@@ -202,20 +235,35 @@ class KanervaSDM(BaseMemory):
             # a read that returns its own address is a fixed point; two-cycles run to the limit
             cur, steps, status = run_to_fixed_point(step, x, limit, cycles=False)
         be = self.backend
-        dist = be.to_numpy(
-            kernel("xor_popcount", be.name)(be.asarray(pack_bits(self.values)), be.asarray(pack_bits(cur)))
-        ).astype(np.int64)
+        p = len(self.values)
+        overlaps = np.empty((b, p))
+        similarity = np.empty((b, p))
+        vpacked = be.asarray(self._packed_values())
         v_sizes = self.values.sum(axis=1, dtype=np.int64)
         s_sizes = cur.sum(axis=1, dtype=np.int64)
-        both = (s_sizes[:, None] + v_sizes[None, :] - dist) // 2  # |s & y| = (|s| + |y| - |s ^ y|) / 2
+        # per cue: distances (int32, int64), shared bits and the cosine's temporaries
+        step = chunk_rows(b, 8 * 9 * p, f"overlaps of {b} states with {p} stored data", fixed_bytes=16 * b * p)
+        for lo in range(0, b, step):
+            hi = min(b, lo + step)
+            dist = be.to_numpy(kernel("xor_popcount", be.name)(vpacked, be.asarray(pack_bits(cur[lo:hi])))).astype(
+                np.int64)
+            both = (s_sizes[lo:hi, None] + v_sizes[None, :] - dist) // 2  # |s & y| = (|s| + |y| - |s ^ y|) / 2
+            overlaps[lo:hi] = cosine_from_dots(both, s_sizes[lo:hi], v_sizes)
+            similarity[lo:hi] = 1.0 - dist / self.n_out
         return Recall(
             states=be.asarray(cur),
-            overlaps=be.asarray(cosine_from_dots(both, s_sizes, v_sizes)),
+            overlaps=be.asarray(overlaps),
             steps=steps,
             converged=status == STATUS_FIXED,
             status=status,
-            extra={"hamming_similarity": be.asarray(1.0 - dist / self.n_out), "activated": activated},
+            extra={"hamming_similarity": be.asarray(similarity), "activated": activated},
         )
+
+    def _packed_values(self) -> np.ndarray:
+        """The stored data, bit-packed (kept until the next store)."""
+        if self._vpacked is None:
+            self._vpacked = pack_bits(self.values)
+        return self._vpacked
 
     def _extra_state(self) -> dict:
         be = self.backend
@@ -228,5 +276,6 @@ class KanervaSDM(BaseMemory):
     def _load_extra_state(self, state: dict) -> None:
         be = self.backend
         self.values = np.array(state["values"], dtype=np.int8)
+        self._vpacked = None
         self._counters = be.asarray(np.array(state["counters"], dtype=np.int32))
         self._addresses = be.asarray(np.array(state["addresses"], dtype=np.uint64))
