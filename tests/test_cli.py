@@ -381,6 +381,24 @@ def test_figure_kinds_and_drivers_read_from_source_match_the_imported_ones():
     assert source_index() == {name: drv.module.rsplit(".", 1)[1] for name, drv in list_drivers().items()}
 
 
+def test_a_kind_of_the_package_cannot_be_taken_before_its_module_is_imported():
+    code = textwrap.dedent("""
+        import sys
+        from assoc.figures import figure_kind
+        try:
+            @figure_kind("capacity_curve")
+            def mine(table):
+                return None
+        except ValueError as exc:
+            print(exc)
+        print("assoc.figures.hopfield" in sys.modules)
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.stdout.splitlines() == [
+        "figure kind 'capacity_curve' is already registered by assoc.figures.hopfield.capacity_curve", "False"
+    ], (res.stdout, res.stderr)
+
+
 # --------------------------------------------------------------------------- lock and empty store
 
 

@@ -85,6 +85,10 @@ def figure_kind(name: str, *, columns: tuple[str, ...] = ()) -> Callable[[Callab
         if name in FIGURES:
             raise ValueError(f"figure kind {name!r} is already registered by "
                              f"{FIGURES[name].function.__module__}.{FIGURES[name].function.__qualname__}")
+        if _INDEX is None:
+            _read_sources()
+        if name in _INDEX and _INDEX[name].module != function.__module__:  # a kind of this package, not yet imported
+            raise ValueError(f"figure kind {name!r} is already registered by {_INDEX[name].module}.{name}")
         params = list(inspect.signature(function).parameters.values())
         if not params or params[0].kind not in (inspect.Parameter.POSITIONAL_ONLY,
                                                 inspect.Parameter.POSITIONAL_OR_KEYWORD):
