@@ -22,6 +22,25 @@ def _colors(groups) -> dict:
     return {g: cmap(i % cmap.N) for i, g in enumerate(groups)}
 
 
+def _groups(table: Sequence[dict], by: str) -> tuple[list, dict]:
+    """The ``by`` groups in registry order of their families, and ``{group: errorbar style}``:
+    a colour each, the fast-weight memories of sequence models dashed with square markers."""
+    from ..registry import families
+
+    order = {name: i for i, name in enumerate(families())}
+    fam_of = {}
+    for r in table:
+        fam_of.setdefault(r[by], r.get("family"))
+    groups = sorted(fam_of, key=lambda g: (order.get(fam_of[g], len(order)), str(g)))
+    colors = _colors(groups)
+    style = {}
+    for g in groups:
+        fam = fam_of[g]
+        rule = fam in order and str(get_family(fam).target).startswith("assoc.memories.fastweight:")
+        style[g] = {"color": colors[g], "ls": "--" if rule else "-", "marker": "s" if rule else "o"}
+    return groups, style
+
+
 def _rows_of(table: Sequence[dict], by: str, g) -> list[dict]:
     return [r for r in table if r.get(by) == g]
 
@@ -79,12 +98,11 @@ def family_capacity(
     auto-association (Palm 1980) and the AGS information capacity of the Hebbian network.
     Points whose crossing lay outside the swept loads (censored) are drawn hollow.
     """
-    groups = sorted({r[by] for r in table}, key=str)
-    colors = _colors(groups)
+    groups, style = _groups(table, by)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13.5, 5.0), constrained_layout=True)
     for g in groups:
         rows = _rows_of(table, by, g)
-        col = colors[g]
+        col = style[g]["color"]
         for ax, y in ((ax1, "patterns_per_n_c"), (ax2, "bits_per_synapse_max")):
             ser = _series(rows, "n", y, None).get(None)
             if ser is None:
@@ -94,7 +112,7 @@ def family_capacity(
             if not ok.any():
                 continue
             cens = _series(rows, "n", "censored", None)[None][1] > 0
-            ax.errorbar(xs[ok], ms[ok], yerr=es[ok], color=col, marker="o", ms=4, lw=1.4, label=str(g),
+            ax.errorbar(xs[ok], ms[ok], yerr=es[ok], **style[g], ms=4, lw=1.4, label=str(g),
                         mfc="white" if cens[ok].all() else col)
         th = _capacity_theory(rows[0], np.asarray(sorted({r["n"] for r in rows}), dtype=float))
         if th is not None:
@@ -132,16 +150,15 @@ def family_interference(
     siblings, so families with different alphabets share it. For the Hebbian Hopfield
     network the one-step signal-to-noise prediction 1 - 2 P(bit unstable) is dotted.
     """
-    groups = sorted({r[by] for r in table}, key=str)
-    colors = _colors(groups)
+    groups, style = _groups(table, by)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13.0, 4.8), constrained_layout=True)
     for g in groups:
         rows = _rows_of(table, by, g)
-        col = colors[g]
+        col = style[g]["color"]
         xs = _series(rows, "c", "item_overlap", None)[None][1]
         for ax, y in ((ax1, "m_mean"), (ax2, "retrieved")):
             _, ms, es = _series(rows, "c", y, None)[None]
-            ax.errorbar(xs, ms, yerr=es, color=col, marker="o", ms=3.5, lw=1.3, label=str(g))
+            ax.errorbar(xs, ms, yerr=es, **style[g], ms=3.5, lw=1.3, label=str(g))
         pred = _series(rows, "c", "pred_error", None).get(None)  # absent where the family has no theory
         if pred is not None and len(pred[1]) == len(xs):
             ax1.plot(xs, 1 - 2 * pred[1], ":", color=col, lw=1.8, label="  Hebbian signal-to-noise, one step")
@@ -170,8 +187,8 @@ def family_fragments(
     pattern completion and one below it loses information.
     """
     cues = sorted({r["cue"] for r in table})
-    groups = sorted({r[by] for r in table}, key=str)
-    colors = _colors(groups)
+    groups, style = _groups(table, by)
+    colors = {g: st["color"] for g, st in style.items()}
     fig, axes = plt.subplots(1, len(cues), figsize=(6.3 * len(cues), 4.8), constrained_layout=True, squeeze=False)
     names = {"erase": "erased (set to 0 / silenced)", "random": "replaced at random", "flip": "flipped"}
     for ax, cue in zip(axes[0], cues):
@@ -181,7 +198,7 @@ def family_fragments(
             if not rows:
                 continue
             xs, ms, es = _series(rows, "cue_fraction", "m_mean", None)[None]
-            ax.errorbar(xs, ms, yerr=es, color=colors[g], marker="o", ms=3.5, lw=1.3, label=str(g))
+            ax.errorbar(xs, ms, yerr=es, **style[g], ms=3.5, lw=1.3, label=str(g))
             ax.plot(xs, _series(rows, "cue_fraction", "m0", None)[None][1], ":", color=colors[g], lw=0.9,
                     alpha=0.6)
         ax.plot([], [], ":", color="0.4", label="cue overlap m0 (per family, thin)")
