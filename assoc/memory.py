@@ -19,6 +19,7 @@ for a wrong type) whose message names the parameter, the value received and what
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 import os
 from dataclasses import dataclass, field
@@ -359,15 +360,18 @@ def returns_caller_arrays(recall: Any) -> Any:
     """Wrap a memory's ``recall(cues, ...)`` so that its :class:`Recall` comes back in the
     cues' array library (:func:`recall_like`).
 
-    :class:`BaseMemory` applies it to the ``recall`` of every subclass; a memory class of
-    its own decorates its ``recall`` with it to do the same.
+    :class:`BaseMemory` applies it to the ``recall`` of every subclass; another memory class
+    decorates its ``recall`` (or any method whose first argument is the cues) with it to do
+    the same.
     """
     if getattr(recall, "_returns_caller_arrays", False):
         return recall
+    params = list(inspect.signature(recall).parameters)
+    first = params[1] if len(params) > 1 else "cues"  # after self: the cues, whatever their name
 
     @functools.wraps(recall)
     def wrapper(self, *args: Any, **kwargs: Any):
-        cues = args[0] if args else kwargs.get("cues")
+        cues = args[0] if args else kwargs.get(first)
         return recall_like(recall(self, *args, **kwargs), cues)
 
     wrapper._returns_caller_arrays = True

@@ -36,7 +36,16 @@ from typing import Any
 
 import numpy as np
 
-from ...memory import Recall, check_choice, check_float, check_int, check_memory_estimate, check_patterns, check_seed
+from ...memory import (
+    Recall,
+    check_choice,
+    check_float,
+    check_int,
+    check_memory_estimate,
+    check_patterns,
+    check_seed,
+    returns_caller_arrays,
+)
 from ...metrics import cosine_overlaps
 
 TARGETS = ("numpy", "cython", "auto", "standalone")
@@ -501,6 +510,7 @@ class CA3Network:
                     self._S.w = self._S.w[:] * (1.0 - self.decay)
         self.patterns = np.concatenate([self.patterns, x])
 
+    @returns_caller_arrays
     def recall(self, cues: Any) -> Recall:
         """Retrieve from a batch of binary cues (B, n), typically a fraction of one pattern.
 
@@ -518,7 +528,8 @@ class CA3Network:
             the states and each pattern (:func:`pattern_correlation`; also 1 for exactly the
             pattern's cells and 0 for silence, but near 0 for a state unrelated to the
             pattern); ``extra["counts"]`` the spike counts; ``extra["rate_hz"]`` the mean rate
-            in the window and ``extra["active_fraction"]``. All host NumPy.
+            in the window and ``extra["active_fraction"]``. All host NumPy, except ``states``
+            and ``overlaps`` for cues of another array library: arrays of that library.
         """
         x = check_patterns("cues", cues, alphabet="binary", n=self.n)
         nc, nf, nr = self._steps(self.cue_ms), self._steps(self.free_ms), self._steps(self.reset_ms)

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from ...memory import Recall, check_choice, check_float, check_int, check_patterns
+from ...memory import Recall, check_choice, check_float, check_int, check_patterns, returns_caller_arrays, to_numpy
 from ...metrics import cosine_overlaps
 
 # --------------------------------------------------------------------------- parameters
@@ -701,7 +701,7 @@ class CA3CAM:
 
     def _check_cue_index(self, name: str, cues: Any) -> np.ndarray:
         try:
-            arr = np.asarray(cues)
+            arr = np.asarray(to_numpy(cues))
         except (ValueError, TypeError) as exc:  # ragged nesting
             raise TypeError(f"{name} must be a 1-D array of cue indices, got {cues!r:.60}") from exc
         if arr.ndim != 1 or arr.size == 0:
@@ -762,6 +762,7 @@ class CA3CAM:
         size = np.maximum(stored.sum(axis=1), 1.0)
         return states.astype(np.float64) @ stored.T / size
 
+    @returns_caller_arrays
     def recall(self, cues: Any) -> Recall:
         """Recall by cue: the content bits read out on the output layer, one operation per cue.
 
@@ -773,7 +774,8 @@ class CA3CAM:
             (0 for a cue that holds nothing); ``extra["cue_bit_fraction"]`` (B, n_cues) the
             fraction of each cue's stored bits that were read out; ``extra["cue_echo"]``
             (B, n_cues) the cue side of the output layer; ``extra["start_steps"]`` (B,) the
-            step at which each operation started. All host NumPy.
+            step at which each operation started. All host NumPy, except ``states`` and
+            ``overlaps`` for cues of another array library: arrays of that library.
         """
         cues = self._check_cue_index("cues", cues)
         starts = self._run_ops([("cue", int(c), None) for c in cues])
@@ -789,6 +791,7 @@ class CA3CAM:
                       extra={"cue_bit_fraction": self._cue_bit_fraction(states), "cue_echo": echo,
                              "start_steps": np.asarray(starts)})
 
+    @returns_caller_arrays
     def recall_by_content(self, fragments: Any) -> Recall:
         """Recall by content: the cues whose memory shares an active bit with each fragment.
 
@@ -804,7 +807,8 @@ class CA3CAM:
             ``overlaps`` (B, n_cues) the cosine overlap of each state with the one-hot pattern
             of each cue (``1 / sqrt(|s|)`` for each cue that fired, 0 for the others and for
             a silent output); ``extra["content_echo"]`` (B, n_content) the content side of
-            the output layer; ``extra["start_steps"]`` (B,). All host NumPy.
+            the output layer; ``extra["start_steps"]`` (B,). All host NumPy, except ``states``
+            and ``overlaps`` for fragments of another array library: arrays of that library.
         """
         frags = check_patterns("fragments", fragments, alphabet="binary", n=self.n_content)
         empty = ~frags.any(axis=1)
