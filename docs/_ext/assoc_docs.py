@@ -429,7 +429,45 @@ def _flat(table: dict, prefix: str = "") -> dict:
     return out
 
 
+def _cache_numpydoc_template() -> None:
+    """Compile numpydoc's docstring template once per build instead of once per object.
+
+    numpydoc builds a new Jinja environment and compiles its template for every docstring and
+    every signature it processes, which is about a third of this site's build time. The
+    replacement keeps one compiled template per builder and is otherwise numpydoc's own
+    function; if numpydoc's internals differ from what it expects, numpydoc is left as it is.
+    """
+    try:
+        from numpydoc import docscrape_sphinx as nds
+        from numpydoc import numpydoc as npd
+    except ImportError:
+        return
+    needed = ("get_doc_object_orig", "SphinxClassDoc", "SphinxFunctionDoc", "SphinxObjDoc",
+              "BuiltinTemplateLoader", "FileSystemLoader", "SandboxedEnvironment")
+    if not all(hasattr(nds, name) for name in needed) or not hasattr(npd, "get_doc_object"):
+        return
+    templates: dict = {}
+    template_dirs = [str(Path(nds.__file__).parent / "templates")]
+
+    def get_doc_object(obj, what=None, doc=None, config=None, builder=None):
+        config = {} if config is None else config
+        key = id(builder)
+        if key not in templates:
+            if builder is not None:
+                loader = nds.BuiltinTemplateLoader()
+                loader.init(builder, dirs=template_dirs)
+            else:
+                loader = nds.FileSystemLoader(template_dirs)
+            templates[key] = nds.SandboxedEnvironment(loader=loader).get_template("numpydoc_docstring.rst")
+        config["template"] = templates[key]
+        return nds.get_doc_object_orig(obj, what=what, doc=doc, config=config, class_doc=nds.SphinxClassDoc,
+                                       func_doc=nds.SphinxFunctionDoc, obj_doc=nds.SphinxObjDoc)
+
+    npd.get_doc_object = get_doc_object
+
+
 def setup(app):
+    _cache_numpydoc_template()
     app.connect("autodoc-process-docstring", _process_docstring)
     app.connect("autodoc-skip-member", _skip_member)
     app.add_directive("assoc-drivers", DriversDirective)
