@@ -205,7 +205,12 @@ def signatures() -> dict[str, KindSignature]:
 
 def load_all() -> None:
     """Import every figure module of this package (registering all its kinds)."""
-    for module in sorted(set(public_functions().values())):
+    import pkgutil
+
+    modules = set(public_functions().values())
+    modules.update(f"{__package__}.{m.name}" for m in pkgutil.iter_modules([str(Path(__file__).resolve().parent)])
+                   if not m.name.startswith("_"))
+    for module in sorted(modules):
         importlib.import_module(module)
 
 
@@ -231,6 +236,9 @@ def check_figure_options(kind: Any, kwargs: Mapping[str, Any]) -> KindSignature:
     one, with the allowed names and the nearest one.
     """
     kinds = signatures()
+    if not _INDEX and not FIGURES:  # no sources to read (an install of compiled modules only): import them
+        load_all()
+        kinds = signatures()
     if not isinstance(kind, str) or kind not in kinds:
         allowed = sorted(kinds)
         raise ValueError(f"figure.kind must be one of {allowed}, got {kind!r}{_did_you_mean(kind, allowed)}")
