@@ -140,20 +140,66 @@ def basins_map(
     return fig
 
 
-def _fit_finite_size(ns, means, sems):
-    """Weighted fit of ``alpha_c(n) = a_inf + a n^-b``: ``(params, errors)`` or None."""
-    from scipy.optimize import curve_fit
+def _fit(model, ns, means, sems, p0, bounds):
+    """Weighted least squares of ``model`` through ``(ns, means)`` with standard errors
+    ``sems``: ``(params, errors, chi2, dof)``, the errors from the covariance at the given
+    standard errors (not yet scaled by the misfit). A model with 2 parameters is the straight
+    line ``a0 + a n^-1/2``, solved in closed form."""
+    if len(p0) == 2:
+        x = ns ** -0.5
+        design = np.stack([np.ones_like(x), x], axis=1) / sems[:, None]
+        cov = np.linalg.inv(design.T @ design)
+        popt = cov @ (design.T @ (means / sems))
+        pcov = cov
+    else:
+        from scipy.optimize import curve_fit
 
-    if len(ns) < 4:
-        return None
-    sig = np.where(sems > 0, sems, np.nanmax(sems[sems > 0]) if (sems > 0).any() else 1.0)
-    try:
-        popt, pcov = curve_fit(lambda n, a0, a, b: a0 + a * n ** (-b), ns, means, p0=(means[-1] * 0.9, 1.0, 0.5),
-                               sigma=sig, absolute_sigma=True, bounds=([0, -np.inf, 0.05], [np.inf, np.inf, 3.0]),
+        popt, pcov = curve_fit(model, ns, means, p0=p0, sigma=sems, absolute_sigma=True, bounds=bounds,
                                maxfev=20000)
-    except (RuntimeError, ValueError):
-        return None
-    return popt, np.sqrt(np.diag(pcov))
+    chi2 = float((((means - model(ns, *popt)) / sems) ** 2).sum())
+    return popt, np.sqrt(np.diag(pcov)), chi2, len(ns) - len(popt)
+
+
+def finite_size_fit(ns, means, sems, *, free: bool = True) -> dict:
+    """Extrapolation of the critical load to n -> infinity: ``alpha_c(n) = alpha_inf + a n^-b``.
+
+    Two weighted fits of the per-size means with their standard errors: the exponent fixed at
+    b = 1/2 (``"fixed"``) and free (``"free"``, needs 4 sizes). Each reports ``alpha_inf``,
+    ``a``, ``b`` and their errors, ``chi2`` and ``dof``; where the misfit exceeds the errors
+    (chi2 / dof > 1) every error is multiplied by sqrt(chi2 / dof) (``scale``), so the quoted
+    error covers the scatter of the points about the curve as well as their error bars.
+    Sizes whose standard error is 0 (a single sample) take the largest standard error of the
+    others. Returns ``{"fixed": {...}, "free": {...} or None}`` (``free=False``: the fixed fit
+    only, ``"free"`` None).
+    """
+    ns = np.asarray(ns, dtype=float)
+    means = np.asarray(means, dtype=float)
+    sems = np.asarray(sems, dtype=float)
+    if len(ns) < 3:
+        raise ValueError(f"the finite-size fit needs at least 3 sizes, got {len(ns)}")
+    if not (sems > 0).any():
+        raise ValueError("the finite-size fit needs standard errors (more than one sample per size)")
+    sems = np.where(sems > 0, sems, sems[sems > 0].max())
+    out = {}
+    for name, model, p0, bounds, names in (
+            ("fixed", lambda n, a0, a: a0 + a * n ** -0.5, (means[-1], 1.0), ([0, -np.inf], [np.inf, np.inf]),
+             ("alpha_inf", "a")),
+            ("free", lambda n, a0, a, b: a0 + a * n ** (-b), (means[-1] * 0.9, 1.0, 0.5),
+             ([0, -np.inf, 0.05], [np.inf, np.inf, 3.0]), ("alpha_inf", "a", "b"))):
+        if len(ns) <= len(p0) or (name == "free" and not free):
+            out[name] = None
+            continue
+        try:
+            popt, perr, chi2, dof = _fit(model, ns, means, sems, p0, bounds)
+        except (RuntimeError, ValueError):
+            out[name] = None
+            continue
+        scale = max(1.0, float(np.sqrt(chi2 / dof)))
+        res = {"chi2": chi2, "dof": dof, "scale": scale, "model": model, "b": 0.5, "b_err": 0.0}
+        for k, v, e in zip(names, popt, perr):
+            res[k], res[f"{k}_err"] = float(v), float(e * scale)
+        out[name] = res
+    return out
 
 
 @figure_kind("finite_size_capacity", columns=("n", "alpha_c"))
@@ -165,8 +211,10 @@ def finite_size_capacity(
     by: str | None = None,
     title: str = "Finite-size capacity: critical load vs network size",
 ) -> plt.Figure:
-    """Critical load per network size (mean +/- s.e.m. over disorder samples) with the fit
-    ``alpha_c(n) = alpha_inf + a n^-b`` and the AGS value 0.138; plotted against n^-1/2."""
+    """Critical load per network size (mean +/- s.e.m. over disorder samples) with the fits
+    ``alpha_c(n) = alpha_inf + a n^-b`` of :func:`finite_size_fit` (b free, and b = 1/2: a
+    straight line in n^-1/2), each with its chi^2 and its errors scaled by the misfit, and the
+    AGS value 0.138; plotted against n^-1/2."""
     series = _series(table, x, y, by)
     fig, ax = plt.subplots(figsize=(7, 4.6), constrained_layout=True)
     colors = plt.cm.viridis(np.linspace(0.1, 0.8, max(1, len(series))))
@@ -174,18 +222,21 @@ def finite_size_capacity(
         ns = ns.astype(float)
         lab = "simulation (mean $\\pm$ s.e.m. over samples)" + (f", {by} = {g}" if by else "")
         ax.errorbar(ns ** -0.5, ms, yerr=es, fmt="o", color=c, ms=5, capsize=3, label=lab)
-        fit = _fit_finite_size(ns, ms, es)
-        if fit is not None:
-            (a0, a, b), (e0, _, eb) = fit
-            grid = np.geomspace(ns.min() / 2, 1e7, 200)
-            ax.plot(grid ** -0.5, a0 + a * grid ** (-b), "-", color=c,
-                    label=rf"fit $\alpha_\infty + a n^{{-b}}$: $\alpha_\infty$ = {a0:.3f} $\pm$ {e0:.3f}, b = {b:.2f} $\pm$ {eb:.2f}")
-        if len(ns) >= 3:  # the same with b fixed at 1/2: a straight line in n^-1/2
-            w = 1.0 / np.where(es > 0, es, es[es > 0].min() if (es > 0).any() else 1.0) ** 2
-            coef, cov = np.polyfit(ns ** -0.5, ms, 1, w=np.sqrt(w), cov="unscaled")
-            xs_line = np.linspace(0, (ns.min() / 2) ** -0.5, 50)
-            ax.plot(xs_line, np.polyval(coef, xs_line), "-.", color=c, lw=1.2,
-                    label=rf"fit with b = 1/2: $\alpha_\infty$ = {coef[1]:.3f} $\pm$ {np.sqrt(cov[1, 1]):.3f}")
+        if len(ns) < 3 or not (np.asarray(es) > 0).any():
+            continue
+        fits = finite_size_fit(ns, ms, es)
+        grid = np.geomspace(ns.min() / 2, 1e7, 200)
+        for name, style in (("free", "-"), ("fixed", "-.")):
+            f = fits[name]
+            if f is None:
+                continue
+            chi = rf"$\chi^2$ = {f['chi2']:.1f} / {f['dof']} dof" + (
+                f", errors x {f['scale']:.2f}" if f["scale"] > 1 else "")
+            expo = (rf"b = {f['b']:.2f} $\pm$ {f['b_err']:.2f}" if name == "free" else "b = 1/2 fixed")
+            ax.plot(grid ** -0.5, f["model"](grid, *([f["alpha_inf"], f["a"]] + ([f["b"]] if name == "free" else []))),
+                    style, color=c, lw=1.5 if name == "free" else 1.2,
+                    label=rf"fit $\alpha_\infty + a n^{{-b}}$, {expo}: $\alpha_\infty$ = {f['alpha_inf']:.3f} "
+                          rf"$\pm$ {f['alpha_inf_err']:.3f} ({chi})")
     if _first(table, "rule", "hebbian") == "hebbian" and _first(table, "family", "hopfield") == "hopfield":
         ax.axhline(theory.ags_alpha_c(), color="k", ls="--", lw=1.2, label=r"AGS theory $n \to \infty$: 0.138")
     ax.set_xlim(left=0)
@@ -195,7 +246,7 @@ def finite_size_capacity(
         for nv, mv, ev in zip(ns, ms, es):
             ax.annotate(f"n = {int(nv)}", (float(nv) ** -0.5, mv + ev), textcoords="offset points", xytext=(0, 5),
                         ha="center", fontsize=7, color="0.3")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=7.5, loc="lower right")
     ax.set_title(title, fontsize=10)
     return fig
 
