@@ -94,7 +94,8 @@ def test_describe_capacity_shows_what_a_spec_needs():
         assert p.allowed() in row.group(1) and p.doc in row.group(1)
     assert "flip | erase | random" in out and "float in (0, inf]" in out
     for fam in families().values():  # the family parameters it also takes
-        assert re.search(rf"^    {fam.name}\s+{re.escape(', '.join(fam.params))}$", out, re.M), fam.name
+        listed = ", ".join(fam.params) or "(none)"
+        assert re.search(rf"^    {fam.name}\s+{re.escape(listed)}$", out, re.M), fam.name
     for col in drv.columns:
         assert col in out
     assert "``m_std`` (final overlap with the target)" in out  # the meaning of the shared columns
@@ -133,12 +134,18 @@ def test_describe_family_is_the_families_command_output():
 
 def test_describe_a_bundled_spec_shows_its_grid_figure_and_quick_run():
     out = describe_text("hopfield-capacity")
+    spec, quick = sweep.load_spec("hopfield-capacity"), sweep.load_spec("hopfield-capacity", quick=True)
     assert "driver capacity" in out and "model hopfield-hebbian" in out
-    assert "grid: 68 point(s) x 3 trial(s) = 204 run(s)" in out
-    assert re.search(r"n\s+4 value\(s\): 500, 1000, 2000, 4000", out)
-    assert re.search(r"alpha\s+17 value\(s\): 0.06 .. 0.22", out)
-    assert "figure: capacity_curve (x='alpha', y='m_mean', by='n', success='retrieved')" in out
-    assert "quick (assoc run --quick): 18 point(s) x 1 trial(s) = 18 run(s)" in out
+    runs = spec.n_points() * spec.trials
+    assert f"grid: {spec.n_points()} point(s) x {spec.trials} trial(s) = {runs} run(s)" in out
+    n, alpha = spec.grid["n"], spec.grid["alpha"]
+    assert re.search(rf"n\s+{len(n)} value\(s\): {', '.join(map(str, n))}$", out, re.M)
+    assert re.search(rf"alpha\s+{len(alpha)} value\(s\): {alpha[0]} .. {alpha[-1]}$", out, re.M)
+    options = ", ".join(f"{k}={v!r}" for k, v in spec.figure.items() if k != "kind")
+    assert f"figure: capacity_curve ({options})" in out
+    assert (f"quick (assoc run --quick): {quick.n_points()} point(s) x {quick.trials} trial(s) = "
+            f"{quick.n_points() * quick.trials} run(s)") in out
+    assert quick.n_points() * quick.trials < runs
     assert "figures/hopfield_capacity.png" in out
 
 
