@@ -222,3 +222,35 @@ def test_kanerva_chunked_and_few_row_paths_are_identical(backend):
     assert np.array_equal(chunked._counters, whole._counters)
     few = np.concatenate([whole.recall(cues[i:i + 1]).states for i in range(5)])
     assert np.array_equal(few, ra.states[:5])
+
+
+@pytest.mark.parametrize("representation", ["patterns", "weights"])
+def test_hopfield_overlaps_in_chunks_are_identical(representation):
+    from assoc import Hopfield
+
+    xi = random_pm1(40, 150, rng=12)
+    cues = flip(xi[:25], 0.15, rng=13)
+    seen = []
+    real = amem.chunk_rows
+
+    def spy(*args, **kwargs):
+        seen.append(real(*args, **kwargs))
+        return seen[-1]
+
+    import assoc.memories.hopfield as hop_mod
+
+    out = []
+    for budget in (None, 8 * 25 * 40 + 8 * 40 * 150 + 3 * 8 * 7 * 40):  # unbudgeted, then 3 states a chunk
+        mem = Hopfield(150, representation=representation, backend="numpy", seed=3)
+        mem.store(xi)
+        amem.set_memory_budget(budget)
+        hop_mod.chunk_rows, saved = spy, hop_mod.chunk_rows
+        try:
+            out.append(mem.recall(cues))
+        finally:
+            hop_mod.chunk_rows = saved
+            amem.set_memory_budget(None)
+    assert seen[-1] == 3
+    a, b = out
+    assert np.array_equal(a.states, b.states) and np.array_equal(a.overlaps, b.overlaps)
+    assert np.array_equal(a.energy, b.energy)

@@ -44,6 +44,7 @@ from ..memory import (
     check_int,
     check_memory_estimate,
     check_patterns,
+    chunk_rows,
 )
 from ..metrics import cosine_from_dots
 
@@ -297,13 +298,23 @@ class Hopfield(BaseMemory):
         """
         be, xp = self.backend, self.backend.xp
         dtype = xp.float32 if self.n < FLOAT32_EXACT else xp.float64
-        s = be.asarray(states, dtype=dtype)
-        raw = s @ be.asarray(self.patterns, dtype=dtype).T  # (B, P) integers
-        overlaps = cosine_from_dots(raw, np.count_nonzero(states, axis=1), np.full(len(self), self.n))
-        if self.uses_pattern_space():
-            r = raw.astype(xp.float64)
-            energy = -0.5 * ((r * r).sum(axis=1) - len(self) * self.n) / self.n
-        else:
+        b, p = states.shape[0], len(self)
+        # a chunk of states at a time (the products are integers, exact in any grouping): per
+        # state the raw overlaps, their float64 copy and the cosine's temporaries
+        step = chunk_rows(b, 8 * 7 * p, f"overlaps of {b} states with {p} patterns",
+                          fixed_bytes=8 * b * p + 8 * p * self.n)
+        pat = be.asarray(self.patterns, dtype=dtype)
+        counts = np.count_nonzero(states, axis=1)
+        overlaps = xp.empty((b, p), dtype=xp.float64)
+        energy = xp.empty(b, dtype=xp.float64)
+        for lo in range(0, b, step):
+            hi = min(b, lo + step)
+            raw = be.asarray(states[lo:hi], dtype=dtype) @ pat.T  # (chunk, P) integers
+            overlaps[lo:hi] = cosine_from_dots(raw, counts[lo:hi], np.full(p, self.n))
+            if self.uses_pattern_space():
+                r = raw.astype(xp.float64)
+                energy[lo:hi] = -0.5 * ((r * r).sum(axis=1) - p * self.n) / self.n
+        if not self.uses_pattern_space():
             s64 = be.asarray(states, dtype=xp.float64)
             energy = -0.5 * ((s64 @ be.asarray(self.weights())) * s64).sum(axis=1)
         return overlaps, be.to_numpy(energy)
