@@ -102,9 +102,10 @@ def delta_chunked(state: np.ndarray, keys: np.ndarray, values: np.ndarray, lr: f
         for t0 in range(0, nt, chunk):
             k = keys[b, t0:t0 + chunk]
             v = values[b, t0:t0 + chunk]
-            a = np.tril(lr * (k @ k.T), -1) + np.eye(len(k))
-            w = solve_triangular(a, lr * k, lower=True, unit_diagonal=True)
-            u = solve_triangular(a, lr * v, lower=True, unit_diagonal=True)
+            a = np.tril(lr * (k @ k.T), -1)
+            wu = solve_triangular(a, lr * np.concatenate([k, v], axis=1), lower=True, unit_diagonal=True,
+                                  check_finite=False)
+            w, u = wu[:, :k.shape[1]], wu[:, k.shape[1]:]
             s += (u - w @ s.T).T @ k
     return state
 
