@@ -14,6 +14,9 @@ Sparse distributed memories on {0,1} patterns
     they share and :mod:`.index` the best-match index ``SDRIndex`` (Sparsey's code lookup)
 Spiking CA3 memories (Brian2)
     :mod:`.spiking` (``CA3Network``, ``CA3CAM``)
+Fast-weight memories of sequence models (real keys and values, written in order)
+    :mod:`.fastweight` (``LinearAttention``, ``DeltaNet``, ``GatedDeltaNet``, ``DeltaProduct``,
+    ``Titans``, ``Moneta``, ``Yaad``, ``Memora``, ``SoftmaxAttention``)
 
 This package imports nothing on its own, so that importing one family never loads another
 (nor Brian2).
