@@ -516,6 +516,21 @@ class Recall:
     energy: np.ndarray | None = None
     extra: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        def array(x: Any) -> str:
+            if x is None:
+                return "None"
+            lib = type(x).__module__.partition(".")[0]
+            return f"<{lib} {getattr(x, 'dtype', '?')} {tuple(getattr(x, 'shape', ()))}>"
+
+        steps = np.asarray(self.steps)
+        span = f"{steps.min()}..{steps.max()}" if steps.size else "none"
+        names = self.status_names()
+        status = ", ".join(f"{names.count(k)} {k}" for k in STATUS_NAMES if k in names) or "no cues"
+        energy = "" if self.energy is None else f", energy={array(self.energy)}"
+        return (f"Recall(states={array(self.states)}, overlaps={array(self.overlaps)}, steps={span}, "
+                f"status=[{status}]{energy}, extra={sorted(self.extra)})")
+
     def best(self) -> np.ndarray:
         """Index of the stored item with the largest overlap, per cue (shape (B,), host NumPy)."""
         return np.asarray(to_numpy(self.overlaps)).argmax(axis=1)

@@ -716,3 +716,17 @@ def test_memory_observation_over_a_vector_environment_keeps_one_episode_per_memo
         MemoryObservation(envs, mems[:2], key=lambda o: o[:6], value=lambda o: o[6:])
     with pytest.raises(ValueError, match="distinct memory per sub-environment"):
         MemoryObservation(envs, [mems[0]] * 3, key=lambda o: o[:6], value=lambda o: o[6:])
+
+
+def test_recalls_and_episodic_memories_print_readably():
+    from assoc import Hopfield, patterns
+
+    xi = patterns.random_pm1(4, 64, rng=0)
+    mem = Hopfield(n=64, backend="numpy", seed=0)
+    mem.store(xi)
+    text = repr(mem.recall(xi[:3]))
+    assert text == ("Recall(states=<numpy int8 (3, 64)>, overlaps=<numpy float64 (3, 4)>, steps=1..1, "
+                    "status=[3 fixed], energy=<numpy float64 (3,)>, extra=[])"), text
+    ep = EpisodicMemory("hopfield", 4, 8, encoder="auto", code_dim=64, backend="numpy", seed=0)
+    assert repr(ep) == ("EpisodicMemory(family='hopfield', key_dim=4, value_dim=8, capacity=None, eviction='fifo', "
+                        "encoder=SignProjection(in_dim=4, out_dim=64, seed=0), backend='numpy', stored=0)")

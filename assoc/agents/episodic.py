@@ -252,7 +252,8 @@ class EpisodicMemory:
     def __repr__(self) -> str:
         return (
             f"EpisodicMemory(family={self.family.name!r}, key_dim={self.key_dim}, value_dim={self.value_dim}, "
-            f"capacity={self.capacity}, eviction={self.eviction!r}, encoder={self.encoder!r}, stored={len(self)})"
+            f"capacity={self.capacity}, eviction={self.eviction!r}, encoder={self.encoder!r}, "
+            f"backend={str(self.backend) if self.backend is not None else self.backend_name!r}, stored={len(self)})"
         )
 
     @property
@@ -309,7 +310,7 @@ class EpisodicMemory:
         if not numeric or arr.size == 0 or not np.all(np.isfinite(arr)) or _in_alphabet(arr, self.family.alphabet):
             return
         allowed = set(ALPHABETS[self.family.alphabet])
-        found = np.unique(arr[~np.isin(arr, list(allowed))])[:3].tolist()
+        found = [float(f"{v:.4g}") for v in np.unique(arr[~np.isin(arr, list(allowed))])[:3]]
         kind = _AUTO_ENCODER.get(self.family.encoder, "default encoder")
         raise ValueError(
             f"keys must be codes in the {self.family.name!r} family's alphabet {allowed} when encoder=None, "
