@@ -236,7 +236,9 @@ def test_quick_overrides_are_shared_with_the_gallery():
 
     data = sweep._read_toml(sweep.bundled("sims")["hopfield-capacity"])
     assert quick_data(data) == sweep.apply_quick(data)
-    assert sweep.load_spec("hopfield-capacity", quick=True).n_points() == 18
+    quick = sweep.load_spec("hopfield-capacity", quick=True)
+    assert quick.grid == {k: sweep._expand_axis(k, v) for k, v in (data["grid"] | data["quick"]["grid"]).items()}
+    assert quick.trials == data["quick"]["trials"] < data["trials"]
     with pytest.raises(ValueError, match=r"\[quick\].*\['trails'\] \(did you mean 'trials'\?\)"):
         sweep.apply_quick(dict(data, quick={"trails": 1}))
 
