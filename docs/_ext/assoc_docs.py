@@ -31,6 +31,7 @@ plain-text conventions of the code base are kept in the source):
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import tomllib
 from collections import defaultdict
@@ -235,9 +236,27 @@ def _spec_uses() -> tuple[dict, dict, dict]:
     return specs_by_driver, kinds_by_driver, specs_by_kind
 
 
+def _toml(value) -> str:
+    """A value as it is written in a TOML spec (None, which TOML lacks, as ``none``)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, float) and value != value:
+        return "nan"
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    return repr(value)
+
+
 def _param_rows(rows) -> list[list]:
-    return [[_lit(name), _lit(repr(default) if not isinstance(default, str) else default), allowed, doc]
-            for name, default, allowed, doc in rows]
+    return [[_lit(name), _lit(_toml(default)), allowed, doc] for name, default, allowed, doc in rows]
 
 
 # --------------------------------------------------------------------------- directives
@@ -268,8 +287,9 @@ class DriversDirective(SphinxDirective):
                 sec += _para("It also takes every parameter of the family named by ", _lit("family"),
                              " (", _ref(self, "/reference/families", "memory families", "doc"), "), checked against the registry.")
             if drv.columns:
-                sec += _para("Output columns (one row per point and trial): ", *_literals(drv.columns),
-                             ". A name with ", _lit("<...>"), " stands for a family of columns.")
+                note = [" A name with ", _lit("<...>"), " stands for a family of columns."] \
+                    if any("<" in c for c in drv.columns) else []
+                sec += _para("Output columns (one row per point and trial): ", *_literals(drv.columns), ".", *note)
             specs = specs_by_driver.get(name, [])
             if specs:
                 parts: list = ["Bundled specs: "]
@@ -336,12 +356,12 @@ class FigureKindsDirective(SphinxDirective):
             kind = FIGURES[name]
             func = f"{kind.function.__module__}.{kind.function.__qualname__}"
             sec = _section(self, name, f"figure-{name}")
-            sec += _para(kind.summary)
+            sec.extend(_rst(self, kind.summary, f"{func} docstring"))
             sec += _para("Function ", _pyref(self, "func", func), "; in a spec: ", _lit(f'kind = "{name}"'),
                          " in the ", _lit("[figure]"), " table.")
             rows = []
             for opt, p in kind.options().items():
-                default = "(required)" if p.default is inspect.Parameter.empty else repr(p.default)
+                default = "(required)" if p.default is inspect.Parameter.empty else _toml(p.default)
                 rows.append([_lit(opt), _lit(default) if default != "(required)" else default])
             if rows:
                 sec += _table(["option", "default"], rows, [30, 70])
@@ -375,12 +395,12 @@ class SpecsDirective(SphinxDirective):
                 rows.append(["model", _lit(data["model"])])
             rows.append(["seed, trials", f"{data.get('seed', 0)}, {data.get('trials', 1)}"])
             if data.get("params"):
-                rows.append(["params", _literals(f"{k} = {v!r}" for k, v in data["params"].items())])
+                rows.append(["params", _literals(f"{k} = {_toml(v)}" for k, v in data["params"].items())])
             if data.get("grid"):
                 rows.append(["grid", _literals(f"{k} = {_axis(v)}" for k, v in data["grid"].items())])
             fig = data.get("figure", {})
             if fig.get("kind"):
-                opts = [f"{k} = {v!r}" for k, v in fig.items() if k != "kind"]
+                opts = [f"{k} = {_toml(v)}" for k, v in fig.items() if k != "kind"]
                 rows.append(["figure", [_ref(self, f"figure-{fig['kind']}", fig["kind"])]
                              + ([" ("] + _literals(opts) + [")"] if opts else [])])
             if data.get("gallery"):
@@ -405,7 +425,7 @@ class ModelsDirective(SphinxDirective):
         for name, path in bundled("models").items():
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)
-            params = _literals(f"{k} = {v!r}" for k, v in data.get("params", {}).items())
+            params = _literals(f"{k} = {_toml(v)}" for k, v in data.get("params", {}).items())
             rows.append([_lit(name), _ref(self, f"family-{data['family']}", data["family"]),
                          [data.get("description", "")] + (["; "] + params if params else []),
                          data.get("cite", "")])
@@ -416,7 +436,7 @@ def _axis(value) -> str:
     if isinstance(value, dict) and {"start", "stop", "num"} <= set(value):
         extra = "".join(f", {k}" for k in ("log", "integer") if value.get(k))
         return f"{value['start']} .. {value['stop']} ({value['num']} values{extra})"
-    return repr(value)
+    return _toml(value)
 
 
 def _flat(table: dict, prefix: str = "") -> dict:
