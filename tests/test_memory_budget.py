@@ -254,3 +254,18 @@ def test_hopfield_overlaps_in_chunks_are_identical(representation):
     a, b = out
     assert np.array_equal(a.states, b.states) and np.array_equal(a.overlaps, b.overlaps)
     assert np.array_equal(a.energy, b.energy)
+
+
+def test_binary_overlaps_in_chunks_are_identical():
+    from assoc.memories.willshaw import Willshaw
+    from assoc.patterns import sparse_binary
+
+    keys = sparse_binary(60, 256, k=8, rng=14)
+    mem = Willshaw(256, threshold="kwta", winners=8, backend="numpy")
+    mem.store(keys)
+    a = mem.recall(keys[:30])
+    amem.set_memory_budget(8 * 30 * 60 + 2 * 8 * 6 * 60)  # two states a chunk
+    b = mem.recall(keys[:30])
+    amem.set_memory_budget(None)
+    assert np.array_equal(a.states, b.states) and np.array_equal(a.overlaps, b.overlaps)
+    assert (np.diag(a.overlaps[:, :30]) == 1.0).mean() > 0.5

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels import kernel
-from ..memory import check_patterns
+from ..memory import check_patterns, chunk_rows
 from ..metrics import cosine_from_dots
 
 _LE_WORD = np.dtype("<u8")
@@ -86,6 +86,17 @@ def _binary_overlaps(backend: Any, states: np.ndarray, targets_packed: Any, targ
     (B, n) int8 on the host, ``targets_packed`` (P, W) uint64 from :func:`pack_bits` and
     ``target_sizes`` (P,) their active bits. Returns (B, P) float64 on ``backend``.
     """
+    b, p = states.shape[0], targets_packed.shape[0]
     rows, cues = backend.asarray(targets_packed), backend.asarray(pack_bits(states))
-    counts = kernel("and_popcount", backend.name)(rows, cues)
-    return cosine_from_dots(counts, backend.asarray(states.sum(axis=1)), backend.asarray(target_sizes))
+    sizes, tsizes = backend.asarray(states.sum(axis=1)), backend.asarray(target_sizes)
+    # a chunk of states at a time (integer counts: identical results): per state the counts
+    # and the cosine's temporaries
+    step = chunk_rows(b, 8 * 6 * p, f"overlaps of {b} states with {p} stored items", fixed_bytes=8 * b * p)
+    if step >= b:
+        return cosine_from_dots(kernel("and_popcount", backend.name)(rows, cues), sizes, tsizes)
+    xp = backend.xp
+    out = xp.empty((b, p), dtype=xp.float64)
+    for lo in range(0, b, step):
+        counts = kernel("and_popcount", backend.name)(rows, cues[lo:lo + step])
+        out[lo:lo + step] = cosine_from_dots(counts, sizes[lo:lo + step], tsizes)
+    return out
