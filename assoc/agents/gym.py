@@ -297,12 +297,12 @@ def _make_wrappers() -> dict[str, type]:
                     if write:
                         self.memory.write(np.stack([keys[j] for j in write]), np.stack([vals[j] for j in write]))
                 else:
-                    for i, k, v in zip(rows, keys, vals):
-                        value, score = self.memories[i].read(k)
-                        self._recall[i] = np.asarray(to_numpy(value), dtype=np.float32)
-                        self._score[i, 0] = float(np.asarray(to_numpy(score)))
+                    for i, k, v in zip(rows, keys, vals):  # batches of one: any EpisodicMemory-like object
+                        value, score = self.memories[i].read(k[None, :])
+                        self._recall[i] = np.asarray(to_numpy(value), dtype=np.float32)[0]
+                        self._score[i, 0] = np.asarray(to_numpy(score), dtype=np.float32)[0]
                         if v is not None:
-                            self.memories[i].write(k, v)
+                            self.memories[i].write(k[None, :], v[None, :])
             extra = {self.recall_key: self._recall.copy(), self.score_key: self._score.copy()}
             if isinstance(obs, dict):
                 return {**obs, **extra}
