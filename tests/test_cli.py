@@ -390,6 +390,21 @@ def test_figure_kinds_and_drivers_read_from_source_match_the_imported_ones():
     assert source_index() == {name: drv.module.rsplit(".", 1)[1] for name, drv in list_drivers().items()}
 
 
+def test_the_figures_registry_read_from_the_package_holds_every_kind():
+    code = textwrap.dedent("""
+        import sys
+        from assoc.figures import signatures
+        names = sorted(signatures())
+        before = "matplotlib" in sys.modules
+        from assoc.figures import FIGURES
+        print(before, sorted(FIGURES) == names, len(names))
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    before, same, count = res.stdout.split()
+    assert (before, same) == ("False", "True"), (res.stdout, res.stderr)
+    assert int(count) >= 28
+
+
 def test_a_kind_of_the_package_cannot_be_taken_before_its_module_is_imported():
     code = textwrap.dedent("""
         import sys

@@ -12,7 +12,7 @@ validates a ``[figure]`` table against the function's signature; :func:`assoc.sw
 checks it (:func:`check_figure_options`, from the source, without importing matplotlib), so a
 bad kind or option fails before a sweep runs. Every kind is also an attribute of this package
 (``assoc.figures.capacity_curve``); a figure module is imported when one of its names is
-first used.
+first used, and ``assoc.figures.FIGURES`` imports them all.
 
 Modules, by subject: :mod:`.hopfield`, :mod:`.forgetting`, :mod:`.dense`, :mod:`.sdr`,
 :mod:`.spiking`, :mod:`.mqar`, :mod:`.agents`, and the cross-family figures in :mod:`.families`; shared helpers in :mod:`._common`.
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import importlib
 
+from . import _registry
 from ._registry import (
     COLUMN_OPTIONS,
-    FIGURES,
     FigureKind,
     check_figure_args,
     check_figure_options,
@@ -37,7 +37,12 @@ from ._registry import (
 
 
 def __getattr__(name: str):
-    """Import a figure module when one of its functions (or the module) is first used."""
+    """Import a figure module when one of its functions (or the module) is first used;
+    ``FIGURES`` is the registry with every kind of the package imported."""
+    if name == "FIGURES":
+        load_all()
+        globals()["FIGURES"] = _registry.FIGURES
+        return _registry.FIGURES
     module = public_functions().get(name)
     if module is None and name in {m.rsplit(".", 1)[1] for m in public_functions().values()}:
         return importlib.import_module(f"{__name__}.{name}")
@@ -49,7 +54,7 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(public_functions()))
+    return sorted(set(globals()) | set(public_functions()) | {"FIGURES"})
 
 
 __all__ = [
