@@ -10,7 +10,24 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "_ext"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import importlib.util  # noqa: E402
+
 import assoc  # noqa: E402
+
+
+def _drop_stale_stubs(folder: Path) -> None:
+    """Remove generated API pages of modules that no longer exist (a renamed or deleted
+    module would otherwise leave a page that fails to import)."""
+    for stub in folder.glob("assoc*.rst"):
+        try:
+            found = importlib.util.find_spec(stub.stem) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            stub.unlink()
+
+
+_drop_stale_stubs(DOCS / "api" / "generated")
 
 project = "assoc"
 author = "the assoc authors"
