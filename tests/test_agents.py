@@ -730,3 +730,47 @@ def test_recalls_and_episodic_memories_print_readably():
     ep = EpisodicMemory("hopfield", 4, 8, encoder="auto", code_dim=64, backend="numpy", seed=0)
     assert repr(ep) == ("EpisodicMemory(family='hopfield', key_dim=4, value_dim=8, capacity=None, eviction='fifo', "
                         "encoder=SignProjection(in_dim=4, out_dim=64, seed=0), backend='numpy', stored=0)")
+
+
+@pytest.mark.filterwarnings("ignore:.*different from the unwrapped")
+@pytest.mark.parametrize("mode", ["SAME_STEP", "DISABLED"])
+def test_vector_memory_observation_follows_every_autoreset_mode(mode):
+    gym = pytest.importorskip("gymnasium")
+    from gymnasium import spaces
+    from gymnasium.vector import AutoresetMode
+
+    from assoc.agents import MemoryObservation
+
+    class CueThenQuery(gym.Env):
+        observation_space = spaces.Box(-10, 10, shape=(9,), dtype=np.float32)
+        action_space = spaces.Discrete(2)
+
+        def reset(self, *, seed=None, options=None):
+            super().reset(seed=seed)
+            self.t = 0
+            self.landmark = self.np_random.normal(size=6)
+            self.hint = self.np_random.choice([-1.0, 1.0], size=3)
+            return np.r_[self.landmark, self.hint].astype(np.float32), {}
+
+        def step(self, action):
+            self.t += 1
+            obs = np.r_[self.np_random.normal(size=6) if self.t < 4 else self.landmark, 0, 0, 0]
+            return obs.astype(np.float32), 0.0, self.t >= 4, False, {}
+
+    envs = gym.vector.SyncVectorEnv([CueThenQuery for _ in range(2)], autoreset_mode=AutoresetMode[mode])
+    mems = [EpisodicMemory("hopfield", 6, 3, encoder="auto", code_dim=64, backend="numpy", seed=i) for i in range(2)]
+    env = MemoryObservation(envs, mems, key=lambda o: o[:6], value=lambda o: o[6:] if np.any(o[6:]) else None)
+    obs, _ = env.reset(seed=0)
+    hints = obs["observation"][:, 6:].copy()
+    for _ in range(4):
+        obs, _, terminated, _, _ = env.step(np.zeros(2, dtype=np.int64))
+    assert terminated.all()
+    if mode == "SAME_STEP":  # the observation returned with the end already opens the next episode
+        assert [len(m) for m in mems] == [1, 1] and not obs["recall"].any()
+        assert np.array_equal(mems[0].read(obs["observation"][0, :6])[0], obs["observation"][0, 6:])
+    else:  # no autoreset: the cue is recalled, and a masked reset clears only its sub-environment
+        assert np.array_equal(obs["recall"], hints)
+        mems[1].write(np.ones(6), -np.ones(3))
+        obs, _ = env.reset(options={"reset_mask": np.array([True, False])})
+        assert [len(m) for m in mems] == [1, 2]
+        assert not obs["recall"][0].any() and np.array_equal(obs["recall"][1], hints[1])
