@@ -313,3 +313,25 @@ def test_torch_tensors_numpy_cannot_hold_are_refused_with_the_fix():
     with pytest.raises(TypeError, match=r"bfloat16 has no NumPy equivalent.*tensor\.float\(\)"):
         mem.store(torch.ones((2, 4), dtype=torch.bfloat16))
     assert len(mem) == 0
+
+
+@pytest.mark.gpu
+def test_cuda_tensors_on_the_cupy_backend_come_back_on_their_gpu_without_a_copy():
+    torch = Torch().torch
+    if not torch.cuda.is_available():
+        pytest.skip("this PyTorch build has no CUDA device")
+    import cupy
+
+    import assoc
+    from assoc import patterns
+
+    xi = patterns.random_pm1(6, 256, rng=0)
+    cues = torch.as_tensor(xi, device="cuda")
+    mem = assoc.Hopfield(n=256, backend="cupy", seed=0)
+    mem.store(cues)
+    out = mem.recall(cues)
+    assert out.states.device == cues.device and out.overlaps.device == cues.device
+    np.testing.assert_array_equal(out.states.cpu().numpy(), xi)
+    result = cupy.arange(6, dtype=cupy.int8)
+    shared = to_caller(result, cues)
+    assert shared.device == cues.device and shared.data_ptr() == result.data.ptr  # no copy
