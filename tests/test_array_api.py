@@ -335,3 +335,27 @@ def test_cuda_tensors_on_the_cupy_backend_come_back_on_their_gpu_without_a_copy(
     result = cupy.arange(6, dtype=cupy.int8)
     shared = to_caller(result, cues)
     assert shared.device == cues.device and shared.data_ptr() == result.data.ptr  # no copy
+
+
+def test_check_real_returns_a_fresh_float64_batch_or_names_what_is_wrong():
+    x = np.arange(6, dtype=np.int32).reshape(2, 3)
+    out = check_real("keys", x, 3)
+    assert out.dtype == np.float64 and out.flags.c_contiguous and np.array_equal(out, x)
+    floats = np.ones((2, 3))
+    assert not np.shares_memory(check_real("keys", floats, 3), floats)  # storing it never aliases the input
+    assert np.array_equal(check_real("keys", xps.asarray(floats), 3), floats)
+    assert check_real("keys", np.zeros((0, 3)), 3, allow_empty=True).shape == (0, 3)
+    assert np.array_equal(check_real("keys", np.eye(2, dtype=bool), allow_bool=True), np.eye(2))
+    cases = [
+        (np.eye(2, dtype=bool), {}, TypeError, "keys must be a real .* got a boolean array"),
+        (np.ones((2, 3), dtype=complex), {}, TypeError, "keys must be a real .* got dtype complex128"),
+        ([[1.0], [1.0, 2.0]], {}, TypeError, r"keys must be a real array of shape \(batch, 3\)"),
+        (np.ones(3), {}, ValueError, r"keys must have shape \(batch, 3\), got shape \(3,\)"),
+        (np.ones((2, 4)), {"what": "columns (key_dim)"}, ValueError, r"keys must have 3 columns \(key_dim\)"),
+        (np.ones((0, 3)), {}, ValueError, "keys must hold at least one row"),
+        (np.full((1, 3), np.inf), {}, ValueError, "keys contains NaN or infinite values"),
+        (np.full((1, 3), 1e200), {}, ValueError, "keys are too large: the squared norm of a row overflows"),
+    ]
+    for bad, kwargs, error, match in cases:
+        with pytest.raises(error, match=match):
+            check_real("keys", bad, 3, **kwargs)
