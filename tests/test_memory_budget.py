@@ -269,3 +269,23 @@ def test_binary_overlaps_in_chunks_are_identical():
     amem.set_memory_budget(None)
     assert np.array_equal(a.states, b.states) and np.array_equal(a.overlaps, b.overlaps)
     assert (np.diag(a.overlaps[:, :30]) == 1.0).mean() > 0.5
+
+
+def test_sparsey_direct_and_indexed_code_agreement_are_identical(monkeypatch):
+    from assoc.memories import sparsey as sp
+    from assoc.patterns import sparse_binary
+
+    x = sparse_binary(40, 200, k=12, rng=15)
+    cues = x[:10].copy()
+    cues[:, :20] = 0
+    cues[:, 0] = 1
+    out = []
+    for limit in (1 << 30, 0):  # direct comparison, then the inverted index
+        monkeypatch.setattr(sp, "_DIRECT_AGREEMENT", limit)
+        mem = sp.Sparsey(200, modules=8, cells=6, backend="numpy", seed=2)
+        mem.store(x)
+        out.append(mem.recall(cues))
+    a, b = out
+    assert np.array_equal(a.extra["code_agreement"], b.extra["code_agreement"])
+    assert np.array_equal(a.extra["best"], b.extra["best"]) and np.array_equal(a.states, b.states)
+    assert a.extra["code_agreement"].max() == 1.0

@@ -25,6 +25,11 @@ from .bits import _binary_overlaps, _check_sparse_batch, n_words, pack_bits
 from .index import SDRIndex
 
 
+#: Below this many (cue, item, module) comparisons the code agreement is computed by comparing
+#: codes directly; above it, through the inverted index (the same counts).
+_DIRECT_AGREEMENT = 1 << 16
+
+
 class Sparsey(BaseMemory):
     """Sparsey's code selection algorithm on one macrocolumn (Rinkus 2014, Front. Comput.
     Neurosci. 8:160; Rinkus 2017, arXiv:1710.07829).
@@ -217,8 +222,10 @@ class Sparsey(BaseMemory):
         codes, g, ops2 = self._select(v, True)
         self.last_ops = ops + ops2
         self.ops["retrieve"] += self.last_ops
-        bits = self.code_bits(codes)
-        agree = self._index.overlaps(bits) / self.modules
+        if codes.shape[0] * len(self) * self.modules <= _DIRECT_AGREEMENT:  # compare the codes directly
+            agree = (self.codes[None, :, :] == codes[:, None, :]).sum(axis=2, dtype=np.int32) / self.modules
+        else:  # through the inverted index of the stored codes
+            agree = self._index.overlaps(self.code_bits(codes)) / self.modules
         best = agree.argmax(axis=1)
         exact = agree[np.arange(len(best)), best] == 1.0
         be = self.backend
