@@ -126,6 +126,20 @@ def _drive(sweep, rng, shape, lo, hi, limit, glauber, backend):
     whole = lo == 0 and hi == b
     uniforms = put(np.zeros((rows, n)))
     drawn = 0
+    if rows == 1:  # one cue (an agent's read): the same sweeps with scalar bookkeeping
+        active_d = put(active)
+        for _ in range(limit):
+            order = rng.permuted(base, axis=1)
+            if glauber:
+                u = rng.random((b, n))
+                uniforms = put(u if whole else u[lo:hi])
+            drawn += 1
+            flips = sweep(put(order if whole else order[lo:hi]), active_d, uniforms)
+            steps[0] += 1
+            if not glauber and int(get(flips)[0]) == 0:
+                status[0] = STATUS_FIXED
+                break
+        return steps, status, drawn
     for _ in range(limit):
         order = rng.permuted(base, axis=1)
         if glauber:
