@@ -59,7 +59,6 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
 # Markdown pages (the reports, the gallery, the architecture notes).
-myst_enable_extensions = ["dollarmath"]
 myst_heading_anchors = 3
 
 # Doctests: the examples of the docstrings and of the guide run with ``-b doctest``.
