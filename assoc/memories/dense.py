@@ -27,6 +27,7 @@ No coupling tensor is ever built. The kernels live in :mod:`assoc.kernels.cpu_de
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable
 
@@ -66,13 +67,17 @@ def _power_scale(n: int, degree: int, p: int, maxabs: int = 1) -> float:
     return 1.0 / (n * maxabs)
 
 
+@functools.lru_cache(maxsize=32)
 def _exp_table(n: int) -> np.ndarray:
-    """``exp(-k)`` for k = 0 .. 2n + 2: every shifted exponential the kernels can ask for."""
+    """``exp(-k)`` for k = 0 .. 2n + 2: every shifted exponential the kernels can ask for
+    (cached and shared between calls: never written to)."""
     return np.exp(-np.arange(2 * n + 3, dtype=np.float64))
 
 
+@functools.lru_cache(maxsize=32)
 def _ftab(n: int, degree: int, inv: float, rectified: bool) -> tuple[np.ndarray, int]:
-    """``F((k - off) inv)`` for k = 0 .. 2 off with ``off = n + 2``, powers by repeated products."""
+    """``F((k - off) inv)`` for k = 0 .. 2 off with ``off = n + 2``, powers by repeated products
+    (cached and shared between calls: never written to)."""
     off = n + 2
     y = (np.arange(2 * off + 1, dtype=np.int64) - off) * inv
     if rectified:
