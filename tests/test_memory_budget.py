@@ -289,3 +289,26 @@ def test_sparsey_direct_and_indexed_code_agreement_are_identical(monkeypatch):
     assert np.array_equal(a.extra["code_agreement"], b.extra["code_agreement"])
     assert np.array_equal(a.extra["best"], b.extra["best"]) and np.array_equal(a.states, b.states)
     assert a.extra["code_agreement"].max() == 1.0
+
+
+def test_segments_recall_in_chunks_is_identical():
+    from assoc.memories.segments import DendriticSegments
+    from assoc.patterns import sparse_binary
+
+    x = sparse_binary(60, 300, k=20, rng=16)
+    cues = x[:24].copy()
+    cues[:, :150] = 0
+    cues[:, 299] = 1
+    mem = DendriticSegments(300, synapses=8, theta=4, union=3, backend="numpy", seed=5)
+    mem.store(x)
+    a = mem.recall(cues)
+    amem.set_memory_budget(4 * 24 * 80 + 8 * 24 * 60 + 3 * (13 * 60 + 5 * 20))  # 3 cues a chunk
+    b = mem.recall(cues)
+    amem.set_memory_budget(None)
+    for key in ("subsample_overlap", "segment_overlap", "segment_match"):
+        assert np.array_equal(a.extra[key], b.extra[key])
+    assert np.array_equal(a.states, b.states) and np.array_equal(a.overlaps, b.overlaps)
+    assert a.converged.mean() > 0.5
+    mem.reset()
+    mem.store(x[30:])
+    assert np.array_equal(mem.recall(x[30:35]).states, x[30:35])  # no stale packed patterns

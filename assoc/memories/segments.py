@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..kernels import kernel
-from ..memory import STATUS_FIXED, STATUS_LIMIT, BaseMemory, Recall, check_int
+from ..memory import STATUS_FIXED, STATUS_LIMIT, BaseMemory, Recall, check_int, chunk_rows
 from .bits import _binary_overlaps, n_words, pack_bits, unpack_bits
 
 
@@ -59,6 +59,7 @@ class DendriticSegments(BaseMemory):
         self._reset()
 
     def _reset(self) -> None:
+        self._packed = self._sizes = None
         self._sub = np.zeros((0, n_words(self.n)), dtype=np.uint64)
         self._seg = np.zeros((0, n_words(self.n)), dtype=np.uint64)
 
@@ -88,6 +89,7 @@ class DendriticSegments(BaseMemory):
         packed = pack_bits(sub)
         start = len(self)
         self.patterns = np.concatenate([self.patterns, x])
+        self._packed = self._sizes = None
         self._sub = np.concatenate([self._sub, packed])
         g_new = (len(self) + self.union - 1) // self.union
         seg = np.zeros((g_new, self._sub.shape[1]), dtype=np.uint64)
@@ -115,20 +117,29 @@ class DendriticSegments(BaseMemory):
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
         be = self.backend
-        cp = be.asarray(pack_bits(x))
-        seg_ov = be.to_numpy(kernel("and_popcount", be.name)(be.asarray(self._seg), cp))
-        sub_ov = be.to_numpy(kernel("and_popcount", be.name)(be.asarray(self._sub), cp))
+        b, p, g = x.shape[0], len(self), self.n_segments
+        states = np.empty(x.shape, dtype=np.int8)
+        seg_ov = np.empty((b, g), dtype=np.int32)
+        sub_ov = np.empty((b, p), dtype=np.int32)
+        owner = np.arange(p) // self.union
+        seg_d, sub_d = be.asarray(self._seg), be.asarray(self._sub)
+        # a chunk of cues at a time (integer counts: identical results): per cue its overlaps
+        # with the subsamples, the allowed mask and the scores
+        step = chunk_rows(b, 13 * p + 5 * g, f"detection of {b} cues by {g} segments of {p} patterns",
+                          fixed_bytes=4 * b * (p + g) + 8 * b * p)
+        for lo in range(0, b, step):
+            hi = min(b, lo + step)
+            cp = be.asarray(pack_bits(x[lo:hi]))
+            seg_ov[lo:hi] = be.to_numpy(kernel("and_popcount", be.name)(seg_d, cp))
+            sub_ov[lo:hi] = be.to_numpy(kernel("and_popcount", be.name)(sub_d, cp))
+            match = seg_ov[lo:hi] >= self.theta
+            best = np.where(match[:, owner], sub_ov[lo:hi], -1).argmax(axis=1)
+            states[lo:hi] = np.where(match.any(axis=1)[:, None], self.patterns[best], 0)
         match = seg_ov >= self.theta
-        owner = np.arange(len(self)) // self.union
-        allowed = match[:, owner]
-        score = np.where(allowed, sub_ov, -1)
-        best = score.argmax(axis=1)
         hit = match.any(axis=1)
-        states = np.where(hit[:, None], self.patterns[best], 0).astype(np.int8)
-        b = x.shape[0]
         return Recall(
             states=be.asarray(states),
-            overlaps=_binary_overlaps(be, states, pack_bits(self.patterns), self.patterns.sum(axis=1)),
+            overlaps=_binary_overlaps(be, states, self._packed_patterns(), self._pattern_sizes()),
             steps=np.ones(b, dtype=np.int64),
             converged=hit,
             status=np.where(hit, STATUS_FIXED, STATUS_LIMIT).astype(np.int8),
@@ -136,9 +147,21 @@ class DendriticSegments(BaseMemory):
                    "segment_match": match},
         )
 
+    def _packed_patterns(self) -> np.ndarray:
+        """The stored patterns bit-packed, kept until the next store."""
+        if self._packed is None:
+            self._packed = pack_bits(self.patterns)
+        return self._packed
+
+    def _pattern_sizes(self) -> np.ndarray:
+        if self._sizes is None:
+            self._sizes = self.patterns.sum(axis=1, dtype=np.int64)
+        return self._sizes
+
     def _extra_state(self) -> dict:
         return {"subsamples": self._sub.copy(), "segment_bits": self._seg.copy()}
 
     def _load_extra_state(self, state: dict) -> None:
+        self._packed = self._sizes = None
         self._sub = np.array(state["subsamples"], dtype=np.uint64)
         self._seg = np.array(state["segment_bits"], dtype=np.uint64)
