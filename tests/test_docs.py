@@ -133,6 +133,10 @@ def test_docs_build_without_warnings(tmp_path):
         parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
         if not any(part.startswith("_") for part in parts):
             assert ".".join(parts) in modules, f"no API page for {'.'.join(parts)}"
+    # the gallery page shows every figure of figures/
+    images = {p.name for p in (html / "_images").glob("*.png")}
+    missing = sorted(p.name for p in (ROOT / "figures").glob("*.png") if p.name not in images)
+    assert not missing, f"figures missing from the gallery page: {missing}"
     print(f"docs built in {seconds:.1f} s")
 
 
