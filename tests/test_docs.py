@@ -186,3 +186,31 @@ def test_guide_examples_run(page):
     text = (DOCS / page).read_text(encoding="utf-8")
     test = doctest.DocTestParser().get_doctest(text, {"np": importlib.import_module("numpy")}, page, str(DOCS / page), 0)
     _run([test])
+
+
+def _toml_examples() -> list[tuple[str, int]]:
+    """``(page, index)`` of every ``.. code-block:: toml`` of the documentation's pages."""
+    out = []
+    if not DOCS.is_dir():
+        return out
+    for path in sorted(DOCS.rglob("*.rst")):
+        rel = path.relative_to(DOCS)
+        if rel.parts[0] in ("_build", "_templates") or rel.parts[:2] == ("api", "generated"):
+            continue
+        out += [(str(rel), i) for i in range(len(_TOML_BLOCK.findall(path.read_text(encoding="utf-8"))))]
+    return out
+
+
+_TOML_BLOCK = re.compile(r"^\.\. code-block:: toml\n\n((?:(?:   .*)?\n)+)", re.M)
+
+
+@pytest.mark.parametrize(("page", "index"), _toml_examples())
+def test_spec_examples_load(page, index):
+    """Every spec written out in the documentation is a valid spec: it loads, every value checked."""
+    import tomllib
+
+    from assoc.sweep import load_spec
+
+    block = _TOML_BLOCK.findall((DOCS / page).read_text(encoding="utf-8"))[index]
+    spec = load_spec(tomllib.loads("\n".join(line[3:] for line in block.splitlines())))
+    assert spec.n_points() >= 1
