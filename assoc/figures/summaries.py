@@ -1,0 +1,363 @@
+"""The statistics that ``figures/README.md`` quotes, computed from the gallery's sweep tables.
+
+One summary per figure, registered by name in :data:`SUMMARIES` with the specs whose tables it
+reads: ``compute(table) -> {statistic: value}`` and ``render(stats) -> text``. The README holds
+each rendered text between the markers ``<!-- summary:NAME -->`` and ``<!-- /summary:NAME -->``,
+and :func:`write_summaries` replaces them from the stores under ``results/gallery`` (the full
+runs), so every number there is one these functions computed::
+
+    python -m assoc.figures.summaries            # print every summary
+    python -m assoc.figures.summaries --write    # and rewrite them in figures/README.md
+
+``--quick`` reads ``results/gallery-quick`` (the stores of ``assoc figures --quick``) instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import theory
+from ..metrics import aggregate, transition_points
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The statistics of one figure: its ``name`` (the README marker), the gallery ``specs``
+    whose tables it reads (concatenated, in this order), ``compute`` and ``render``."""
+
+    name: str
+    specs: tuple[str, ...]
+    compute: Callable[[Sequence[dict]], dict]
+    render: Callable[[dict], str]
+
+
+#: Every summary, by figure name.
+SUMMARIES: dict[str, Summary] = {}
+
+
+def summary(name: str, specs: Sequence[str], render: Callable[[dict], str]) -> Callable:
+    """Register ``compute(table) -> dict`` as the summary of figure ``name``."""
+
+    def wrap(compute: Callable) -> Callable:
+        if name in SUMMARIES:
+            raise ValueError(f"summary {name!r} is registered twice")
+        SUMMARIES[name] = Summary(name, tuple(specs), compute, render)
+        return compute
+
+    return wrap
+
+
+def _fmt(v: float, digits: int = 3) -> str:
+    return f"{v:.{digits}g}" if np.isfinite(v) else "n/a"
+
+
+def _list(vals: Sequence[float], digits: int = 3) -> str:
+    return ", ".join(f"{v:.{digits}f}" if np.isfinite(v) else "none" for v in vals)
+
+
+# --------------------------------------------------------------------------- Hopfield
+
+
+def _render_capacity(s: dict) -> str:
+    return f"{_list(s['crossings'])} for n = {', '.join(str(n) for n in s['n'])}"
+
+
+@summary("hopfield-capacity", ("hopfield-capacity",), _render_capacity)
+def hopfield_capacity_summary(table: Sequence[dict]) -> dict:
+    """The load where the trial-mean fraction retrieved falls through 1/2, per network size."""
+    pts = transition_points(table, x="alpha", y="retrieved", by="n")
+    return {"n": [int(n) for n in pts], "crossings": [float(v) for v in pts.values()]}
+
+
+def _render_rules(s: dict) -> str:
+    return ("Half of the cues are retrieved up to alpha = "
+            + ", ".join(f"{v:.3f} ({r})" for r, v in zip(s["rule"], s["crossings"]))
+            + f"; Storkey's all-patterns-stable estimate 1/sqrt(2 ln n) = {s['storkey_estimate']:.2f} at n = {s['n']}")
+
+
+@summary("hopfield-rules", ("hopfield-rules",), _render_rules)
+def hopfield_rules_summary(table: Sequence[dict]) -> dict:
+    """The load where the fraction retrieved falls through 1/2, per learning rule."""
+    pts = transition_points(table, x="alpha", y="retrieved", by="rule")
+    n = int(table[0]["n"])
+    return {"rule": list(pts), "crossings": [float(v) for v in pts.values()], "n": n,
+            "storkey_estimate": float(theory.storkey_capacity(n)) / n}
+
+
+def _render_finite_size(s: dict) -> str:
+    fr, fx = s["free"], s["fixed"]
+    out = []
+    if fr is not None:
+        out.append(f"The free fit gives alpha_inf = {fr['alpha_inf']:.3f} +/- {fr['alpha_inf_err']:.3f} with "
+                   f"b = {fr['b']:.2f} +/- {fr['b_err']:.2f} (chi^2 = {fr['chi2']:.1f} for {fr['dof']} degrees of "
+                   f"freedom)")
+    out.append(f"with b = 1/2 it gives alpha_inf = {fx['alpha_inf']:.4f} +/- {fx['alpha_inf_err']:.4f} "
+               f"(chi^2 = {fx['chi2']:.1f} for {fx['dof']} degrees of freedom)")
+    text = "; ".join(out) + "."
+    scaled = [f for f in (fr, fx) if f is not None and f["scale"] > 1]
+    if scaled:
+        text += (" Errors are multiplied by sqrt(chi^2 / dof) where that exceeds 1 ("
+                 + (f"x {fr['scale']:.2f} free, " if fr is not None and fr["scale"] > 1 else "")
+                 + (f"x {fx['scale']:.2f} with b = 1/2" if fx["scale"] > 1 else "").rstrip(", ") + ").")
+    text += (f" The AGS value {s['ags']:.3f} lies {abs(s['ags'] - fx['alpha_inf']) / fx['alpha_inf_err']:.1f} "
+             f"(b = 1/2) and "
+             + (f"{abs(s['ags'] - fr['alpha_inf']) / fr['alpha_inf_err']:.1f} (free)" if fr is not None else "n/a")
+             + " errors from the extrapolations.")
+    return text
+
+
+@summary("capacity-finite-size", ("capacity-finite-size",), _render_finite_size)
+def finite_size_summary(table: Sequence[dict]) -> dict:
+    """The extrapolations of :func:`assoc.figures.hopfield.finite_size_fit` to n -> infinity."""
+    from ._common import _series
+    from .hopfield import finite_size_fit
+
+    (ns, ms, es), = _series(table, "n", "alpha_c", None).values()
+    fits = finite_size_fit(ns.astype(float), ms, es)
+    clean = {k: (None if f is None else {a: b for a, b in f.items() if a != "model"}) for k, f in fits.items()}
+    return {**clean, "n": [int(n) for n in ns], "ags": float(theory.ags_alpha_c())}
+
+
+# --------------------------------------------------------------------------- dense
+
+
+def _render_dense_phase(s: dict) -> str:
+    deg = s["degree"]
+    return (f"the Krotov-Hopfield error-free capacity N^(n-1) / (2 (2n-3)!! ln N) (x_c = {s['x_c']:.3f} at "
+            f"N = {s['N']}) and the load where the one-step bit error reaches 1 % (x = {s['x_1pc']:.3f}); red: where "
+            f"half the patterns stay exactly fixed, at x = {_list(s['x_half'])} for n = "
+            f"{', '.join(str(d) for d in deg)} (P / N^(n-1) = "
+            + ", ".join(_fmt(v, 2) for v in s["alpha_half"]) + "). "
+            f"Right: the measured one-step bit error of every degree against the one curve Q(1/sqrt(x)): mean "
+            f"relative deviation {100 * s['mean_rel_dev']:+.0f} % over the {s['points']} points with a predicted "
+            f"error above 0.5 % (largest |deviation| {100 * s['max_abs_rel_dev']:.0f} %, at degree {s['worst_degree']})")
+
+
+@summary("dense-phase", ("dense-phase",), _render_dense_phase)
+def dense_phase_summary(table: Sequence[dict]) -> dict:
+    """Where half the probed patterns stay exactly fixed per degree, and the deviation of the
+    trial-mean one-step bit error from Q(1/sqrt(x)) where that exceeds 0.5 %."""
+    from scipy.stats import norm
+
+    n = int(table[0]["n"])
+    half = transition_points(table, x="load", y="perfect", by="degree")
+    degrees = [int(d) for d in half]
+    meas = aggregate(table, ["degree", "load"], "bit_error")
+    th = aggregate(table, ["degree", "load"], "bit_error_theory")
+    dev = {k: meas[k][0] / th[k][0] - 1 for k in meas if k in th and th[k][0] > 0.005}
+    worst = max(dev, key=lambda k: abs(dev[k])) if dev else (math.nan,)
+    return {
+        "N": n, "degree": degrees, "x_half": [float(v) for v in half.values()],
+        "alpha_half": [float(v) / theory.double_factorial(2 * d - 3) for d, v in zip(degrees, half.values())],
+        "x_c": 1.0 / (2.0 * math.log(n)), "x_1pc": float(1.0 / norm.isf(0.01) ** 2),
+        "points": len(dev), "mean_rel_dev": float(np.mean(list(dev.values()))) if dev else math.nan,
+        "max_abs_rel_dev": float(abs(dev[worst])) if dev else math.nan, "worst_degree": worst[0],
+    }
+
+
+def _render_dense_hebbian(s: dict) -> str:
+    parts = []
+    for proto in s["protocols"]:
+        p = s[proto]
+        parts.append(f"{proto.capitalize()}, the simulated overlap is above 1/2 where the mean-field retrieval solution exists "
+                     f"and below where it does not at {100 * p['agree']:.0f} % of the {p['points']} grid points, and "
+                     f"within {p['mean_abs_dev']:.2f} of the theoretical overlap on average where that exceeds 0.5")
+    return "; ".join(parts)
+
+
+@summary("dense-hebbian-phase", ("dense-hebbian-phase",), _render_dense_hebbian)
+def dense_hebbian_summary(table: Sequence[dict]) -> dict:
+    """Per protocol: the fraction of (r, M) grid points where the trial-mean archetype overlap
+    exceeds 1/2 exactly where the mean-field retrieval solution exists (a nonzero overlap,
+    which appears discontinuously at 0.44 or more on this grid), and the mean
+    |simulation - theory| where the theory exceeds 1/2."""
+    out: dict = {"protocols": sorted({r["protocol"] for r in table})}
+    for proto in out["protocols"]:
+        rows = [r for r in table if r["protocol"] == proto]
+        sim = aggregate(rows, ["r", "m"], "m_archetype")
+        th = aggregate(rows, ["r", "m"], "m_theory")
+        keys = [k for k in sim if k in th]
+        agree = [(sim[k][0] > 0.5) == (th[k][0] > 1e-3) for k in keys]
+        dev = [abs(sim[k][0] - th[k][0]) for k in keys if th[k][0] > 0.5]
+        out[proto] = {"points": len(keys), "agree": float(np.mean(agree)) if keys else math.nan,
+                      "mean_abs_dev": float(np.mean(dev)) if dev else math.nan}
+    return out
+
+
+# --------------------------------------------------------------------------- sparse
+
+
+def _render_segments(s: dict) -> str:
+    return (f"Over the {s['resolvable']} points with at least one false match (of {s['points']}) the simulated "
+            f"rates agree with the exact tail for the realised synapse counts with |z| <= {s['max_abs_z']:.1f}")
+
+
+@summary("sdr-segments", ("sdr-segments-n", "sdr-segments-theta", "sdr-segments-union"), _render_segments)
+def segments_summary(table: Sequence[dict]) -> dict:
+    """False matches pooled over the trials of each grid point, against the exact rate for the
+    realised synapse counts (trial-weighted): the binomial z of every point where at least one
+    false match was seen."""
+    keys = ("n", "k", "synapses", "theta", "union", "segments")
+    groups: dict = {}
+    for r in table:
+        g = groups.setdefault(tuple(r[k] for k in keys), [0, 0, 0.0])
+        g[0] += int(r["fm_count"])
+        g[1] += int(r["trials_fm"])
+        g[2] += float(r["fm_theory_given"]) * int(r["trials_fm"])
+    zs = []
+    for hits, trials, expected in groups.values():
+        p = expected / trials
+        if hits > 0:
+            zs.append((hits - trials * p) / math.sqrt(trials * p * (1 - p)))
+    return {"points": len(groups), "resolvable": len(zs),
+            "max_abs_z": float(np.max(np.abs(zs))) if zs else math.nan}
+
+
+def _willshaw_points(table: Sequence[dict]) -> list[dict]:
+    """Per (k, patterns) point: mean false positives over trials, its standard error (from the
+    per-trial standard errors over cues), the exact and the independence predictions, bits."""
+    groups: dict = {}
+    for r in table:
+        groups.setdefault((int(r["k"]), int(r["patterns"])), []).append(r)
+    out = []
+    for (k, m), rows in sorted(groups.items()):
+        se = math.sqrt(sum(float(r["fp_sem"]) ** 2 for r in rows)) / len(rows)
+        out.append({"k": k, "patterns": m, "fp": float(np.mean([r["fp"] for r in rows])), "se": se,
+                    "exact": float(rows[0]["fp_exact"]), "indep": float(rows[0]["fp_theory"]),
+                    "bits": float(np.mean([r["bits"] for r in rows]))})
+    return out
+
+
+def _render_willshaw(s: dict) -> str:
+    return (f"the {s['resolved']} points with more than 0.01 false positives per retrieval lie within "
+            f"{s['max_abs_z']:.1f} standard errors of it, ratios {s['ratio_min']:.2f} to {s['ratio_max']:.2f}), while "
+            f"p1^c is up to " + " and ".join(f"{v:.1f}x low for k = {k}" for k, v in zip(s["k"], s["indep_low"]))
+            + " at those points. Right: bits per synapse peak at "
+            + ", ".join(f"{b:.2f} (k = {k})" for k, b in zip(s["k"], s["bits_peak"])))
+
+
+@summary("willshaw-capacity", ("willshaw-capacity",), _render_willshaw)
+def willshaw_capacity_summary(table: Sequence[dict]) -> dict:
+    """The exact row-load mixture against the measured false positives where those exceed 0.01
+    per retrieval (z and ratio), how far the independence estimate falls short there (largest
+    exact / independence ratio per k), and the peak bits per synapse per k."""
+    pts = _willshaw_points(table)
+    res = [p for p in pts if p["fp"] > 0.01 and p["se"] > 0]
+    ks = sorted({p["k"] for p in pts})
+    return {
+        "resolved": len(res),
+        "max_abs_z": float(max(abs(p["fp"] - p["exact"]) / p["se"] for p in res)) if res else math.nan,
+        "ratio_min": float(min(p["fp"] / p["exact"] for p in res)) if res else math.nan,
+        "ratio_max": float(max(p["fp"] / p["exact"] for p in res)) if res else math.nan,
+        "k": ks,
+        "indep_low": [max((p["fp"] / p["indep"] for p in res if p["k"] == k and p["indep"] > 0), default=math.nan)
+                      for k in ks],
+        "bits_peak": [max(p["bits"] for p in pts if p["k"] == k) for k in ks],
+    }
+
+
+def _render_willshaw_fp(s: dict) -> str:
+    return (f"Measured false positives per retrieval divided by (n - l) p1^c: {_list(s['ratios'], 2)} "
+            f"(all within {100 * s['max_dev']:.0f} %, {s['within_3pc']} of {len(s['ratios'])} within 3 %); the exact "
+            f"mixture is within {s['max_abs_z_exact']:.1f} standard errors at every load")
+
+
+@summary("willshaw-fp", ("willshaw-fp",), _render_willshaw_fp)
+def willshaw_fp_summary(table: Sequence[dict]) -> dict:
+    """Measured / independence-estimate false positives at each load, and the exact mixture's z."""
+    pts = _willshaw_points(table)
+    ratios = [p["fp"] / p["indep"] for p in pts]
+    return {"ratios": ratios, "max_dev": float(max(abs(r - 1) for r in ratios)),
+            "within_3pc": int(sum(abs(r - 1) <= 0.03 for r in ratios)),
+            "max_abs_z_exact": float(max(abs(p["fp"] - p["exact"]) / p["se"] for p in pts if p["se"] > 0))}
+
+
+# --------------------------------------------------------------------------- tables and the README
+
+
+def summary_tables(name: str, results: str | Path = "results", *, quick: bool = False) -> list[dict]:
+    """The concatenated tables of summary ``name``'s specs from ``results/gallery`` (or
+    ``results/gallery-quick``); FileNotFoundError names the missing store and how to make it."""
+    from ..sweep import load_table
+
+    sub = "gallery-quick" if quick else "gallery"
+    table: list[dict] = []
+    for spec in get_summary(name).specs:
+        store = Path(results) / sub / f"{spec}.sqlite"
+        if not store.is_file():
+            how = f"assoc figures --only {spec}" + (" --quick" if quick else "")
+            raise FileNotFoundError(f"{store} is missing: run `{how}` (or `assoc run {spec}`) first")
+        table.extend(load_table(store))
+    return table
+
+
+def get_summary(name: str) -> Summary:
+    if name not in SUMMARIES:
+        raise ValueError(f"no summary named {name!r}; summaries: {sorted(SUMMARIES)}")
+    return SUMMARIES[name]
+
+
+def summarize(name: str, table: Sequence[dict] | None = None, *, results: str | Path = "results",
+              quick: bool = False) -> dict:
+    """The statistics of figure ``name`` from ``table`` (default: its stores under ``results``)."""
+    if table is None:
+        table = summary_tables(name, results, quick=quick)
+    if not table:
+        raise ValueError(f"summary {name!r} needs a table with rows")
+    return get_summary(name).compute(table)
+
+
+def summary_text(name: str, table: Sequence[dict] | None = None, **kwargs) -> str:
+    """The README text of figure ``name`` (:func:`summarize` rendered)."""
+    return get_summary(name).render(summarize(name, table, **kwargs))
+
+
+def markers(name: str) -> tuple[str, str]:
+    return f"<!-- summary:{name} -->", f"<!-- /summary:{name} -->"
+
+
+def write_summaries(readme: str | Path = "figures/README.md", results: str | Path = "results", *,
+                    quick: bool = False, names: Sequence[str] | None = None) -> list[str]:
+    """Replace the text between each summary's markers in ``readme`` by :func:`summary_text`;
+    returns the names written. Every registered summary must have its markers in the file."""
+    readme = Path(readme)
+    text = readme.read_text()
+    done = []
+    for name in names or SUMMARIES:
+        start, end = markers(name)
+        pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+        if not pattern.search(text):
+            raise ValueError(f"{readme} lacks the markers {start} ... {end}")
+        body = summary_text(name, results=results, quick=quick)
+        text = pattern.sub(lambda _: f"{start}{body}{end}", text, count=1)
+        done.append(name)
+    readme.write_text(text)
+    return done
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m assoc.figures.summaries", description=__doc__.split("\n\n")[0])
+    ap.add_argument("names", nargs="*", help="summaries to compute (default: all)")
+    ap.add_argument("--write", action="store_true", help="rewrite them between their markers in --readme")
+    ap.add_argument("--quick", action="store_true", help="read results/gallery-quick")
+    ap.add_argument("--results", default="results")
+    ap.add_argument("--readme", default="figures/README.md")
+    args = ap.parse_args(argv)
+    names = args.names or list(SUMMARIES)
+    for name in names:
+        print(f"{name}: {summary_text(name, results=args.results, quick=args.quick)}")
+    if args.write:
+        write_summaries(args.readme, args.results, quick=args.quick, names=names)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
