@@ -334,16 +334,24 @@ FAMILY_NAMES = sorted(episodic_families())
 def test_episodic_memory_reads_back_what_it_wrote_and_round_trips_exactly(family):
     rng = np.random.default_rng(5)
     sharp = {"beta": 8.0} if family == "modern_hopfield" else {}  # a peaked softmax over 6 keys
-    mem = EpisodicMemory(family, 12, 24, encoder="auto", backend="numpy", seed=1, **sharp)
-    keys, values = _items(family, rng, 6)
+    # the fast-weight memories hold of order key_dim pairs: 6 pairs are a low load at key_dim 64
+    # (no misread in 100 seeds for any of them)
+    fast = str(episodic_families()[family].target).startswith("assoc.memories.fastweight:")
+    key_dim = 64 if fast else 12
+    mem = EpisodicMemory(family, key_dim, 24, encoder="auto", backend="numpy", seed=1, **sharp)
+    keys, values = _items(family, rng, 6, key_dim=key_dim)
     mem.write(keys[:4], values[:4])
     mem.write(keys[4:], values[4:])  # online
     assert len(mem) == 6
     noisy = keys + 0.05 * rng.normal(size=keys.shape)
     got, scores = mem.read(noisy)
     got = np.asarray(got)
-    if mem.alphabet == "real":
+    if family == "modern_hopfield":  # a peaked softmax reads the stored value itself
         np.testing.assert_allclose(got, values, atol=1e-3)
+    elif mem.alphabet == "real":  # fast weights: crosstalk, but each read lies closest to its own value
+        from assoc.metrics import cosine_overlaps
+
+        np.testing.assert_array_equal(cosine_overlaps(got, values).argmax(axis=1), np.arange(6))
     else:
         assert (got == values).mean() >= 0.97, family  # 6 items: far below every capacity
     assert scores.shape == (6,) and np.all(np.isfinite(scores))
