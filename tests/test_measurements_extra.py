@@ -26,7 +26,7 @@ def _run(name, params, seed=0, trials=1):
 
 
 #: degree: (n, independent memories, largest 4 s.e. as a fraction of the rate) at scaled load 0.3
-COLLAPSE_CASES = {2: (60, 200, 0.10), 3: (40, 16, 0.20), 4: (30, 8, 0.20)}
+COLLAPSE_CASES = {2: (60, 200, 0.10), 3: (40, 24, 0.20), 4: (30, 16, 0.20)}
 
 
 def _check_dense_bit_error_collapse(block):
