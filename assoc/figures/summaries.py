@@ -124,6 +124,34 @@ def finite_size_summary(table: Sequence[dict]) -> dict:
     return {**clean, "n": [int(n) for n in ns], "ags": float(theory.ags_alpha_c())}
 
 
+def _render_basins(s: dict) -> str:
+    return (f"At alpha = {s['alpha']:g} a cue with {100 * s['erase']:.0f} % of the pattern erased is still completed "
+            f"(m >= 0.9), and a cue with up to {100 * s['flip']:.0f} % of its bits flipped (initial overlap "
+            f"{s['flip_m0']:.2f}). The largest load at which some fragment is completed is alpha = {s['alpha_max']:g}")
+
+
+@summary("fragments-basins", ("fragments-basins",), _render_basins)
+def basins_summary(table: Sequence[dict], alpha: float = 0.04) -> dict:
+    """At the swept load nearest ``alpha``: the largest erased and flipped fractions of the cue
+    from which the trial-mean final overlap is still >= 0.9 (and the flipped cue's initial
+    overlap); and the largest load at which any corrupted cue (fraction > 0) is completed."""
+    alpha = min({float(r["alpha"]) for r in table}, key=lambda a: abs(a - alpha))
+    out: dict = {"alpha": alpha}
+    for cue in ("erase", "flip"):
+        agg = aggregate([r for r in table if r["cue"] == cue and math.isclose(r["alpha"], alpha)], ["cue_fraction"],
+                        "m_mean")
+        ok = [f for (f,), (m, _, _) in agg.items() if m >= 0.9]
+        out[cue] = max(ok) if ok else math.nan
+        if cue == "flip":
+            m0 = aggregate([r for r in table if r["cue"] == cue and math.isclose(r["alpha"], alpha)],
+                           ["cue_fraction"], "m0")
+            out["flip_m0"] = m0[(out[cue],)][0] if ok else math.nan
+    full = aggregate([r for r in table if r["cue_fraction"] > 0], ["alpha", "cue_fraction"], "m_mean")
+    done = [a for (a, f), (m, _, _) in full.items() if m >= 0.9]
+    out["alpha_max"] = max(done) if done else math.nan
+    return out
+
+
 # --------------------------------------------------------------------------- dense
 
 
@@ -230,23 +258,26 @@ def _willshaw_points(table: Sequence[dict]) -> list[dict]:
         se = math.sqrt(sum(float(r["fp_sem"]) ** 2 for r in rows)) / len(rows)
         out.append({"k": k, "patterns": m, "fp": float(np.mean([r["fp"] for r in rows])), "se": se,
                     "exact": float(rows[0]["fp_exact"]), "indep": float(rows[0]["fp_theory"]),
-                    "bits": float(np.mean([r["bits"] for r in rows]))})
+                    "bits": float(np.mean([r["bits"] for r in rows])),
+                    "p1_dev": float(max(abs(r["p1"] - r["p1_theory"]) for r in rows))})
     return out
 
 
 def _render_willshaw(s: dict) -> str:
     return (f"the {s['resolved']} points with more than 0.01 false positives per retrieval lie within "
-            f"{s['max_abs_z']:.1f} standard errors of it, ratios {s['ratio_min']:.2f} to {s['ratio_max']:.2f}), while "
-            f"p1^c is up to " + " and ".join(f"{v:.1f}x low for k = {k}" for k, v in zip(s["k"], s["indep_low"]))
-            + " at those points. Right: bits per synapse peak at "
-            + ", ".join(f"{b:.2f} (k = {k})" for k, b in zip(s["k"], s["bits_peak"])))
+            f"{s['max_abs_z']:.1f} standard errors of it (ratios {s['ratio_min']:.2f} to {s['ratio_max']:.2f}), while "
+            f"the independence estimate (n - l) p1^c is up to "
+            + " and ".join(f"{v:.1f}x low for k = {k}" for k, v in zip(s["k"], s["indep_low"]))
+            + f" there; the measured p1 is within {s['p1_max_dev']:.1g} of 1 - (1 - kl/(mn))^M everywhere, and the "
+            f"bits per synapse peak at " + ", ".join(f"{b:.2f} (k = {k})" for k, b in zip(s["k"], s["bits_peak"])))
 
 
 @summary("willshaw-capacity", ("willshaw-capacity",), _render_willshaw)
 def willshaw_capacity_summary(table: Sequence[dict]) -> dict:
     """The exact row-load mixture against the measured false positives where those exceed 0.01
     per retrieval (z and ratio), how far the independence estimate falls short there (largest
-    exact / independence ratio per k), and the peak bits per synapse per k."""
+    measured / independence ratio per k), the largest |measured p1 - theory| over every trial,
+    and the peak bits per synapse per k."""
     pts = _willshaw_points(table)
     res = [p for p in pts if p["fp"] > 0.01 and p["se"] > 0]
     ks = sorted({p["k"] for p in pts})
@@ -259,6 +290,7 @@ def willshaw_capacity_summary(table: Sequence[dict]) -> dict:
         "indep_low": [max((p["fp"] / p["indep"] for p in res if p["k"] == k and p["indep"] > 0), default=math.nan)
                       for k in ks],
         "bits_peak": [max(p["bits"] for p in pts if p["k"] == k) for k in ks],
+        "p1_max_dev": float(max(p["p1_dev"] for p in pts)),
     }
 
 
