@@ -312,3 +312,18 @@ def test_segments_recall_in_chunks_is_identical():
     mem.reset()
     mem.store(x[30:])
     assert np.array_equal(mem.recall(x[30:35]).states, x[30:35])  # no stale packed patterns
+
+
+def test_sparsey_index_catches_up_with_later_stores(monkeypatch):
+    from assoc.memories import sparsey as sp
+    from assoc.patterns import sparse_binary
+
+    x = sparse_binary(40, 200, k=12, rng=17)
+    monkeypatch.setattr(sp, "_DIRECT_AGREEMENT", 0)  # always through the index
+    mem = sp.Sparsey(200, modules=8, cells=6, backend="numpy", seed=2)
+    mem.store(x[:20])
+    first = mem.recall(x[:5]).extra["code_agreement"]
+    mem.store(x[20:])
+    late = mem.recall(x[20:25]).extra["code_agreement"]
+    assert first.shape == (5, 20) and late.shape == (5, 40)
+    assert np.array_equal(late, (mem.codes[None, :, :] == mem.codes[20:25, None, :]).sum(axis=2) / 8)

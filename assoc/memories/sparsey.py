@@ -107,6 +107,7 @@ class Sparsey(BaseMemory):
         self.ops = {"store": 0, "retrieve": 0}
         self.last_ops = 0
         self._index = SDRIndex(self.modules * self.cells, backend=self._index_backend())
+        self._indexed = 0  # stored codes already in the index (it is filled when first needed)
         self._packed = np.zeros((0, n_words(self.n)), dtype=np.uint64)  # stored inputs, bit-packed
         self._sizes = np.zeros(0, dtype=np.int64)  # their active bits
 
@@ -197,7 +198,6 @@ class Sparsey(BaseMemory):
         self._packed = np.concatenate([self._packed, pack_bits(x)])
         self._sizes = np.concatenate([self._sizes, x.sum(axis=1, dtype=np.int64)])
         self.codes = np.concatenate([self.codes, codes])
-        self._index.add(self.code_bits(codes))
 
     def recall(self, cues: Any) -> Recall:
         """Retrieve from a ``(B, n)`` batch of (partial or noisy) inputs.
@@ -225,6 +225,9 @@ class Sparsey(BaseMemory):
         if codes.shape[0] * len(self) * self.modules <= _DIRECT_AGREEMENT:  # compare the codes directly
             agree = (self.codes[None, :, :] == codes[:, None, :]).sum(axis=2, dtype=np.int32) / self.modules
         else:  # through the inverted index of the stored codes
+            if self._indexed < len(self.codes):
+                self._index.add(self.code_bits(self.codes[self._indexed:]))
+                self._indexed = len(self.codes)
             agree = self._index.overlaps(self.code_bits(codes)) / self.modules
         best = agree.argmax(axis=1)
         exact = agree[np.arange(len(best)), best] == 1.0
@@ -247,7 +250,6 @@ class Sparsey(BaseMemory):
         self.codes = np.array(state["codes"], dtype=np.int64)
         self.ops = dict(state["ops"])
         self._index = SDRIndex(self.modules * self.cells, backend=self._index_backend())
+        self._indexed = 0
         self._packed = pack_bits(self.patterns)
         self._sizes = self.patterns.sum(axis=1, dtype=np.int64)
-        if len(self.codes):
-            self._index.add(self.code_bits(self.codes))
