@@ -724,8 +724,13 @@ def _omega_law(r: float, m: int):
 
 
 def dense_hebbian_overlap(r, m, beta=None, degree=4, *, iterations=2000, tol=1e-12):
-    """Archetype Mattis overlap of a dense Hebbian network trained on M examples of quality r,
-    at low load (finitely many archetypes, n -> infinity), replica-symmetric / mean field.
+    """Archetype Mattis overlap at low load and finite M: our own mean-field derivation.
+
+    Not from the papers: this keeps the exact binomial law of the example average at finite M,
+    where the papers' equations (:func:`dense_hebbian_rs`) replace it by its Gaussian limit
+    (M -> infinity at fixed rho). It adds what that limit leaves out: the parity steps of
+    small M (a tie omega = 0 at even M) and the threshold at M of a few examples; as M grows at
+    fixed rho it tends to :func:`dense_hebbian_rs`. Finitely many archetypes, n -> infinity.
 
     With ``H = -n ntilde**P / R**(P/2)``, ``R = r**2 + (1 - r**2)/M`` and ``omega`` the average of
     the M example signs of a neuron (exact binomial law), the state satisfies
@@ -757,6 +762,185 @@ def dense_hebbian_overlap(r, m, beta=None, degree=4, *, iterations=2000, tol=1e-
         nt = new
     h = beta * degree * nt ** (degree - 1) * w / big_r ** (degree / 2.0)
     return float((np.tanh(h) * pw).sum()), nt
+
+
+# The papers' replica-symmetric theory of dense Hebbian learning at low load.
+#
+# Agliari, Albanese, Alemanno, Alessandrelli, Barra, Giannotti, Lotito & Pedreschi derive the
+# quenched pressure of the unsupervised (arXiv 2211.14067) and supervised (arXiv 2212.00606)
+# dense Hebbian networks by Guerra interpolation, replica-symmetric, for M examples per
+# archetype with M -> infinity at fixed dataset entropy rho = (1 - r**2)/(M r**2): the example
+# average of a neuron enters through its Gaussian limit r xi (1 + sqrt(rho) Z), Z ~ N(0, 1).
+# With finitely many archetypes (vanishing storage, the load of the figures here) the
+# slow-noise term vanishes and both protocols reduce to one pair of equations for the
+# archetype overlap m and the example overlap n (normalised so that n = 1 on the archetype
+# when rho = 0). Written with the Hamiltonian of DenseHebbian, whose Boltzmann weight
+# exp(beta n ntilde**P / R**(P/2)) carries neither a 1/2 nor a 1/P! (the papers' beta' (P/2)
+# is beta P here), and with a = 1 + sqrt(rho) Z:
+#
+#     h = beta P (1 + rho)**(-P/2) n**(P-1) a,
+#     n = E[a tanh h],      m = E[tanh h],
+#
+# the stationarity conditions of the pressure
+#
+#     A(n) = -beta (P - 1) (1 + rho)**(-P/2) n**P + E[ln 2 cosh h].
+#
+# The two protocols share them at vanishing load because every example of the unsupervised
+# sum then carries the same overlap (the examples of a label are exchangeable); they differ
+# through the storage term only. rho -> 0 gives the standard dense network's low-load
+# equation m = tanh(beta P m**(P-1)); zero noise gives m = erf(1/sqrt(2 rho)).
+# dense_hebbian_overlap (above) is our own finite-M version of the same mean-field state.
+
+_RS_Z = np.linspace(-11.0, 11.0, 2201)
+_RS_W = np.exp(-0.5 * _RS_Z**2) * (_RS_Z[1] - _RS_Z[0]) / np.sqrt(2.0 * np.pi)
+
+
+def _rs_check(rho, beta, degree):
+    rho = float(rho)
+    if not rho >= 0 or not np.isfinite(rho):
+        raise ValueError(f"rho must be a finite number >= 0, got {rho}")
+    degree = int(degree)
+    if degree < 2 or degree % 2:
+        raise ValueError(f"degree must be an even integer >= 2, got {degree}")
+    if beta is not None:
+        beta = float(beta)
+        if not beta > 0:
+            raise ValueError(f"beta must be > 0 or None (zero noise), got {beta}")
+    return rho, beta, degree
+
+
+def _rs_field_scale(rho, beta, degree):
+    return beta * degree * (1.0 + rho) ** (-degree / 2.0)
+
+
+def _rs_gap(n, rho, beta, degree):
+    """``E[a tanh h] - n`` for an array of n (the fixed points of the n equation are its zeros)."""
+    n = np.atleast_1d(np.asarray(n, dtype=np.float64))
+    a = 1.0 + np.sqrt(rho) * _RS_Z
+    h = _rs_field_scale(rho, beta, degree) * n[:, None] ** (degree - 1) * a
+    return (np.tanh(h) * a * _RS_W).sum(axis=1) - n
+
+
+def _rs_abs_mean(rho):
+    """``E|1 + sqrt(rho) Z|``: the largest value n can take."""
+    if rho == 0:
+        return 1.0
+    s = np.sqrt(rho)
+    return float(s * np.sqrt(2.0 / np.pi) * np.exp(-0.5 / rho) + erf(1.0 / (s * np.sqrt(2.0))))
+
+
+def _rs_largest_root(rho, beta, degree):
+    """Largest fixed point n* of the n equation (0.0 when only the ergodic n = 0 solves it)."""
+    top = _rs_abs_mean(rho)
+    grid = top * np.geomspace(1e-4, 1.0, 160)
+    g = _rs_gap(grid, rho, beta, degree)
+    pos = np.nonzero(g > 0)[0]
+    if len(pos) == 0:
+        # a narrow retrieval branch between grid points: look closer at the largest F(n)/n
+        j = int(np.argmax(g / grid))
+        lo, hi = grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)]
+        res = minimize_scalar(lambda x: -_rs_gap(x, rho, beta, degree)[0] / x, bounds=(lo, hi), method="bounded",
+                              options={"xatol": 1e-13})
+        if -res.fun <= 0:
+            return 0.0
+        j_lo = float(res.x)
+    else:
+        j = pos[-1]
+        if j == len(grid) - 1:
+            return float(top)
+        j_lo = grid[j]
+        lo_next = grid[j + 1]
+        return float(brentq(lambda x: _rs_gap(x, rho, beta, degree)[0], j_lo, lo_next, xtol=1e-14))
+    return float(brentq(lambda x: _rs_gap(x, rho, beta, degree)[0], j_lo, top, xtol=1e-14))
+
+
+def dense_hebbian_rs(rho, beta=None, degree=4):
+    """Archetype and example overlaps of the papers' replica-symmetric retrieval state.
+
+    Solves the low-load, large-dataset self-consistency equations of Agliari, Albanese,
+    Alemanno, Alessandrelli, Barra, Giannotti, Lotito & Pedreschi (unsupervised, arXiv
+    2211.14067; supervised, arXiv 2212.00606; the two coincide at vanishing load), in the
+    conventions of :class:`assoc.memories.dense_hebbian.DenseHebbian` (see the notes above):
+    ``n = E[a tanh h]``, ``m = E[tanh h]``, ``h = beta P (1 + rho)**(-P/2) n**(P-1) a``,
+    ``a = 1 + sqrt(rho) Z``. Returns ``(m, n)`` on the retrieval branch (the largest n, the
+    state reached from the archetype), ``(0.0, 0.0)`` where only the ergodic state exists.
+    ``beta=None`` is zero noise: ``m = erf(1/sqrt(2 rho))``, ``n = E|a|``.
+    """
+    rho, beta, degree = _rs_check(rho, beta, degree)
+    if beta is None:
+        if rho == 0:
+            return 1.0, 1.0
+        return float(erf(1.0 / np.sqrt(2.0 * rho))), _rs_abs_mean(rho)
+    n = _rs_largest_root(rho, beta, degree)
+    if n == 0.0:
+        return 0.0, 0.0
+    a = 1.0 + np.sqrt(rho) * _RS_Z
+    h = _rs_field_scale(rho, beta, degree) * n ** (degree - 1) * a
+    return float((np.tanh(h) * _RS_W).sum()), n
+
+
+def dense_hebbian_rs_pressure(n, rho, beta, degree=4):
+    """Replica-symmetric pressure per neuron ``A(n) = -beta (P-1) (1+rho)**(-P/2) n**P +
+    E[ln 2 cosh h]`` (minus beta times the free energy; the ergodic state n = 0 has ln 2): its
+    stationary points are the solutions of :func:`dense_hebbian_rs`."""
+    rho, beta, degree = _rs_check(rho, beta, degree)
+    if beta is None:
+        raise ValueError("dense_hebbian_rs_pressure needs a finite beta")
+    a = 1.0 + np.sqrt(rho) * _RS_Z
+    c = _rs_field_scale(rho, beta, degree)
+    h = np.abs(c * float(n) ** (degree - 1) * a)
+    lncosh2 = h + np.log1p(np.exp(-2.0 * h))
+    return float(-c / degree * (degree - 1) * float(n) ** degree + (lncosh2 * _RS_W).sum())
+
+
+def _rs_retrieval(rho, beta, degree, kind):
+    n = _rs_largest_root(rho, beta, degree)
+    if n == 0.0:
+        return False
+    if kind == "exists":
+        return True
+    return dense_hebbian_rs_pressure(n, rho, beta, degree) > np.log(2.0)
+
+
+def dense_hebbian_rs_rho_c(beta, degree=4, kind="exists", *, rho_max=1e3):
+    """Dataset entropy at which the papers' retrieval state is lost, at noise 1/beta.
+
+    ``kind="exists"``: the largest rho at which the retrieval solution of
+    :func:`dense_hebbian_rs` exists (for P > 2 it appears discontinuously there, as a
+    metastable state); ``kind="stable"``: the largest rho at which its pressure beats the
+    ergodic state's ln 2 (the thermodynamic transition). ``0.0`` when there is no retrieval even
+    at rho = 0 (noise above the standard dense network's line), ``inf`` when there is
+    retrieval up to ``rho_max`` (zero noise: ``beta=None``). The line in the (r, M) plane is
+    ``M = (1 - r**2) / (r**2 rho_c)``.
+    """
+    if kind not in ("exists", "stable"):
+        raise ValueError(f"kind must be 'exists' or 'stable', got {kind!r}")
+    _, beta, degree = _rs_check(0.0, beta, degree)
+    if beta is None:
+        return float("inf")
+    if not _rs_retrieval(1e-12, beta, degree, kind):
+        return 0.0
+    if _rs_retrieval(rho_max, beta, degree, kind):
+        return float("inf")
+    lo, hi = np.log(1e-12), np.log(rho_max)
+    for _ in range(42):  # a relative precision of 1e-11 in rho
+        mid = 0.5 * (lo + hi)
+        if _rs_retrieval(float(np.exp(mid)), beta, degree, kind):
+            lo = mid
+        else:
+            hi = mid
+    return float(np.exp(0.5 * (lo + hi)))
+
+
+def dense_hebbian_rs_lines(betas, degree=4):
+    """``{"beta", "exists", "stable"}``: :func:`dense_hebbian_rs_rho_c` of both kinds at each
+    beta (arrays), for drawing the papers' phase lines in the (rho, 1/beta) plane."""
+    betas = np.asarray(betas, dtype=np.float64)
+    return {
+        "beta": betas,
+        "exists": np.array([dense_hebbian_rs_rho_c(b, degree, "exists") for b in betas]),
+        "stable": np.array([dense_hebbian_rs_rho_c(b, degree, "stable") for b in betas]),
+    }
 
 
 def multitask_hierarchy(d, k):
