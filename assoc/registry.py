@@ -675,42 +675,31 @@ register_family(
     params=(_FW_LR, Param("householder", "int", 2, "delta steps per token (n_h)", low=1), _FW_NORMALIZE, _BACKEND),
     load_range=(0.05, 4.0),
 )
-register_family(
-    "titans", "assoc.memories.fastweight:Titans", **_FW_NEURAL,
-    description="Titans long-term memory: MLP trained online on ||M(k) - v||^2 with momentum and forgetting",
-    cite="Behrouz, Zhong & Mirrokni 2024 (arXiv 2501.00663)",
-    params=(_FW_DEPTH, _FW_HIDDEN, _fw_lr(0.25), Param("momentum", "float", 0.5, "decay eta of the surprise",
-                                                          low=0, high=1, high_open=True),
-            _FW_DECAY, _FW_NORMALIZE, _BACKEND),
-    load_range=(0.05, 4.0),
-)
-register_family(
-    "moneta", "assoc.memories.fastweight:Moneta", **_FW_NEURAL,
-    description="Moneta (Miras): l_p attentional bias, q-norm retention",
-    cite="Behrouz, Razaviyayn, Zhong & Mirrokni 2025 (arXiv 2504.13173)",
-    params=(_FW_DEPTH, _FW_HIDDEN, _fw_lr(0.5), Param("p", "float", 3.0, "exponent of the l_p attentional bias", low=1),
-            Param("q", "float", 4.0, "retention norm q", low=1, low_open=True), _FW_DECAY, _FW_NORMALIZE, _BACKEND),
-    load_range=(0.05, 4.0),
-)
-register_family(
-    "yaad", "assoc.memories.fastweight:Yaad", **_FW_NEURAL,
-    description="Yaad (Miras): Huber attentional bias with weight decay",
-    cite="Behrouz, Razaviyayn, Zhong & Mirrokni 2025 (arXiv 2504.13173)",
-    params=(_FW_DEPTH, _FW_HIDDEN, _fw_lr(0.5),
-            Param("huber", "float", None, "Huber threshold on ||M(k) - v|| (none: 2 sqrt(n_out))", low=0,
-                  low_open=True, none=True),
-            _FW_DECAY, _FW_NORMALIZE, _BACKEND),
-    load_range=(0.05, 4.0),
-)
-register_family(
-    "memora", "assoc.memories.fastweight:Memora", **_FW_NEURAL,
-    description="Memora (Miras): l2 attentional bias, KL retention on the scaled simplex",
-    cite="Behrouz, Razaviyayn, Zhong & Mirrokni 2025 (arXiv 2504.13173)",
-    params=(_FW_DEPTH, _FW_HIDDEN, _fw_lr(0.5),
-            Param("scale", "float", None, "mass of each weight row (none: n)", low=0, low_open=True, none=True),
-            _FW_DECAY, _FW_NORMALIZE, _BACKEND),
-    load_range=(0.05, 4.0),
-)
+_MIRAS = "Behrouz, Razaviyayn, Zhong & Mirrokni 2025 (arXiv 2504.13173)"
+
+
+def _register_neural(name: str, cls: str, description: str, cite: str, lr: float, *own: Param,
+                     load_range: tuple = (0.05, 4.0)) -> None:
+    """An MLP memory: depth, width and rate, its own parameters, then decay, normalize, backend."""
+    register_family(name, f"assoc.memories.fastweight:{cls}", **_FW_NEURAL, description=description, cite=cite,
+                    params=(_FW_DEPTH, _FW_HIDDEN, _fw_lr(lr), *own, _FW_DECAY, _FW_NORMALIZE, _BACKEND),
+                    load_range=load_range)
+
+
+_register_neural("titans", "Titans",
+                 "Titans long-term memory: MLP trained online on ||M(k) - v||^2 with momentum and forgetting",
+                 "Behrouz, Zhong & Mirrokni 2024 (arXiv 2501.00663)", 0.25,
+                 Param("momentum", "float", 0.5, "decay eta of the surprise", low=0, high=1, high_open=True))
+_register_neural("moneta", "Moneta", "Moneta (Miras): l_p attentional bias, q-norm retention", _MIRAS, 0.5,
+                 Param("p", "float", 3.0, "exponent of the l_p attentional bias", low=1),
+                 Param("q", "float", 4.0, "retention norm q", low=1, low_open=True), load_range=(0.005, 2.0))
+_register_neural("yaad", "Yaad", "Yaad (Miras): Huber attentional bias with weight decay", _MIRAS, 0.5,
+                 Param("huber", "float", None, "Huber threshold on ||M(k) - v|| (none: 2 sqrt(n_out))", low=0,
+                       low_open=True, none=True))
+_register_neural("memora", "Memora", "Memora (Miras): l2 attentional bias, KL retention on the scaled simplex",
+                 _MIRAS, 0.5,
+                 Param("scale", "float", None, "mass of each weight row (none: n)", low=0, low_open=True, none=True),
+                 load_range=(0.005, 2.0))
 register_family(
     "softmax_attention", "assoc.memories.fastweight:SoftmaxAttention",
     **{**_FW, "synapses": lambda n, p, patterns: float(2 * n * patterns),
