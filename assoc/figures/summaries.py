@@ -230,7 +230,7 @@ def _render_segments(s: dict) -> str:
 def segments_summary(table: Sequence[dict]) -> dict:
     """False matches pooled over the trials of each grid point, against the exact rate for the
     realised synapse counts (trial-weighted): the binomial z of every point where at least one
-    false match was seen."""
+    false match was seen (0 where the rate is 1 and every probe matched)."""
     keys = ("n", "k", "synapses", "theta", "union", "segments")
     groups: dict = {}
     for r in table:
@@ -242,7 +242,8 @@ def segments_summary(table: Sequence[dict]) -> dict:
     for hits, trials, expected in groups.values():
         p = expected / trials
         if hits > 0:
-            zs.append((hits - trials * p) / math.sqrt(trials * p * (1 - p)))
+            var = trials * p * (1 - p)  # 0 where every probe must match (p = 1): then exact or not
+            zs.append((hits - trials * p) / math.sqrt(var) if var > 0 else (0.0 if hits == trials * p else math.inf))
     return {"points": len(groups), "resolvable": len(zs),
             "max_abs_z": float(np.max(np.abs(zs))) if zs else math.nan}
 

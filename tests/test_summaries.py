@@ -1,0 +1,198 @@
+"""The statistics quoted in figures/README.md: every one comes from a registered summary, and
+each summary runs on the gallery's quick tables and computes what its text says."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assoc.figures.summaries import SUMMARIES, markers, summarize, summary_text, write_summaries
+from assoc.gallery import quick_data
+from assoc.sweep import _read_toml, bundled, load_spec, run_spec
+
+README = Path(__file__).resolve().parents[1] / "figures" / "README.md"
+
+#: Reduced runs for the specs that have no [quick] table of their own.
+NO_QUICK = {
+    "sdr-segments-theta": {"trials": 1, "params": {"probes": 2000}, "grid": {"k": [32], "theta": [2, 4, 6]}},
+    "sdr-segments-union": {"trials": 1, "params": {"probes": 2000}, "grid": {"theta": [10], "union": [1, 25, 50]}},
+    "willshaw-fp": {"trials": 2, "params": {"probes": 100}, "grid": {"alpha": {"start": 0.35, "stop": 1.386,
+                                                                               "num": 3, "log": True}}},
+}
+
+
+#: Smaller still, for the default suite (the slow suite runs the quick tables themselves): what
+#: each summary needs (a crossing of 1/2 inside the range; 3 sizes with 2 samples each for the
+#: finite-size fit; resolved false positives).
+SMALLER = {
+    "hopfield-capacity": {"trials": 1, "params": {"probes": 10},
+                          "grid": {"n": [200], "alpha": {"start": 0.08, "stop": 0.3, "num": 6}}},
+    "hopfield-rules": {"trials": 1, "params": {"n": 100, "probes": 10},
+                       "grid": {"alpha": {"start": 0.05, "stop": 0.8, "num": 5}}},
+    "capacity-finite-size": {"trials": 2, "params": {"points": 6, "probes": 10}, "grid": {"n": [100, 200, 400]}},
+    "dense-phase": {"trials": 1, "params": {"probes": 10},
+                    "grid": {"degree": [2, 3], "load": {"start": 0.05, "stop": 0.8, "num": 4, "log": True}}},
+    "fragments-basins": {"trials": 1, "params": {"n": 200, "probes": 10},
+                         "grid": {"alpha": {"start": 0.04, "stop": 0.2, "num": 3},
+                                  "cue_fraction": {"start": 0.0, "stop": 0.9, "num": 4}}},
+    "sdr-segments-n": {"trials": 1, "params": {"probes": 500}, "grid": {"k": [32], "n": [128, 512]}},
+    "willshaw-capacity": {"trials": 1, "params": {"n": 256, "probes": 50},
+                          "grid": {"k": [6], "alpha": {"start": 0.2, "stop": 1.733, "num": 3, "log": True}}},
+    "willshaw-fp": {"trials": 2, "params": {"n": 512, "l": 16, "probes": 50}, "grid": {}},
+}
+
+
+def _reduced(data: dict, over: dict) -> dict:
+    return {**data, "trials": over["trials"], "params": {**data.get("params", {}), **over["params"]},
+            "grid": {**data.get("grid", {}), **over["grid"]}}
+
+
+def _quick_table(spec: str, tmp_path: Path, smaller: bool = False) -> list[dict]:
+    data = _read_toml(bundled("sims")[spec])
+    data = quick_data(data) if "quick" in data else _reduced(data, NO_QUICK[spec])
+    if smaller and spec in SMALLER:
+        data = _reduced(data, SMALLER[spec])
+    res = run_spec(load_spec(data), out_dir=tmp_path, workers=1, quiet=True, figure=False, csv_path=False)
+    return res.table
+
+
+def _tables(tmp_path_factory, smaller):
+    return {name: [row for spec in summ.specs for row in _quick_table(spec, tmp_path_factory.mktemp(spec), smaller)]
+            for name, summ in SUMMARIES.items()}
+
+
+@pytest.fixture(scope="module")
+def quick_tables(tmp_path_factory):
+    """The quick tables of every summary, reduced further (see SMALLER)."""
+    return _tables(tmp_path_factory, smaller=True)
+
+
+def _numbers(obj):
+    if isinstance(obj, dict):
+        for v in obj.values():
+            yield from _numbers(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _numbers(v)
+    elif isinstance(obj, (int, float, np.integer, np.floating)) and not isinstance(obj, bool):
+        yield float(obj)
+
+
+def test_every_summary_has_its_markers_in_the_readme_once():
+    text = README.read_text()
+    for name in SUMMARIES:
+        start, end = markers(name)
+        assert text.count(start) == 1 and text.count(end) == 1, name
+        assert text.index(start) < text.index(end)
+    assert set(re.findall(r"<!-- summary:([\w-]+) -->", text)) == set(SUMMARIES)
+
+
+def _check_summary(name, table):
+    stats = summarize(name, table)
+    text = summary_text(name, table)
+    assert text and "nan" not in text
+    assert any(np.isfinite(v) for v in _numbers(stats))
+    return stats
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_summary_runs_on_the_quick_tables(name, quick_tables):
+    _check_summary(name, quick_tables[name])
+
+
+@pytest.mark.slow
+def test_summaries_run_on_the_full_quick_tables(tmp_path_factory):
+    tables = _tables(tmp_path_factory, smaller=False)
+    for name in SUMMARIES:
+        _check_summary(name, tables[name])
+
+
+def test_write_summaries_replaces_only_the_marked_text(tmp_path, quick_tables, monkeypatch):
+    import assoc.figures.summaries as S
+
+    monkeypatch.setattr(S, "summary_tables", lambda name, results, quick=False: quick_tables[name])
+    start, end = markers("hopfield-rules")
+    page = tmp_path / "README.md"
+    page.write_text(f"before {start}old text{end} after\n")
+    assert write_summaries(page, names=["hopfield-rules"]) == ["hopfield-rules"]
+    assert page.read_text() == f"before {start}{summary_text('hopfield-rules', quick_tables['hopfield-rules'])}{end} after\n"
+    page.write_text("no markers\n")
+    with pytest.raises(ValueError, match="lacks the markers"):
+        write_summaries(page, names=["hopfield-rules"])
+
+
+# --------------------------------------------------------------------------- what each statistic is
+
+
+def test_segment_z_pools_trials_and_counts_only_points_with_false_matches():
+    base = {"n": 1024, "k": 30, "synapses": 12, "theta": 4, "segments": 5}
+    table = [
+        {**base, "union": 1, "fm_count": 60, "trials_fm": 100000, "fm_theory_given": 5e-4},
+        {**base, "union": 1, "fm_count": 40, "trials_fm": 100000, "fm_theory_given": 5e-4},  # same point, pooled
+        {**base, "union": 2, "fm_count": 0, "trials_fm": 100000, "fm_theory_given": 1e-6},  # none seen
+    ]
+    s = summarize("sdr-segments", table)
+    z = (100 - 200000 * 5e-4) / math.sqrt(200000 * 5e-4 * (1 - 5e-4))
+    assert s["points"] == 2 and s["resolvable"] == 1 and s["max_abs_z"] == pytest.approx(abs(z))
+    certain = {**base, "theta": 1, "union": 50, "fm_count": 1000, "trials_fm": 1000, "fm_theory_given": 1.0}
+    assert summarize("sdr-segments", table + [certain])["max_abs_z"] == pytest.approx(abs(z))  # p = 1, all matched
+    table[0]["fm_count"] = 130  # 70 % more false matches than predicted: z = 7
+    assert summarize("sdr-segments", table)["max_abs_z"] == pytest.approx(70 / math.sqrt(100 * (1 - 5e-4)))
+
+
+def test_willshaw_statistics_use_resolved_points_and_the_pooled_standard_error():
+    rows = []
+    for k, m, fp, exact, indep in ((6, 100, 0.02, 0.02, 0.01), (6, 200, 0.5, 0.4, 0.2), (10, 100, 0.001, 0.001, 0.001)):
+        for t in range(3):
+            rows.append({"k": k, "patterns": m, "fp": fp, "fp_sem": 0.03, "fp_exact": exact, "fp_theory": indep,
+                         "bits": 0.1 * k + 0.001 * m, "p1": 0.3 + 1e-4 * t, "p1_theory": 0.3})
+    s = summarize("willshaw-capacity", rows)
+    se = math.sqrt(3 * 0.03 ** 2) / 3
+    assert s["resolved"] == 2  # the k = 10 point has fewer than 0.01 false positives
+    assert s["max_abs_z"] == pytest.approx(0.1 / se) and s["ratio_max"] == pytest.approx(1.25)
+    assert s["ratio_min"] == pytest.approx(1.0) and s["indep_low"][0] == pytest.approx(2.5)
+    assert s["bits_peak"] == [pytest.approx(0.8), pytest.approx(1.1)] and s["p1_max_dev"] == pytest.approx(2e-4)
+
+
+def test_dense_phase_deviation_counts_points_above_half_a_percent():
+    rows = []
+    for degree in (2, 3):
+        for load, th in ((0.05, 1e-4), (0.3, 0.034), (0.6, 0.1)):
+            rows.append({"n": 50, "degree": degree, "load": load, "bit_error": th * (1.1 if degree == 2 else 0.9),
+                         "bit_error_theory": th, "perfect": 1.0 if load < 0.25 else 0.0})
+    s = summarize("dense-phase", rows)
+    assert s["points"] == 4 and s["mean_rel_dev"] == pytest.approx(0.0) and s["max_abs_rel_dev"] == pytest.approx(0.1)
+    assert s["x_half"] == [pytest.approx(0.175), pytest.approx(0.175)]  # 1 -> 0 between loads 0.05 and 0.3
+    assert s["x_c"] == pytest.approx(1 / (2 * math.log(50))) and s["x_1pc"] == pytest.approx(0.1848, abs=1e-4)
+    for r in rows:
+        r["bit_error"] *= 1.1  # every measured error 10 % higher
+    assert summarize("dense-phase", rows)["mean_rel_dev"] == pytest.approx(0.1)
+
+
+def test_dense_hebbian_agreement_is_retrieval_where_the_solution_exists():
+    rows = [{"protocol": "supervised", "r": r, "m": m, "m_archetype": sim, "m_theory": th}
+            for r, m, sim, th in ((0.3, 4, 0.02, 0.0), (0.3, 8, 0.6, 0.53), (0.5, 4, 0.4, 0.7), (0.5, 8, 0.9, 0.95))]
+    s = summarize("dense-hebbian-phase", rows)["supervised"]
+    assert s["points"] == 4 and s["agree"] == pytest.approx(0.75)
+    assert s["mean_abs_dev"] == pytest.approx(np.mean([0.07, 0.3, 0.05]))
+
+
+def test_basins_take_the_largest_completed_fraction_at_the_nearest_load():
+    rows = [{"cue": cue, "alpha": a, "cue_fraction": f, "m_mean": m, "m0": 1 - 2 * f if cue == "flip" else 1 - f}
+            for cue in ("erase", "flip") for a in (0.03, 0.1)
+            for f, m in ((0.0, 1.0), (0.4, 0.95 if a < 0.05 else 0.5), (0.8, 0.92 if cue == "erase" and a < 0.05 else 0.1))]
+    s = summarize("fragments-basins", rows)
+    assert s["alpha"] == 0.03 and s["erase"] == 0.8 and s["flip"] == 0.4 and s["flip_m0"] == pytest.approx(0.2)
+    assert s["alpha_max"] == 0.03  # at 0.1 no corrupted cue reaches m >= 0.9
+
+
+def test_capacity_crossings_interpolate_the_trial_means():
+    rows = [{"n": n, "alpha": a, "retrieved": v, "trial": t}
+            for n, pts in ((500, ((0.1, 1.0), (0.2, 0.0))), (1000, ((0.1, 1.0), (0.2, 0.6), (0.3, 0.0))))
+            for a, v in pts for t in range(2)]
+    s = summarize("hopfield-capacity", rows)
+    assert s["n"] == [500, 1000] and s["crossings"] == [pytest.approx(0.15), pytest.approx(0.2 + 0.1 / 6)]
