@@ -193,10 +193,11 @@ def _render_dense_hebbian(s: dict) -> str:
     parts = []
     for proto in s["protocols"]:
         p = s[proto]
-        parts.append(f"{proto.capitalize()}, the simulated overlap is above 1/2 where the mean-field retrieval solution exists "
+        parts.append(f"{proto}, the simulated overlap is above 1/2 where the mean-field retrieval solution exists "
                      f"and below where it does not at {100 * p['agree']:.0f} % of the {p['points']} grid points, and "
                      f"within {p['mean_abs_dev']:.2f} of the theoretical overlap on average where that exceeds 0.5")
-    return "; ".join(parts)
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 @summary("dense-hebbian-phase", ("dense-hebbian-phase",), _render_dense_hebbian)
