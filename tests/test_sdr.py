@@ -92,7 +92,9 @@ def test_parallel_kernel_paths_equal_serial_paths(monkeypatch):
     q = (rng.random((40, 700)) < 0.03).astype(np.int8)
     serial = (cpu_sdr.and_popcount(rows, cues), cpu_sdr.and_popcount_t(np.ascontiguousarray(rows.T), cues),
               cpu_sdr.xor_popcount(rows, cues), ix.overlaps(q), ix.best(q))
-    monkeypatch.setattr(cpu_sdr, "PARALLEL_MIN_OPS", 0)
+    from assoc.kernels import cpu
+
+    monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 0)  # every call above the serial threshold
     parallel = (cpu_sdr.and_popcount(rows, cues), cpu_sdr.and_popcount_t(np.ascontiguousarray(rows.T), cues),
                 cpu_sdr.xor_popcount(rows, cues), ix.overlaps(q), ix.best(q))
     for a, b in zip(serial[:4], parallel[:4]):
