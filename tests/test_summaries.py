@@ -39,6 +39,8 @@ SMALLER = {
     "fragments-basins": {"trials": 1, "params": {"n": 200, "probes": 10},
                          "grid": {"alpha": {"start": 0.04, "stop": 0.2, "num": 3},
                                   "cue_fraction": {"start": 0.0, "stop": 0.9, "num": 4}}},
+    "forgetting-curves": {"trials": 1, "params": {"n": 100, "patterns": 300, "bins": 8},
+                          "grid": {"model": ["hopfield-palimpsest", "cascade"]}},
     "sdr-segments-n": {"trials": 1, "params": {"probes": 500}, "grid": {"k": [32], "n": [128, 512]}},
     "willshaw-capacity": {"trials": 1, "params": {"n": 256, "probes": 50},
                           "grid": {"k": [6], "alpha": {"start": 0.2, "stop": 1.733, "num": 3, "log": True}}},
@@ -188,6 +190,22 @@ def test_basins_take_the_largest_completed_fraction_at_the_nearest_load():
     s = summarize("fragments-basins", rows)
     assert s["alpha"] == 0.03 and s["erase"] == 0.8 and s["flip"] == 0.4 and s["flip_m0"] == pytest.approx(0.2)
     assert s["alpha_max"] == 0.03  # at 0.1 no corrupted cue reaches m >= 0.9
+
+
+def test_forgetting_counts_and_fits_follow_the_figure():
+    ages = [0, 1, 3, 7, 15, 31]
+    rows = []
+    for t in range(2):
+        for model, kept in (("hopfield-palimpsest", 10 + 2 * t), ("cascade", 3)):
+            row = {"model": model, "n": 100, "patterns": 64, "trial": t, "retrieved_count": kept}
+            centres = np.sqrt((np.array(ages) + 1.0) * np.r_[ages[1:], 64])
+            row.update({f"sig_{a:06d}": float(2.0 * c ** -0.5) for a, c in zip(ages, centres)})  # a power law
+            rows.append(row)
+    s = summarize("forgetting-curves", rows)
+    assert s["models"]["hopfield-palimpsest"] == {"retrieved": 11.0, "per_n": 0.11}
+    fit = s["fits"]["cascade"]
+    assert fit["better"] == "power" and fit["pow_gamma"] == pytest.approx(0.5) and fit["pow_sse"] == pytest.approx(0.0, abs=1e-20)
+    assert "hopfield-palimpsest" not in s["fits"]
 
 
 def test_capacity_crossings_interpolate_the_trial_means():

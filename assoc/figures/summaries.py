@@ -152,6 +152,41 @@ def basins_summary(table: Sequence[dict], alpha: float = 0.04) -> dict:
     return out
 
 
+def _render_forgetting(s: dict) -> str:
+    kept = "; ".join(f"{m}: {v['retrieved']:.1f} retrieved ({v['per_n']:.3f} n)" for m, v in s["models"].items())
+    fits = "; ".join(f"{m}: {f['better']} fits better (residual sums of squares of log signal: power law "
+                     f"{f['pow_sse']:.3g}, slope t^-{f['pow_gamma']:.2f}; exponential {f['exp_sse']:.3g}, "
+                     f"tau = {f['exp_tau']:.0f} patterns; {f['points']} age bins)" for m, f in s["fits"].items())
+    return f"Items retrieved per model (mean of {s['trials']} trials): {kept}. Memory signal fits: {fits}"
+
+
+@summary("forgetting-curves", ("forgetting-curves",), _render_forgetting)
+def forgetting_summary(table: Sequence[dict], fit: Sequence[str] = ("cascade", "cascade-binary")) -> dict:
+    """Per model preset: the items retrieved (trial mean of ``retrieved_count``, or
+    ``retrieved`` in stores written before that column was renamed) and per n; for the models
+    in ``fit``, the exponential and power-law fits of the memory signal over the age bins the
+    figure fits (those above 3 noise levels of a bin's mean signal)."""
+    from ..memories.cascade import fit_forgetting
+    from .forgetting import _age_curves
+
+    n = int(table[0]["n"])
+    trials = len({r["trial"] for r in table})
+    count = "retrieved_count" if "retrieved_count" in table[0] else "retrieved"
+    models = {}
+    for m in sorted({r["model"] for r in table}):
+        rows = [r for r in table if r["model"] == m]
+        v = float(np.mean([r[count] for r in rows]))
+        models[m] = {"retrieved": v, "per_n": v / n}
+    floor = 1.0 / math.sqrt(n * (n - 1) / 2.0)
+    fits = {}
+    for g, (t, sig, _, size) in _age_curves(table, "sig", "model").items():
+        if g in fit:
+            use = sig > 3.0 * floor / np.sqrt(size * max(trials, 1))
+            if use.sum() >= 3:
+                fits[g] = fit_forgetting(t[use], sig[use])
+    return {"n": n, "trials": trials, "models": models, "fits": fits}
+
+
 # --------------------------------------------------------------------------- dense
 
 
@@ -310,6 +345,33 @@ def willshaw_fp_summary(table: Sequence[dict]) -> dict:
     return {"ratios": ratios, "max_dev": float(max(abs(r - 1) for r in ratios)),
             "within_3pc": int(sum(abs(r - 1) <= 0.03 for r in ratios)),
             "max_abs_z_exact": float(max(abs(p["fp"] - p["exact"]) / p["se"] for p in pts if p["se"] > 0))}
+
+
+# --------------------------------------------------------------------------- MQAR
+
+
+def _render_mqar(s: dict) -> str:
+    parts = []
+    for fam, ratios in s["capacity_per_d"].items():
+        if all(not np.isfinite(r) for r in ratios):
+            parts.append(f"{fam} never within P <= {s['largest_p']}")
+        else:
+            parts.append(f"{fam} {_list(ratios, 2)}")
+    return f"(d = {', '.join(str(d) for d in s['d'])}) " + "; ".join(parts)
+
+
+@summary("mqar", ("mqar",), _render_mqar)
+def mqar_summary(table: Sequence[dict]) -> dict:
+    """Per family (registry order), the pairs where accuracy falls to 1/2 divided by d, per d."""
+    from ..registry import families
+    from .mqar import mqar_capacity
+
+    cap = mqar_capacity(table)
+    dims = sorted({int(r["key_dim"]) for r in table})
+    present = {r["family"] for r in table}
+    return {"d": dims, "largest_p": int(max(r["n_pairs"] for r in table)),
+            "capacity_per_d": {f: [float(cap.get((f, d), np.nan)) / d for d in dims]
+                               for f in families() if f in present}}
 
 
 # --------------------------------------------------------------------------- tables and the README
