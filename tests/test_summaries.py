@@ -41,6 +41,8 @@ SMALLER = {
                                   "cue_fraction": {"start": 0.0, "stop": 0.9, "num": 4}}},
     "forgetting-curves": {"trials": 1, "params": {"n": 100, "patterns": 300, "bins": 8},
                           "grid": {"model": ["hopfield-palimpsest", "cascade"]}},
+    "interference-correlated": {"trials": 1, "params": {"n": 300, "probes": 20},
+                                "grid": {"children": [5], "c": [0.0, 0.4, 0.8]}},
     "sdr-segments-n": {"trials": 1, "params": {"probes": 500}, "grid": {"k": [32], "n": [128, 512]}},
     "willshaw-capacity": {"trials": 1, "params": {"n": 256, "probes": 50},
                           "grid": {"k": [6], "alpha": {"start": 0.2, "stop": 1.733, "num": 3, "log": True}}},
@@ -206,6 +208,16 @@ def test_forgetting_counts_and_fits_follow_the_figure():
     fit = s["fits"]["cascade"]
     assert fit["better"] == "power" and fit["pow_gamma"] == pytest.approx(0.5) and fit["pow_sse"] == pytest.approx(0.0, abs=1e-20)
     assert "hopfield-palimpsest" not in s["fits"]
+
+
+def test_interference_ratios_pool_trials_and_skip_unresolved_points():
+    rows = [{"children": 5, "c": c, "n": 1000, "probes": 50, "bit_error": meas, "pred_error": pred,
+             "pred_error_random": 1e-3, "trial": t}
+            for t in range(2) for c, meas, pred in ((0.0, 0.0, 1e-5), (0.4, 0.011, 0.01), (0.8, 0.09, 0.1))]
+    s = summarize("interference-correlated", rows)
+    assert s["resolved"] == 2 and s["ratio_min"] == pytest.approx(0.9) and s["ratio_max"] == pytest.approx(1.1)
+    assert s["max_abs_z"] == pytest.approx(0.01 / math.sqrt(0.1 * 0.9 / 100000))
+    assert s["random_low_min"] == pytest.approx(11.0) and s["random_low_max"] == pytest.approx(90.0)
 
 
 def test_capacity_crossings_interpolate_the_trial_means():

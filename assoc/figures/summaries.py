@@ -187,6 +187,40 @@ def forgetting_summary(table: Sequence[dict], fit: Sequence[str] = ("cascade", "
     return {"n": n, "trials": trials, "models": models, "fits": fits}
 
 
+def _render_interference(s: dict) -> str:
+    return (f"At the {s['resolved']} points with at least 50 predicted unstable bits the measured fraction is "
+            f"{s['ratio_min']:.2f} to {s['ratio_max']:.2f} times the prediction (binomial |z| <= {s['max_abs_z']:.1f}, "
+            f"bits counted as independent); at c >= 0.4 the uncorrelated prediction is "
+            f"{s['random_low_min']:.0f} to {s['random_low_max']:.0f} times low")
+
+
+@summary("interference-correlated", ("interference-correlated",), _render_interference)
+def interference_summary(table: Sequence[dict]) -> dict:
+    """Unstable-bit fraction pooled over trials per (children, c) against the signal-to-noise
+    prediction with sibling crosstalk (ratio and binomial z over n x probes x trials bits, at
+    points predicting at least 50 unstable bits), and how far below the measurement the
+    uncorrelated prediction falls at c >= 0.4."""
+    groups: dict = {}
+    for r in table:
+        groups.setdefault((int(r["children"]), float(r["c"])), []).append(r)
+    res, low = [], []
+    for (_, c), rows in groups.items():
+        bits = sum(int(r["n"]) * int(r["probes"]) for r in rows)
+        meas = float(np.mean([r["bit_error"] for r in rows]))
+        pred = float(np.mean([r["pred_error"] for r in rows]))
+        if pred * bits >= 50:
+            res.append((meas / pred, (meas - pred) / math.sqrt(pred * (1 - pred) / bits)))
+        random = float(np.mean([r["pred_error_random"] for r in rows]))
+        if c >= 0.4 and random > 0:
+            low.append(meas / random)
+    return {
+        "resolved": len(res),
+        "ratio_min": min(x for x, _ in res) if res else math.nan, "ratio_max": max(x for x, _ in res) if res else math.nan,
+        "max_abs_z": max(abs(z) for _, z in res) if res else math.nan,
+        "random_low_min": min(low) if low else math.nan, "random_low_max": max(low) if low else math.nan,
+    }
+
+
 # --------------------------------------------------------------------------- dense
 
 
