@@ -34,7 +34,8 @@ with one key per step, while these tasks read what was written at other position
 
 Run ``python examples/popgym_memory.py`` (about 15 minutes on one core) to train every agent
 over several seeds, write the table to ``results/rl_popgym.csv``, print the final returns and
-draw ``figures/rl_popgym.png``; ``--help`` lists the options (``--envs`` and ``--table`` split
+draw ``figures/rl_popgym.png`` and measure each memory's recall accuracy on the reads the
+tasks need (:func:`recall_accuracy`); ``--help`` lists the options (``--envs`` and ``--table`` split
 the work into processes, ``--plot-only --table A.csv B.csv`` draws their tables together).
 """
 
@@ -171,6 +172,35 @@ def train(env_name: str, family: str | None, seed: int, episodes: int, **agent_k
     return returns
 
 
+def recall_accuracy(env_name: str, family: str, seed: int, episodes: int = 2, **agent_kwargs) -> float:
+    """How often the read the task needs names the right suit (its largest entry), over the
+    judged steps of ``episodes`` episodes: the memory's own quality, without any learning."""
+    env = make_env(env_name)
+    agent = _Agent(env_name, family, seed, **agent_kwargs)
+    right = total = 0
+    repeat = env_name.startswith("RepeatPrevious")
+    for ep in range(episodes):
+        obs, _ = env.reset(seed=seed * 100_003 + 50_000 + ep)
+        agent.start()
+        seen, done = [], False
+        while not done:
+            suit, play = _observation(env_name, obs)
+            if not play or agent.pointer == agent.t:  # a card shown, written by the agent
+                seen.append(suit)
+            x = agent.features(obs)
+            recall = x[N_SUITS + 2:].reshape(agent.lags, N_SUITS)
+            if repeat and len(seen) > 3:  # judged: the suit three cards back (lag 3)
+                right += int(np.argmax(recall[2]) == seen[-4])
+                total += 1
+            elif not repeat and play:  # judged: the card below the stack pointer
+                right += int(np.argmax(recall[0]) == seen[agent.pointer])
+                total += 1
+            obs, _, terminated, truncated, _ = env.step(0)
+            done = terminated or truncated
+    env.close()
+    return right / total
+
+
 def run(envs=ENVS, agents=AGENTS, seeds: int = 5, episodes: int = 60, progress: bool = False,
         **agent_kwargs) -> list[dict]:
     """One row per (env, agent, seed, episode) with its return: the table the figure draws."""
@@ -240,7 +270,8 @@ def main(argv=None) -> None:
     ap.add_argument("--table", type=Path, nargs="+", default=[Path("results/rl_popgym.csv")],
                     help="where to write the table (one file), or with --plot-only the tables to draw")
     ap.add_argument("--plot-only", action="store_true", help="redraw the figure from --table without training")
-    ap.add_argument("--no-figure", action="store_true", help="train and write the table only")
+    ap.add_argument("--no-figure", action="store_true",
+                    help="train and write the table only (no figure, no recall accuracy)")
     ap.add_argument("--figure", type=Path, default=Path("figures/rl_popgym.png"))
     args = ap.parse_args(argv)
     from assoc.figures import rl_learning_curves
@@ -257,6 +288,13 @@ def main(argv=None) -> None:
         print(line)
     if args.no_figure:
         return
+    seeds = sorted({r["seed"] for r in table})
+    for env_name in dict.fromkeys(r["env"] for r in table):
+        for agent in dict.fromkeys(r["agent"] for r in table if r["env"] == env_name):
+            if agent != "none":
+                acc = np.array([recall_accuracy(env_name, agent, 1000 + s, episodes=1) for s in seeds])
+                print(f"{env_name} / {agent}: recall accuracy {acc.mean():.3f} (min {acc.min():.3f}, max "
+                      f"{acc.max():.3f} over {len(seeds)} seeds, one episode each)")
     fig = rl_learning_curves(table)
     args.figure.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.figure, dpi=100)
