@@ -43,6 +43,7 @@ SMALLER = {
                           "grid": {"model": ["hopfield-palimpsest", "cascade"]}},
     "interference-correlated": {"trials": 1, "params": {"n": 300, "probes": 20},
                                 "grid": {"children": [5], "c": [0.0, 0.4, 0.8]}},
+    "willshaw-shared": {"trials": 1, "params": {"probes": 50}, "grid": {"pairs": [2000], "shared": [0, 6]}},
     "sdr-segments-n": {"trials": 1, "params": {"probes": 500}, "grid": {"k": [32], "n": [128, 512]}},
     "willshaw-capacity": {"trials": 1, "params": {"n": 256, "probes": 50},
                           "grid": {"k": [6], "alpha": {"start": 0.2, "stop": 1.733, "num": 3, "log": True}}},
@@ -218,6 +219,18 @@ def test_interference_ratios_pool_trials_and_skip_unresolved_points():
     assert s["resolved"] == 2 and s["ratio_min"] == pytest.approx(0.9) and s["ratio_max"] == pytest.approx(1.1)
     assert s["max_abs_z"] == pytest.approx(0.01 / math.sqrt(0.1 * 0.9 / 100000))
     assert s["random_low_min"] == pytest.approx(11.0) and s["random_low_max"] == pytest.approx(90.0)
+
+
+def test_shared_bit_statistics_pool_trials_against_the_exact_rate():
+    rows = [{"pairs": pairs, "shared": sh, "probes": 100, "n": 1024, "l": 8, "fp_rate": meas, "fp_theory": exact,
+             "fp_theory_indep": exact / 2, "fp_uncorrelated": 1e-5, "trial": t}
+            for t in range(2) for pairs, sh, meas, exact in ((4000, 0, 0.0, 1e-7), (4000, 6, 3.7e-3, 3.6e-3),
+                                                              (2000, 6, 2e-4, 2e-4))]
+    s = summarize("willshaw-shared", rows)
+    units = 2 * 100 * 1016
+    assert s["resolved"] == 2 and s["max_abs_z"] == pytest.approx(1e-4 / math.sqrt(3.6e-3 * (1 - 3.6e-3) / units))
+    assert s["examples"] == [(6, 3.7e-3, 3.6e-3)] and s["gain"] == [(4000, pytest.approx(370)), (2000, pytest.approx(20))]
+    assert s["indep_low"] == pytest.approx(2.0)
 
 
 def test_capacity_crossings_interpolate_the_trial_means():
