@@ -129,37 +129,78 @@ def modern_hopfield_regimes(table: Sequence[dict], *, x: str = "beta",
 
 @figure_kind("dense_hebbian_learning", columns=("m", "m_archetype", "protocol", "r", "beta", "degree"))
 def dense_hebbian_learning(table: Sequence[dict], *, x: str = "m", y: str = "m_archetype", by: str = "protocol",
+                           beta_ref: float = 1.0,
                            title: str = "Dense Hebbian learning: archetype overlap vs number of examples"):
-    """Archetype Mattis overlap against the number of examples per archetype M, one curve per
-    protocol, with the low-load mean-field curve, the plain Hebbian limit m = 1 and the dataset
-    entropy rho on the top axis."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.5), constrained_layout=True)
-    series = _series(table, x, y, by)
+    """Archetype Mattis overlap against the examples per archetype M and, where the table sweeps
+    the noise, over the (rho, 1/beta) plane, with the papers' replica-symmetric theory.
+
+    Left: one curve per protocol at the noise ``1/beta_ref`` (the table's beta nearest to it),
+    with the papers' low-load retrieval overlap (:func:`assoc.theory.dense_hebbian_rs`, solid),
+    our finite-M version of it (:func:`assoc.theory.dense_hebbian_overlap`, dashed) and the
+    dataset entropy rho on the top axis. Right (one panel per protocol, when beta takes several
+    values): the simulated overlap over (rho, 1/beta), with the papers' lines: the largest rho at
+    which the retrieval state exists, and at which it is the thermodynamic state
+    (:func:`assoc.theory.dense_hebbian_rs_rho_c`). The theory is evaluated, never fitted.
+    """
+    betas = sorted({float(row["beta"]) for row in table})
+    groups = sorted({row[by] for row in table}, key=str)
+    sweep = len(betas) > 1
+    fig, axes = plt.subplots(1, 1 + (len(groups) if sweep else 0), squeeze=False, constrained_layout=True,
+                             figsize=(6.5 + (5.0 * len(groups) if sweep else 0), 4.8))
+    ax = axes[0][0]
+    b_ref = min(betas, key=lambda b: abs(np.log(b / beta_ref)) if np.isfinite(b) else np.inf)
+    rows = [row for row in table if float(row["beta"]) == b_ref]
+    beta = None if np.isinf(b_ref) else b_ref
+    r = float(rows[0]["r"])
+    degree = int(rows[0]["degree"])
     styles = {"supervised": ("tab:blue", "o"), "unsupervised": ("tab:red", "s")}
-    for g, (xs, ms, es) in series.items():
+    for g, (xs, ms, es) in _series(rows, x, y, by).items():
         c, mk = styles.get(g, ("k", "o"))
         ax.errorbar(xs, ms, yerr=es, marker=mk, ms=4, lw=1.2, color=c, label=f"{g} (simulation)")
-    if table:
-        r = float(table[0]["r"])
-        beta = table[0]["beta"]
-        beta = None if (isinstance(beta, float) and np.isinf(beta)) else float(beta)
-        degree = int(table[0]["degree"])
-        ms_all = sorted({int(row[x]) for row in table})
-        grid = np.unique(np.round(np.geomspace(max(1, ms_all[0]), ms_all[-1], 80)).astype(int))
-        th = [theory.dense_hebbian_overlap(r, int(mm), beta, degree)[0] for mm in grid]
-        ax.plot(grid, th, "k--", lw=1.3, label="low-load mean-field theory")
-        ax.axhline(1.0, color="gray", ls=":", lw=1, label="Hebbian storage of the archetypes (M large)")
-        ax.axhline(r, color="tab:red", ls=":", lw=0.8, label=f"one example retrieved (m = r = {r})")
-        temp = "0" if beta is None else f"{1 / beta:.3g}"
-        ax.set_title(f"{title}\nP = {degree}, r = {r}, noise 1/beta = {temp}", fontsize=10)
-        top = ax.secondary_xaxis("top", functions=(lambda mm: (1 - r * r) / (np.maximum(mm, 1e-9) * r * r),
-                                                   lambda rho: (1 - r * r) / (np.maximum(rho, 1e-9) * r * r)))
-        top.set_xlabel(r"dataset entropy $\rho = (1-r^2)/(M r^2)$")
+    ms_all = sorted({int(row[x]) for row in rows})
+    grid = np.unique(np.round(np.geomspace(max(1, ms_all[0]), ms_all[-1], 80)).astype(int))
+    rho_of = lambda mm: (1 - r * r) / (np.maximum(mm, 1e-9) * r * r)  # noqa: E731
+    mg = np.geomspace(grid[0], grid[-1], 200)
+    ax.plot(mg, [theory.dense_hebbian_rs(float(rho_of(v)), beta, degree)[0] for v in mg], "k-", lw=1.5,
+            label="replica-symmetric theory (Agliari et al.)")
+    ax.plot(grid, [theory.dense_hebbian_overlap(r, int(mm), beta, degree)[0] for mm in grid], "k--", lw=1.1,
+            label="finite-M mean field (ours)")
+    ax.axhline(r, color="tab:red", ls=":", lw=0.8, label=f"one example retrieved (m = r = {r})")
+    temp = "0" if beta is None else f"{1 / beta:.3g}"
+    ax.set_title(f"P = {degree}, r = {r}, noise 1/beta = {temp}", fontsize=10)
+    top = ax.secondary_xaxis("top", functions=(rho_of, lambda rho: (1 - r * r) / (np.maximum(rho, 1e-9) * r * r)))
+    top.set_xlabel(r"dataset entropy $\rho = (1-r^2)/(M r^2)$")
     ax.set_xscale("log")
     ax.set_xlabel("examples per archetype M")
     ax.set_ylabel("Mattis overlap with the unseen archetype")
     ax.set_ylim(-0.05, 1.05)
-    ax.legend(fontsize=7.5, loc="center right")
+    ax.legend(fontsize=7.5, loc="upper left")
+    if sweep:
+        finite = [b for b in betas if np.isfinite(b)]
+        bt = np.geomspace(min(finite) * 0.98, max(finite) * 1.02, 24)
+        lines = theory.dense_hebbian_rs_lines(bt, degree)
+        mesh = None
+        for axg, g in zip(axes[0][1:], groups):
+            sub = [row for row in table if row[by] == g and np.isfinite(float(row["beta"]))]
+            mm, bb, z = _grid2d(sub, x, "beta", y)
+            rho_v = rho_of(mm)[::-1]
+            mesh = axg.pcolormesh(_log_edges(rho_v), _log_edges(1.0 / bb[::-1]), z[::-1, ::-1], cmap="cividis",
+                                  vmin=0, vmax=1, shading="flat")
+            for key, ls, lab in (("exists", "-", "retrieval state exists (RS, papers)"),
+                                 ("stable", "--", "retrieval state is the equilibrium (RS, papers)")):
+                rc = lines[key]
+                ok = np.isfinite(rc) & (rc > 0)
+                for col, lw in (("w", 3.0), ("k", 1.4)):
+                    axg.plot(rc[ok], 1.0 / bt[ok], ls, color=col, lw=lw, label=lab if col == "k" else None)
+            axg.set_xscale("log")
+            axg.set_yscale("log")
+            axg.set_xlim(rho_v.min() / 1.3, rho_v.max() * 1.3)
+            axg.set_xlabel(r"dataset entropy $\rho$ (r = %g, M varied)" % r)
+            axg.set_ylabel("noise 1/beta")
+            axg.set_title(f"{g}: simulated overlap", fontsize=10)
+        axes[0][1].legend(fontsize=7.5, loc="lower left", facecolor="0.6", framealpha=0.9)
+        fig.colorbar(mesh, ax=axes[0][1:].tolist(), label=f"simulated overlap with the archetype ({y})")
+    fig.suptitle(title, fontsize=11)
     return fig
 
 
@@ -316,10 +357,13 @@ def dense_hebbian_phase(
 
     Colour: the Mattis overlap with the unseen archetype after Monte Carlo started at it
     (simulation). White dashed: contours of the dataset entropy ``rho = (1 - r**2) / (M r**2)``.
-    Black: the low-load mean-field threshold (:func:`assoc.theory.dense_hebbian_overlap`):
-    at finite noise the retrieval solution appears discontinuously, and the line is where it
-    starts to exist; at zero noise there is no threshold and the line is the theory's
-    ``m = 0.5`` contour.
+    Black solid: the papers' replica-symmetric learning threshold, the iso-entropy line
+    ``M = (1 - r**2) / (r**2 rho_c)`` with rho_c the largest dataset entropy at which their
+    retrieval state exists (:func:`assoc.theory.dense_hebbian_rs_rho_c`; absent at zero noise,
+    where it exists at every rho); black dash-dot: where that state becomes the equilibrium.
+    Black dotted: our finite-M version (:func:`assoc.theory.dense_hebbian_overlap`, exact
+    binomial law of the example average): where its retrieval solution starts to exist at
+    finite noise, its ``m = 0.5`` contour at zero noise.
     """
     groups = sorted({r[by] for r in table}, key=str) if by in table[0] else [None]
     fig, axes = plt.subplots(1, len(groups), figsize=(6.2 * len(groups) + 1.2, 5), constrained_layout=True,
@@ -338,8 +382,15 @@ def dense_hebbian_phase(
         rr = rr[rr != 0]
         th = np.array([[theory.dense_hebbian_overlap(float(r), int(m_), beta, degree)[0] for m_ in mm] for r in rr])
         lev = 0.25 if beta is not None else 0.5
-        for col, lw in (("w", 3.0), ("k", 1.5)):
-            ax.contour(mm, rr, th, levels=[lev], colors=col, linewidths=lw)
+        for col, lw in (("w", 2.6), ("k", 1.2)):
+            ax.contour(mm, rr, th, levels=[lev], colors=col, linewidths=lw, linestyles=":")
+        for key, ls in (("exists", "-"), ("stable", "-.")):
+            rho_c = theory.dense_hebbian_rs_rho_c(beta, degree, key) if beta is not None else np.inf
+            if np.isfinite(rho_c) and rho_c > 0:
+                m_c = (1 - rr**2) / (rr**2 * rho_c)
+                for col, lw in (("w", 3.0), ("k", 1.5)):
+                    ax.plot(m_c, rr, ls, color=col, lw=lw)
+        ax.set_xlim(_log_edges(ms)[0], _log_edges(ms)[-1])
         grid_m, grid_r = np.meshgrid(mm, rr)
         rho = (1 - grid_r**2) / (grid_m * grid_r**2)
         cs = ax.contour(mm, rr, rho, levels=list(rho_levels), colors="w", linestyles="--", linewidths=1.0)
@@ -349,8 +400,10 @@ def dense_hebbian_phase(
         ax.set_ylabel("example quality r")
         ax.set_title(f"{g}" if g is not None else "", fontsize=10)
     ax = axes[0][0]
-    ax.plot([], [], "k-", label=("mean-field threshold: retrieval solution appears (theory)" if beta is not None
-                                 else "mean-field m = 0.5 (theory)"))
+    if beta is not None:
+        ax.plot([], [], "k-", label="RS learning threshold: retrieval state exists (Agliari et al.)")
+        ax.plot([], [], "k-.", label="RS: retrieval state is the equilibrium (Agliari et al.)")
+    ax.plot([], [], "k:", label=("finite-M threshold (ours)" if beta is not None else "finite-M m = 0.5 (ours)"))
     ax.plot([], [], "w--", label=r"dataset entropy $\rho=(1-r^2)/(M r^2)$")
     ax.legend(fontsize=7.5, loc="upper right", facecolor="0.6", framealpha=0.9)
     if mesh is not None:
