@@ -902,7 +902,7 @@ def _rs_retrieval(rho, beta, degree, kind):
     return dense_hebbian_rs_pressure(n, rho, beta, degree) > np.log(2.0)
 
 
-def dense_hebbian_rs_rho_c(beta, degree=4, kind="exists", *, rho_max=1e3):
+def dense_hebbian_rs_rho_c(beta, degree=4, kind="exists", *, rho_max=1e3, rtol=1e-10):
     """Dataset entropy at which the papers' retrieval state is lost, at noise 1/beta.
 
     ``kind="exists"``: the largest rho at which the retrieval solution of
@@ -911,10 +911,12 @@ def dense_hebbian_rs_rho_c(beta, degree=4, kind="exists", *, rho_max=1e3):
     ergodic state's ln 2 (the thermodynamic transition). ``0.0`` when there is no retrieval even
     at rho = 0 (noise above the standard dense network's line), ``inf`` when there is
     retrieval up to ``rho_max`` (zero noise: ``beta=None``). The line in the (r, M) plane is
-    ``M = (1 - r**2) / (r**2 rho_c)``.
+    ``M = (1 - r**2) / (r**2 rho_c)``. Bisection in ln rho to a relative precision ``rtol``.
     """
     if kind not in ("exists", "stable"):
         raise ValueError(f"kind must be 'exists' or 'stable', got {kind!r}")
+    if not rtol > 0:
+        raise ValueError(f"rtol must be > 0, got {rtol}")
     _, beta, degree = _rs_check(0.0, beta, degree)
     if beta is None:
         return float("inf")
@@ -923,7 +925,7 @@ def dense_hebbian_rs_rho_c(beta, degree=4, kind="exists", *, rho_max=1e3):
     if _rs_retrieval(rho_max, beta, degree, kind):
         return float("inf")
     lo, hi = np.log(1e-12), np.log(rho_max)
-    for _ in range(42):  # a relative precision of 1e-11 in rho
+    while hi - lo > rtol:
         mid = 0.5 * (lo + hi)
         if _rs_retrieval(float(np.exp(mid)), beta, degree, kind):
             lo = mid
@@ -932,14 +934,15 @@ def dense_hebbian_rs_rho_c(beta, degree=4, kind="exists", *, rho_max=1e3):
     return float(np.exp(0.5 * (lo + hi)))
 
 
-def dense_hebbian_rs_lines(betas, degree=4):
+def dense_hebbian_rs_lines(betas, degree=4, *, rtol=1e-4):
     """``{"beta", "exists", "stable"}``: :func:`dense_hebbian_rs_rho_c` of both kinds at each
-    beta (arrays), for drawing the papers' phase lines in the (rho, 1/beta) plane."""
+    beta (arrays, relative precision ``rtol``), for drawing the papers' phase lines in the
+    (rho, 1/beta) plane."""
     betas = np.asarray(betas, dtype=np.float64)
     return {
         "beta": betas,
-        "exists": np.array([dense_hebbian_rs_rho_c(b, degree, "exists") for b in betas]),
-        "stable": np.array([dense_hebbian_rs_rho_c(b, degree, "stable") for b in betas]),
+        "exists": np.array([dense_hebbian_rs_rho_c(b, degree, "exists", rtol=rtol) for b in betas]),
+        "stable": np.array([dense_hebbian_rs_rho_c(b, degree, "stable", rtol=rtol) for b in betas]),
     }
 
 
