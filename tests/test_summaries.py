@@ -22,6 +22,8 @@ NO_QUICK = {
     "sdr-segments-union": {"trials": 1, "params": {"probes": 2000}, "grid": {"theta": [10], "union": [1, 25, 50]}},
     "willshaw-fp": {"trials": 2, "params": {"probes": 100}, "grid": {"alpha": {"start": 0.35, "stop": 1.386,
                                                                                "num": 3, "log": True}}},
+    "willshaw-auto": {"trials": 1, "params": {"probes": 50}, "grid": {"k": [10], "alpha": {"start": 0.2, "stop": 1.5,
+                                                                                          "num": 3, "log": True}}},
 }
 
 
@@ -231,6 +233,28 @@ def test_shared_bit_statistics_pool_trials_against_the_exact_rate():
     assert s["resolved"] == 2 and s["max_abs_z"] == pytest.approx(1e-4 / math.sqrt(3.6e-3 * (1 - 3.6e-3) / units))
     assert s["examples"] == [(6, 3.7e-3, 3.6e-3)] and s["gain"] == [(4000, pytest.approx(370)), (2000, pytest.approx(20))]
     assert s["indep_low"] == pytest.approx(2.0)
+
+
+def test_dense_capacity_slopes_are_the_log_log_fits_of_the_trial_means():
+    rows = [{"degree": d, "n": n, "patterns_max": 0.1 * n ** (d - 1) * (1.0 + 0.01 * t), "trial": t,
+             "hopfield_same_states": 1.0 if d == 2 else float("nan")}
+            for d in (2, 3) for n in (50, 100, 200) for t in range(2)]
+    s = summarize("dense-capacity", rows)
+    assert s["degree"] == [2, 3] and s["slope"] == [pytest.approx(1.0), pytest.approx(2.0)]
+    assert s["max_rel_dev"] == pytest.approx(0.0, abs=1e-9) and s["same_states"] == {"runs": 6, "mean": 1.0}
+    for r in rows:
+        if r["degree"] == 3:
+            r["patterns_max"] *= (r["n"] / 50) ** 0.2  # slope 2.2: 10 % above d - 1
+    s = summarize("dense-capacity", rows)
+    assert s["max_rel_dev"] == pytest.approx(0.1) and s["worst_degree"] == 3
+
+
+def test_willshaw_auto_takes_the_peak_bits_per_k():
+    rows = [{"k": k, "patterns": p, "bits": b, "bits_theory": b + 0.01, "trial": 0}
+            for k, pts in ((10, ((100, 0.2), (200, 0.37), (400, 0.3))), (20, ((50, 0.25), (100, 0.1))))
+            for p, b in pts]
+    s = summarize("willshaw-auto", rows)
+    assert s == {"k": [10, 20], "bits": [0.37, 0.25], "theory": [pytest.approx(0.38), pytest.approx(0.26)]}
 
 
 def test_capacity_crossings_interpolate_the_trial_means():

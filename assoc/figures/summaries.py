@@ -288,6 +288,40 @@ def dense_hebbian_summary(table: Sequence[dict]) -> dict:
     return out
 
 
+def _render_dense_capacity(s: dict) -> str:
+    fits = ", ".join(f"{sl:.2f}" + (f" +/- {se:.2f}" if np.isfinite(se) else " (two sizes: no error)")
+                     + f" (d = {d}, n = {lo}..{hi})"
+                     for d, sl, se, lo, hi in zip(s["degree"], s["slope"], s["slope_se"], s["n_min"], s["n_max"]))
+    same = s["same_states"]
+    return (f"Fitted log-log slopes: {fits}; the largest departure from d - 1 is {100 * s['max_rel_dev']:.0f} % "
+            f"(d = {s['worst_degree']}). At d = 2, `hopfield_same_states` is {same['mean']:.3g} on average over "
+            f"{same['runs']} runs (1: every final state equals the classical Hebbian Hopfield network's on the same "
+            f"patterns, cues and update orders)")
+
+
+@summary("dense-capacity", ("dense-capacity",), _render_dense_capacity)
+def dense_capacity_summary(table: Sequence[dict]) -> dict:
+    """Per degree, the least-squares log-log slope of the trial-mean largest near-perfect
+    pattern count against n (the figure's fit) with its standard error, against degree - 1;
+    and the agreement with the Hebbian network at degree 2."""
+    from .dense import _fit_loglog
+
+    agg = aggregate(table, ["degree", "n"], "patterns_max")
+    out: dict = {"degree": [], "slope": [], "slope_se": [], "n_min": [], "n_max": []}
+    for deg in sorted({k[0] for k in agg}):
+        pts = sorted((k[1], v[0]) for k, v in agg.items() if k[0] == deg)
+        slope, se, _ = _fit_loglog([p[0] for p in pts], [p[1] for p in pts])
+        for key, v in zip(out, (int(deg), slope, se, int(pts[0][0]), int(pts[-1][0]))):
+            out[key].append(v)
+    devs = [abs(sl / (d - 1) - 1) for d, sl in zip(out["degree"], out["slope"])]
+    out["max_rel_dev"] = float(max(devs))
+    out["worst_degree"] = out["degree"][int(np.argmax(devs))]
+    same = [float(r["hopfield_same_states"]) for r in table if int(r["degree"]) == 2
+            and r.get("hopfield_same_states") is not None and np.isfinite(r["hopfield_same_states"])]
+    out["same_states"] = {"runs": len(same), "mean": float(np.mean(same)) if same else math.nan}
+    return out
+
+
 # --------------------------------------------------------------------------- sparse
 
 
@@ -444,6 +478,26 @@ def willshaw_shared_summary(table: Sequence[dict], example_pairs: int = 4000) ->
                  if (p, 6) in pts and pts[(p, 6)]["uncorr"] > 0],
         "indep_low": float(max((p["exact"] / p["indep"] for p in pts.values() if p["indep"] > 0), default=math.nan)),
     }
+
+
+def _render_willshaw_auto(s: dict) -> str:
+    return ("The error-tolerant transinformation peaks at " + ", ".join(
+        f"{b:.2f} bits per synapse for k = {k} (theory {t:.2f} there)" for k, b, t in zip(s["k"], s["bits"], s["theory"]))
+        + f", against the large-n limit ln 2 / 2 = {math.log(2) / 2:.2f} for faithful retrieval")
+
+
+@summary("willshaw-auto", ("willshaw-auto",), _render_willshaw_auto)
+def willshaw_auto_summary(table: Sequence[dict]) -> dict:
+    """Per k, the peak trial-mean bits per synapse over the loads swept, and the theory at that load."""
+    bits = aggregate(table, ["k", "patterns"], "bits")
+    th = aggregate(table, ["k", "patterns"], "bits_theory")
+    out: dict = {"k": [], "bits": [], "theory": []}
+    for k in sorted({key[0] for key in bits}):
+        best = max((key for key in bits if key[0] == k), key=lambda key: bits[key][0])
+        out["k"].append(int(k))
+        out["bits"].append(bits[best][0])
+        out["theory"].append(th[best][0] if best in th else math.nan)
+    return out
 
 
 # --------------------------------------------------------------------------- tables and the README
