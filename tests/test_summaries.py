@@ -22,6 +22,7 @@ NO_QUICK = {
     "sdr-segments-union": {"trials": 1, "params": {"probes": 2000}, "grid": {"theta": [10], "union": [1, 25, 50]}},
     "willshaw-fp": {"trials": 2, "params": {"probes": 100}, "grid": {"alpha": {"start": 0.35, "stop": 1.386,
                                                                                "num": 3, "log": True}}},
+    "sdr-sdm": {"trials": 1, "params": {"probes": 50}, "grid": {"radius": [107], "items": [400, 1600]}},
     "willshaw-auto": {"trials": 1, "params": {"probes": 50}, "grid": {"k": [10], "alpha": {"start": 0.2, "stop": 1.5,
                                                                                           "num": 3, "log": True}}},
 }
@@ -255,6 +256,25 @@ def test_willshaw_auto_takes_the_peak_bits_per_k():
             for p, b in pts]
     s = summarize("willshaw-auto", rows)
     assert s == {"k": [10, 20], "bits": [0.37, 0.25], "theory": [pytest.approx(0.38), pytest.approx(0.26)]}
+
+
+def test_sdm_deviation_is_over_points_with_resolved_errors():
+    rows = [{"radius": 107, "items": i, "n": 256, "probes": 200, "bit_error": m, "bit_error_theory": t, "trial": tr}
+            for tr in range(3) for i, m, t in ((25, 0.0, 1e-5), (800, 0.077, 0.070), (1600, 0.144, 0.16))]
+    s = summarize("sdr-sdm", rows)
+    assert s["resolved"] == 2 and s["max_rel_dev"] == pytest.approx(0.1)
+    assert s["examples"] == [(107, 800, pytest.approx(0.077), 0.070), (107, 1600, pytest.approx(0.144), 0.16)]
+
+
+def test_exponential_memory_perfect_range_stops_at_the_first_imperfect_load():
+    rows = [{"n": n, "exponent": e, "exponent_eff": e, "patterns": round(math.exp(e * n)), "perfect": p,
+             "retrieved": r, "cue_fraction": 0.1, "trial": 0}
+            for n in (24, 32) for e, p, r in ((0.1, 1.0, 1.0), (0.2, 1.0, 1.0), (0.3, 0.9, 1.0), (0.35, 1.0, 0.8),
+                                             (0.45, 0.0, 0.2))]
+    s = summarize("dense-exponential", rows)
+    assert s["perfect_up_to"] == [0.2, 0.2] and s["patterns_perfect"] == [round(math.exp(4.8)), round(math.exp(6.4))]
+    assert s["half"] == [pytest.approx(0.4), pytest.approx(0.4)]
+    assert s["bound"] == pytest.approx(0.184, abs=1e-3)
 
 
 def test_capacity_crossings_interpolate_the_trial_means():
