@@ -127,6 +127,21 @@ def modern_hopfield_regimes(table: Sequence[dict], *, x: str = "beta",
     return fig
 
 
+def _rs_agreement(rows: Sequence[dict], value: str, degree: int) -> tuple[float, float, int]:
+    """Fractions of the (r, M, beta) cells where the trial-mean simulated overlap is above 1/2
+    exactly where the theory's is: the papers' replica-symmetric overlap
+    (:func:`assoc.theory.dense_hebbian_rs`), then our finite-M one
+    (:func:`assoc.theory.dense_hebbian_overlap`); and the number of cells."""
+    agg = aggregate(rows, ["r", "m", "beta"], value)
+    hits_rs = hits_ours = 0
+    for (r, m, b), (mean, _, _) in agg.items():
+        beta = None if np.isinf(float(b)) else float(b)
+        rho = (1 - r * r) / (m * r * r)
+        hits_rs += (mean > 0.5) == (theory.dense_hebbian_rs(rho, beta, degree)[0] > 0.5)
+        hits_ours += (mean > 0.5) == (theory.dense_hebbian_overlap(r, int(m), beta, degree)[0] > 0.5)
+    return hits_rs / max(len(agg), 1), hits_ours / max(len(agg), 1), len(agg)
+
+
 @figure_kind("dense_hebbian_learning", columns=("m", "m_archetype", "protocol", "r", "beta", "degree"))
 def dense_hebbian_learning(table: Sequence[dict], *, x: str = "m", y: str = "m_archetype", by: str = "protocol",
                            beta_ref: float = 1.0,
@@ -197,7 +212,9 @@ def dense_hebbian_learning(table: Sequence[dict], *, x: str = "m", y: str = "m_a
             axg.set_xlim(rho_v.min() / 1.3, rho_v.max() * 1.3)
             axg.set_xlabel(r"dataset entropy $\rho$ (r = %g, M varied)" % r)
             axg.set_ylabel("noise 1/beta")
-            axg.set_title(f"{g}: simulated overlap", fontsize=10)
+            f_rs, f_ours, cells = _rs_agreement(sub, y, degree)
+            axg.set_title(f"{g}: simulated overlap; above 1/2 where the theory is at {100 * f_rs:.0f} % (RS)"
+                          f"\nand {100 * f_ours:.0f} % (finite-M, ours) of {cells} cells", fontsize=9)
         axes[0][1].legend(fontsize=7.5, loc="lower left", facecolor="0.6", framealpha=0.9)
         fig.colorbar(mesh, ax=axes[0][1:].tolist(), label=f"simulated overlap with the archetype ({y})")
     fig.suptitle(title, fontsize=11)
@@ -398,7 +415,10 @@ def dense_hebbian_phase(
         ax.set_xscale("log")
         ax.set_xlabel("examples per archetype M")
         ax.set_ylabel("example quality r")
-        ax.set_title(f"{g}" if g is not None else "", fontsize=10)
+        f_rs, f_ours, cells = _rs_agreement(rows, value, degree)
+        ax.set_title((f"{g}: " if g is not None else "") + f"simulated overlap above 1/2 where the theory's is at "
+                     f"{100 * f_rs:.0f} % (RS)\nand {100 * f_ours:.0f} % (finite-M, ours) of the {cells} cells",
+                     fontsize=9)
     ax = axes[0][0]
     if beta is not None:
         ax.plot([], [], "k-", label="RS learning threshold: retrieval state exists (Agliari et al.)")
