@@ -22,6 +22,9 @@ NO_QUICK = {
     "sdr-segments-union": {"trials": 1, "params": {"probes": 2000}, "grid": {"theta": [10], "union": [1, 25, 50]}},
     "willshaw-fp": {"trials": 2, "params": {"probes": 100}, "grid": {"alpha": {"start": 0.35, "stop": 1.386,
                                                                                "num": 3, "log": True}}},
+    "dense-modern-regimes": {"trials": 1, "params": {"queries": 10},
+                             "grid": {"beta": {"start": 0.001, "stop": 100.0, "num": 6, "log": True}}},
+    "dense-multitask": {"trials": 1, "params": {"n": 2000}, "grid": {"d": [0.3, 0.5, 0.7, 0.9]}},
     "sdr-sdm": {"trials": 1, "params": {"probes": 50}, "grid": {"radius": [107], "items": [400, 1600]}},
     "willshaw-auto": {"trials": 1, "params": {"probes": 50}, "grid": {"k": [10], "alpha": {"start": 0.2, "stop": 1.5,
                                                                                           "num": 3, "log": True}}},
@@ -275,6 +278,24 @@ def test_exponential_memory_perfect_range_stops_at_the_first_imperfect_load():
     assert s["perfect_up_to"] == [0.2, 0.2] and s["patterns_perfect"] == [round(math.exp(4.8)), round(math.exp(6.4))]
     assert s["half"] == [pytest.approx(0.4), pytest.approx(0.4)]
     assert s["bound"] == pytest.approx(0.184, abs=1e-3)
+
+
+def test_modern_regimes_range_where_nine_in_ten_queries_agree():
+    rows = [{"beta": b, "clusters": 4, "per_cluster": 5, "global": g, "metastable": m, "single": 1 - g - m, "k_eff": k}
+            for b, g, m, k in ((0.01, 1.0, 0.0, 20.0), (0.1, 0.05, 0.95, 5.0), (1.0, 0.0, 0.5, 3.0),
+                               (10.0, 0.0, 0.0, 1.0))]
+    s = summarize("dense-modern-regimes", rows)
+    assert s["global"] == (0.01, 0.01) and s["metastable"] == (0.1, 0.1) and s["single"] == (10.0, 10.0)
+    assert s["k_global"] == 20.0 and s["k_meta"] == 5.0 and s["patterns"] == 20
+
+
+def test_multitask_break_is_the_first_dilution_below_97_percent():
+    rows = [{"d": d, "d_c": 0.618, "m1_over_h1": r, "m1": 1 - d, "m3": q * (1 - d), "trial": t}
+            for t in range(2) for d, r, q in ((0.5, 1.0, 0.25), (0.6, 0.99, 0.36), (0.62, 0.96, 0.44), (0.7, 0.9, 0.6))]
+    s = summarize("dense-multitask", rows)
+    assert s["d_hold"] == 0.6 and s["d_break"] == 0.62 and s["ratio_at_break"] == pytest.approx(0.96)
+    assert (s["ratio_min"], s["ratio_max"]) == (0.99, 1.0) and s["m31_before"] == pytest.approx(0.36)
+    assert s["m31_at"] == pytest.approx(0.44)
 
 
 def test_capacity_crossings_interpolate_the_trial_means():

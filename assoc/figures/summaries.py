@@ -366,6 +366,62 @@ def dense_exponential_summary(table: Sequence[dict]) -> dict:
             "bound": float(theory.demircigil_rate(1 - 2 * rho)) / 2}
 
 
+def _render_regimes(s: dict) -> str:
+    rng = lambda r: (f"beta = {r[0]:.3g} .. {r[1]:.3g}" if r else "no beta swept")  # noqa: E731
+    return (f"Every query goes to the global average (mean k_eff = {_fmt(s['k_global'])} of P = {s['patterns']}) for "
+            f"{rng(s['global'])}; metastable states averaging the query's cluster (mean k_eff = {_fmt(s['k_meta'])}, "
+            f"a cluster holds {s['per_cluster']}) for {rng(s['metastable'])}; a single pattern for {rng(s['single'])} "
+            f"(a regime counted where it holds for at least 90 % of the queries)")
+
+
+@summary("dense-modern-regimes", ("dense-modern-regimes",), _render_regimes)
+def modern_regimes_summary(table: Sequence[dict], share: float = 0.9) -> dict:
+    """The beta range over which each fixed-point regime holds for at least ``share`` of the
+    queries (trial means), and the mean participation number k_eff there."""
+    out: dict = {"patterns": int(table[0]["clusters"]) * int(table[0]["per_cluster"]),
+                 "per_cluster": int(table[0]["per_cluster"])}
+    k = aggregate(table, ["beta"], "k_eff")
+    for regime in ("global", "metastable", "single"):
+        agg = aggregate(table, ["beta"], regime)
+        betas = [b for (b,), (v, _, _) in agg.items() if v >= share]
+        out[regime] = (min(betas), max(betas)) if betas else ()
+        if regime != "single":
+            out["k_" + ("global" if regime == "global" else "meta")] = (
+                float(np.mean([k[(b,)][0] for b in betas])) if betas else math.nan)
+    return out
+
+
+def _render_multitask(s: dict) -> str:
+    text = (f"Up to d = {s['d_hold']:.2f} the sorted magnetizations follow the hierarchy (1 - d) d^(j-1) (dashed; "
+            f"m_1 / (1 - d) = {s['ratio_min']:.3f} .. {s['ratio_max']:.3f}). ")
+    if not np.isfinite(s["d_break"]):
+        return text + (f"m_1 >= 0.97 (1 - d) at every d swept (the golden ratio d_c = {s['d_c']:.3f} bounds the "
+                       "signal-to-noise stability condition d + d^2 < 1)")
+    return text + (f"Measured break (first d with m_1 < 0.97 (1 - d)): d = {s['d_break']:.2f}, against the golden "
+                   f"ratio d_c = {s['d_c']:.3f} where the signal-to-noise stability condition d + d^2 < 1 fails "
+                   f"(dotted); there m_1 / (1 - d) = {s['ratio_at_break']:.2f} and m_3 / m_1 goes from "
+                   f"{s['m31_before']:.2f} to {s['m31_at']:.2f}")
+
+
+@summary("dense-multitask", ("dense-multitask",), _render_multitask)
+def multitask_summary(table: Sequence[dict]) -> dict:
+    """Trial means per dilution d: the range of m_1 / (1 - d) below the break, the first d
+    where m_1 < 0.97 (1 - d) (the break), and m_3 / m_1 just before and at it."""
+    r = aggregate(table, ["d"], "m1_over_h1")
+    m1 = aggregate(table, ["d"], "m1")
+    m3 = aggregate(table, ["d"], "m3")
+    ds = sorted(k[0] for k in r)
+    broken = [d for d in ds if r[(d,)][0] < 0.97]
+    d_break = broken[0] if broken else math.nan
+    hold = [d for d in ds if not broken or d < d_break]
+    before = hold[-1] if hold else math.nan
+    return {"d_hold": before, "d_break": d_break, "d_c": float(table[0]["d_c"]),
+            "ratio_min": min(r[(d,)][0] for d in hold), "ratio_max": max(r[(d,)][0] for d in hold),
+            "ratio_at_break": r[(d_break,)][0] if broken else math.nan,
+            "m31_before": m3[(before,)][0] / m1[(before,)][0],
+            "m31_at": m3[(d_break,)][0] / m1[(d_break,)][0] if broken else math.nan}
+
+
 # --------------------------------------------------------------------------- sparse
 
 
