@@ -25,6 +25,9 @@ NO_QUICK = {
     "dense-modern-regimes": {"trials": 1, "params": {"queries": 10},
                              "grid": {"beta": {"start": 0.001, "stop": 100.0, "num": 6, "log": True}}},
     "dense-multitask": {"trials": 1, "params": {"n": 2000}, "grid": {"d": [0.3, 0.5, 0.7, 0.9]}},
+    "sdr-sparsey-similarity": {"trials": 1, "params": {"items": 30, "probes": 10},
+                               "grid": {"input_overlap": [0.0, 0.375, 0.5, 1.0]}},
+    "sdr-sparsey-capacity": {"trials": 1, "params": {"probes": 20}, "grid": {"items": [10, 50]}},
     "sdr-sdm": {"trials": 1, "params": {"probes": 50}, "grid": {"radius": [107], "items": [400, 1600]}},
     "willshaw-auto": {"trials": 1, "params": {"probes": 50}, "grid": {"k": [10], "alpha": {"start": 0.2, "stop": 1.5,
                                                                                           "num": 3, "log": True}}},
@@ -296,6 +299,19 @@ def test_multitask_break_is_the_first_dilution_below_97_percent():
     assert s["d_hold"] == 0.6 and s["d_break"] == 0.62 and s["ratio_at_break"] == pytest.approx(0.96)
     assert (s["ratio_min"], s["ratio_max"]) == (0.99, 1.0) and s["m31_before"] == pytest.approx(0.36)
     assert s["m31_at"] == pytest.approx(0.44)
+
+
+def test_sparsey_statistics():
+    sim = [{"input_overlap": x, "code_overlap": c, "chance": 0.02, "trial": 0}
+           for x, c in ((0.0, 0.02), (0.25, 0.03), (0.375, 0.33), (0.5, 0.78), (1.0, 0.93))]
+    s = summarize("sdr-sparsey-similarity", sim)
+    assert s["novel_below"] == 0.375 and s["novel_code"] == pytest.approx(0.025)
+    assert s["points"] == [(0.375, 0.33), (0.5, 0.78), (1.0, 0.93)]
+    cap = [{"k": 32, "items": i, "accuracy": a, "novel_familiarity": f, "store_ops": 37680.0, "retrieve_ops": 18020.0}
+           for i, a, f in ((100, 1.0, 0.1), (400, 1.0, 0.5), (500, 0.8, 0.9), (650, 0.2, 1.0))]
+    s = summarize("sdr-sparsey-capacity", cap)
+    assert s["perfect_up_to"] == 400 and s["half"] == pytest.approx(575) and s["novel_familiarity_max"] == 1.0
+    assert s["store_ops"] == [37680.0] and s["retrieve_ops"] == [18020.0]
 
 
 def test_capacity_crossings_interpolate_the_trial_means():

@@ -623,6 +623,54 @@ def sdm_summary(table: Sequence[dict], radius: int = 107, items: Sequence[int] =
             "examples": [(radius, i, meas[(radius, i)][0], th[(radius, i)][0]) for i in items if (radius, i) in meas]}
 
 
+def _render_sparsey_similarity(s: dict) -> str:
+    pts = ", ".join(f"{c:.2f} at {x:g}" for x, c in s["points"])
+    return (f"Inputs below overlap {s['novel_below']:g} get chance-level codes (code overlap {s['novel_code']:.3f} "
+            f"against 1/K = {s['chance']:.2f}); above that the code overlap with the stored code rises with the input "
+            f"overlap ({pts})")
+
+
+@summary("sdr-sparsey-similarity", ("sdr-sparsey-similarity",), _render_sparsey_similarity)
+def sparsey_similarity_summary(table: Sequence[dict], at: Sequence[float] = (0.375, 0.5, 1.0)) -> dict:
+    """Trial-mean code overlap against input overlap: the mean over the inputs whose code is
+    at chance (within 0.02 of 1/K) and the largest such input overlap, and the overlap at the
+    input overlaps nearest ``at``."""
+    agg = aggregate(table, ["input_overlap"], "code_overlap")
+    chance = float(table[0]["chance"])
+    xs = sorted(k[0] for k in agg)
+    novel = [x for x in xs if abs(agg[(x,)][0] - chance) <= 0.02]
+    first = next((x for x in xs if x not in novel), None)
+    pts = [(x, agg[(x,)][0]) for x in dict.fromkeys(min(xs, key=lambda v: abs(v - a)) for a in at)]
+    return {"chance": chance, "novel_below": first if first is not None else math.nan,
+            "novel_code": float(np.mean([agg[(x,)][0] for x in novel])) if novel else math.nan, "points": pts}
+
+
+def _render_sparsey_capacity(s: dict) -> str:
+    return (f"Best-match accuracy stays at 1.0 up to {s['perfect_up_to']} items and falls below 1/2 past "
+            f"{_fmt(s['half'])} items as the binary weights saturate (the familiarity of novel inputs reaches "
+            f"{s['novel_familiarity_max']:.2f}). The operation count per stored item "
+            f"({', '.join(f'{v:,.0f}' for v in s['store_ops'])}) and per retrieved cue "
+            f"({', '.join(f'{v:,.0f}' for v in s['retrieve_ops'])}) is the same at every store size")
+
+
+@summary("sdr-sparsey-capacity", ("sdr-sparsey-capacity",), _render_sparsey_capacity)
+def sparsey_capacity_summary(table: Sequence[dict]) -> dict:
+    """The largest store size up to which every swept size has trial-mean accuracy 1, where the
+    accuracy falls through 1/2, the largest novel-input familiarity, and the distinct operation
+    counts per stored item and per retrieved cue over all store sizes."""
+    acc = aggregate(table, ["items"], "accuracy")
+    up_to = None
+    for (items,), (a, _, _) in acc.items():
+        if a < 1.0:
+            break
+        up_to = int(items)
+    return {"perfect_up_to": up_to, "half": transition_points(table, x="items", y="accuracy", by="k").get(
+                table[0]["k"], math.nan),
+            "novel_familiarity_max": max(float(r["novel_familiarity"]) for r in table),
+            "store_ops": sorted({float(r["store_ops"]) for r in table}),
+            "retrieve_ops": sorted({float(r["retrieve_ops"]) for r in table})}
+
+
 # --------------------------------------------------------------------------- tables and the README
 
 
