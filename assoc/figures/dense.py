@@ -192,8 +192,8 @@ def dense_hebbian_learning(table: Sequence[dict], *, x: str = "m", y: str = "m_a
     ax.legend(fontsize=7.5, loc="upper left")
     if sweep:
         finite = [b for b in betas if np.isfinite(b)]
-        bt = np.geomspace(min(finite) * 0.98, max(finite) * 1.02, 24)
-        lines = theory.dense_hebbian_rs_lines(bt, degree)
+        bt = np.geomspace(min(finite) * 0.98, max(finite) * 1.02, 18)
+        lines = theory.dense_hebbian_rs_lines(bt, degree, rtol=1e-3)
         mesh = None
         for axg, g in zip(axes[0][1:], groups):
             sub = [row for row in table if row[by] == g and np.isfinite(float(row["beta"]))]
