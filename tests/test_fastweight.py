@@ -260,11 +260,11 @@ def test_bad_keys_and_values_are_refused_and_nothing_is_stored(cls):
 
 def test_a_diverging_write_is_refused_and_leaves_the_memory_as_it_was():
     keys, values = _pairs(20, seed=17)
-    mem = fw.Titans(N, N_OUT, depth=3, hidden=64, lr=1.0, momentum=0.9, seed=0)
+    mem = fw.Titans(N, N_OUT, depth=2, hidden=64, lr=1.0, momentum=0.9, seed=0)
     with pytest.raises(ValueError, match="lr"):
         mem.store(keys * 1e3, values * 1e6)
     assert len(mem) == 0
-    fresh = fw.Titans(N, N_OUT, depth=3, hidden=64, lr=1.0, momentum=0.9, seed=0)
+    fresh = fw.Titans(N, N_OUT, depth=2, hidden=64, lr=1.0, momentum=0.9, seed=0)
     for a, b in zip(mem.weights, fresh.weights):
         np.testing.assert_array_equal(a, b)
 
