@@ -157,10 +157,13 @@ def export(
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE",
                                        help="Output file (default: next to the store)"),
 ) -> None:
-    """Export a sweep's table (one row per point and trial) as CSV or Parquet."""
+    """Export a sweep's table (one row per point and trial) as CSV or Parquet (an error if
+    the store holds no rows)."""
     from .sweep import load_table, write_csv, write_parquet
 
     table = load_table(store)
+    if not table:
+        raise ValueError(f"store {store} holds no rows: nothing to export (assoc run the spec to compute them)")
     path = out or store.with_suffix("." + format.value)
     written = write_csv(table, path) if format is Format.csv else write_parquet(table, path)
     typer.echo(f"{len(table)} rows -> {written}")

@@ -473,3 +473,12 @@ def test_plot_of_an_empty_store_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="has no rows to draw"):
         sweep.draw_figure(spec, [], tmp_path / "t.png")
     assert not (tmp_path / "t.png").exists()
+
+
+def test_export_of_an_empty_store_is_an_error(tmp_path):
+    (tmp_path / "s.toml").write_text(spec_text("s", figure='kind = "capacity_curve"'))
+    spec = sweep.load_spec(tmp_path / "s.toml")
+    with sweep.Store(tmp_path / "s.sqlite") as st:
+        st.bind(spec)
+    one_line_error(cli("export", str(tmp_path / "s.sqlite")), "holds no rows", "nothing to export")
+    assert not (tmp_path / "s.csv").exists()
