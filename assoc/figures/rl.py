@@ -36,7 +36,7 @@ def rl_learning_curves(
     by: str = "agent",
     panel: str = "env",
     seed: str = "seed",
-    window: int = 10,
+    window: int = 5,
     chance: float | None = -0.5,
     title: str = "POPGym memory tasks: a linear agent with an episodic memory of each family, and without",
 ) -> plt.Figure:
