@@ -66,9 +66,9 @@ import numpy as np
 
 from ..kernels import kernel
 from ..kernels.ref_fastweight import NEURAL_RULES, mlp_forward, q_normalised
-from ..memory import STATUS_FIXED, BaseMemory, Recall, check_choice, check_float, check_int, check_memory_estimate
+from ..memory import (STATUS_FIXED, BaseMemory, Recall, check_choice, check_float, check_int, check_memory_estimate,
+                      check_real)
 from ..metrics import cosine_overlaps
-from .modern import _check_real
 
 FEATURE_MAPS = ("identity", "elu1")
 
@@ -145,14 +145,14 @@ class _FastWeight(BaseMemory):
     def store(self, patterns: Any, values: Any = None) -> None:
         """Write the pairs ``(patterns[t], values[t])`` in order; ``values`` defaults to the keys
         when ``n_out == n``."""
-        keys = _check_real("patterns", patterns, self.n)
+        keys = check_real("patterns", patterns, self.n)
         if values is None:
             if self.n_out != self.n:
                 raise ValueError(f"values are required: this memory maps keys of n={self.n} entries to values of "
                                  f"n_out={self.n_out}")
             vals = keys
         else:
-            vals = _check_real("values", values, self.n_out)
+            vals = check_real("values", values, self.n_out)
             if len(vals) != len(keys):
                 raise ValueError(f"values must have one row per key: got {len(vals)} values for {len(keys)} keys")
         check_memory_estimate(8 * (len(self) + len(keys)) * (self.n + self.n_out),
@@ -169,7 +169,7 @@ class _FastWeight(BaseMemory):
 
     def read(self, queries: Any) -> np.ndarray:
         """The memory's output for each query, shape (B, n_out) (no stored pairs needed)."""
-        q = _check_real("queries", queries, self.n)
+        q = check_real("queries", queries, self.n)
         return self._read(self._keys(q))
 
     def recall(self, cues: Any) -> Recall:
@@ -181,7 +181,7 @@ class _FastWeight(BaseMemory):
             ``states`` (B, n_out) the reads; ``overlaps`` (B, P) cosine of each read with each
             stored value; ``steps`` 1 and ``converged`` True (a read is one step).
         """
-        q = _check_real("cues", cues, self.n)
+        q = check_real("cues", cues, self.n)
         if len(self) == 0:
             raise ValueError("recall needs stored pairs: call store() first")
         out = self._read(self._keys(q))
