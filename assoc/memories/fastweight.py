@@ -15,8 +15,8 @@ Matrix memories (state ``S``, n_out x n; read ``S q``):
     ``elu(x) + 1``; read ``S phi(q)``.
 ``DeltaNet``
     ``S <- S + lr (v - S k) k^T`` (Widrow-Hoff; Schlag, Irie & Schmidhuber 2021): one step of
-    gradient descent on ``||S k - v||^2 / 2`` per pair. ``lr`` is the paper's beta. The numpy
-    backend writes in chunks with the WY (UT transform) representation of Yang et al. 2024
+    gradient descent on ``||S k - v||^2 / 2`` per pair. ``lr`` is the paper's beta. Long
+    writes go in chunks with the WY (UT transform) representation of Yang et al. 2024
     (:func:`delta_chunked`), which equals the token-by-token recurrence.
 ``GatedDeltaNet``
     ``S <- g S (I - lr k k^T) + lr v k^T``, ``g = 1 - decay`` (Yang, Kautz & Hatamizadeh 2024;
@@ -94,17 +94,16 @@ def delta_chunked(state: np.ndarray, keys: np.ndarray, values: np.ndarray, lr: f
     ``S <- S + (U - W S^T)^T K`` per chunk: two matrix products and a triangular solve
     instead of C rank-one updates (Yang, Wang, Shen, Panda & Kim 2024).
     """
-    from scipy.linalg import solve_triangular
-
     nb, nt, _ = keys.shape
     for b in range(nb):
         s = state[b]
         for t0 in range(0, nt, chunk):
             k = keys[b, t0:t0 + chunk]
             v = values[b, t0:t0 + chunk]
-            a = np.tril(lr * (k @ k.T), -1)
-            wu = solve_triangular(a, lr * np.concatenate([k, v], axis=1), lower=True, unit_diagonal=True,
-                                  check_finite=False)
+            a = np.tril(lr * (k @ k.T), -1) + np.eye(len(k))
+            # NumPy's LAPACK (the BLAS of the products around it: scipy's own copy keeps a second
+            # thread pool that stalls small products)
+            wu = np.linalg.solve(a, lr * np.concatenate([k, v], axis=1))
             w, u = wu[:, :k.shape[1]], wu[:, k.shape[1]:]
             s += (u - w @ s.T).T @ k
     return state
@@ -299,9 +298,10 @@ class DeltaNet(_MatrixMemory):
     normalize : bool
         Unit-length keys and queries.
     chunk : int
-        Chunk length of the WY form on the numpy backend (:func:`delta_chunked`).
+        Chunk length of the WY form (:func:`delta_chunked`): a write of at least ``chunk``
+        pairs goes chunk by chunk, a shorter one token by token (the backend's kernel).
     backend, seed
-        numba runs the token-by-token kernel, numpy the chunked form; ``seed`` is unused.
+        ``seed`` is unused.
     """
 
     _params = ("n_out", "normalize", "lr", "chunk")
@@ -314,10 +314,10 @@ class DeltaNet(_MatrixMemory):
         self._reset()
 
     def _write(self, keys: np.ndarray, values: np.ndarray) -> None:
-        if self.backend.name == "numba":
-            self._scan(keys, values, self.lr, 1.0, True)
-        else:
+        if len(keys) >= self.chunk or self.backend.name not in ("numba", "numpy"):
             self.state = delta_chunked(self.state[None].copy(), keys[None], values[None], self.lr, self.chunk)[0]
+        else:  # a few pairs (an agent's step): the token-by-token kernel
+            self._scan(keys, values, self.lr, 1.0, True)
 
 
 class GatedDeltaNet(_MatrixMemory):
