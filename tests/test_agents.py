@@ -479,17 +479,11 @@ def test_memory_observation_without_gymnasium_says_what_to_install(monkeypatch):
         assoc.agents.MemoryObservation
 
 
-@pytest.mark.filterwarnings("ignore:.*different from the unwrapped")
-def test_memory_observation_recalls_the_cue_of_the_episode():
-    gym = pytest.importorskip("gymnasium")
-    from gymnasium import spaces
-    from gymnasium.utils.env_checker import check_env
-
-    from assoc.agents import MemoryObservation
+def _cue_then_query(gym, spaces):
+    """A gymnasium task that needs memory: step 0 shows (landmark, hint); steps 1..3 show
+    noise; step 4 shows the landmark alone, and the episode ends."""
 
     class CueThenQuery(gym.Env):
-        """Step 0 shows (landmark, hint); steps 1..3 show noise; step 4 shows the landmark alone."""
-
         observation_space = spaces.Box(-10, 10, shape=(9,), dtype=np.float32)
         action_space = spaces.Discrete(2)
 
@@ -502,11 +496,21 @@ def test_memory_observation_recalls_the_cue_of_the_episode():
 
         def step(self, action):
             self.t += 1
-            if self.t < 4:
-                obs = np.r_[self.np_random.normal(size=6), 0, 0, 0]
-            else:
-                obs = np.r_[self.landmark, 0, 0, 0]
+            obs = np.r_[self.np_random.normal(size=6) if self.t < 4 else self.landmark, 0, 0, 0]
             return obs.astype(np.float32), 0.0, self.t >= 4, False, {}
+
+    return CueThenQuery
+
+
+@pytest.mark.filterwarnings("ignore:.*different from the unwrapped")
+def test_memory_observation_recalls_the_cue_of_the_episode():
+    gym = pytest.importorskip("gymnasium")
+    from gymnasium import spaces
+    from gymnasium.utils.env_checker import check_env
+
+    from assoc.agents import MemoryObservation
+
+    CueThenQuery = _cue_then_query(gym, spaces)
 
     mem = EpisodicMemory("hopfield", 6, 3, encoder="auto", code_dim=64, backend="numpy", seed=0)
     env = MemoryObservation(CueThenQuery(), mem, key=lambda o: o[:6],
@@ -671,23 +675,7 @@ def test_memory_observation_over_a_vector_environment_keeps_one_episode_per_memo
     import assoc.agents
     from assoc.agents import MemoryObservation, VectorMemoryObservation
 
-    class CueThenQuery(gym.Env):
-        """Step 0 shows (landmark, hint); steps 1..3 show noise; step 4 the landmark alone, and ends."""
-
-        observation_space = spaces.Box(-10, 10, shape=(9,), dtype=np.float32)
-        action_space = spaces.Discrete(2)
-
-        def reset(self, *, seed=None, options=None):
-            super().reset(seed=seed)
-            self.t = 0
-            self.landmark = self.np_random.normal(size=6)
-            self.hint = self.np_random.choice([-1.0, 1.0], size=3)
-            return np.r_[self.landmark, self.hint].astype(np.float32), {}
-
-        def step(self, action):
-            self.t += 1
-            obs = np.r_[self.np_random.normal(size=6) if self.t < 4 else self.landmark, 0, 0, 0]
-            return obs.astype(np.float32), 0.0, self.t >= 4, False, {}
+    CueThenQuery = _cue_then_query(gym, spaces)
 
     assert {"MemoryObservation", "VectorMemoryObservation"} <= set(dir(assoc.agents))
     envs = gym.vector.SyncVectorEnv([CueThenQuery for _ in range(3)])

@@ -463,22 +463,16 @@ def test_a_store_being_written_is_refused_and_free_again_after(tmp_path):
     assert not (tmp_path / "x.sqlite.lock").exists()
 
 
-def test_plot_of_an_empty_store_is_an_error(tmp_path):
+@pytest.mark.parametrize("command,words,output", [("plot", ("holds no rows of sweep 's'", "nothing to draw"), "s.png"),
+                                                    ("export", ("holds no rows", "nothing to export"), "s.csv")])
+def test_plot_or_export_of_an_empty_store_is_an_error(tmp_path, command, words, output):
     (tmp_path / "s.toml").write_text(spec_text("s", figure='kind = "capacity_curve"'))
     spec = sweep.load_spec(tmp_path / "s.toml")
     with sweep.Store(tmp_path / "s.sqlite") as st:
         st.bind(spec)
-    one_line_error(cli("plot", str(tmp_path / "s.sqlite")), "holds no rows of sweep 's'", "nothing to draw")
-    assert not (tmp_path / "s.png").exists()
-    with pytest.raises(ValueError, match="has no rows to draw"):
-        sweep.draw_figure(spec, [], tmp_path / "t.png")
-    assert not (tmp_path / "t.png").exists()
-
-
-def test_export_of_an_empty_store_is_an_error(tmp_path):
-    (tmp_path / "s.toml").write_text(spec_text("s", figure='kind = "capacity_curve"'))
-    spec = sweep.load_spec(tmp_path / "s.toml")
-    with sweep.Store(tmp_path / "s.sqlite") as st:
-        st.bind(spec)
-    one_line_error(cli("export", str(tmp_path / "s.sqlite")), "holds no rows", "nothing to export")
-    assert not (tmp_path / "s.csv").exists()
+    one_line_error(cli(command, str(tmp_path / "s.sqlite")), *words)
+    assert not (tmp_path / output).exists()
+    if command == "plot":
+        with pytest.raises(ValueError, match="has no rows to draw"):
+            sweep.draw_figure(spec, [], tmp_path / "t.png")
+        assert not (tmp_path / "t.png").exists()
