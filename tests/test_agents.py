@@ -737,22 +737,7 @@ def test_vector_memory_observation_follows_every_autoreset_mode(mode):
 
     from assoc.agents import MemoryObservation
 
-    class CueThenQuery(gym.Env):
-        observation_space = spaces.Box(-10, 10, shape=(9,), dtype=np.float32)
-        action_space = spaces.Discrete(2)
-
-        def reset(self, *, seed=None, options=None):
-            super().reset(seed=seed)
-            self.t = 0
-            self.landmark = self.np_random.normal(size=6)
-            self.hint = self.np_random.choice([-1.0, 1.0], size=3)
-            return np.r_[self.landmark, self.hint].astype(np.float32), {}
-
-        def step(self, action):
-            self.t += 1
-            obs = np.r_[self.np_random.normal(size=6) if self.t < 4 else self.landmark, 0, 0, 0]
-            return obs.astype(np.float32), 0.0, self.t >= 4, False, {}
-
+    CueThenQuery = _cue_then_query(gym, spaces)
     envs = gym.vector.SyncVectorEnv([CueThenQuery for _ in range(2)], autoreset_mode=AutoresetMode[mode])
     mems = [EpisodicMemory("hopfield", 6, 3, encoder="auto", code_dim=64, backend="numpy", seed=i) for i in range(2)]
     env = MemoryObservation(envs, mems, key=lambda o: o[:6], value=lambda o: o[6:] if np.any(o[6:]) else None)
