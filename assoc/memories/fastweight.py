@@ -618,24 +618,29 @@ class SoftmaxAttention(_FastWeight):
                  backend: str = "auto", seed: int | None = None):
         super().__init__(n, n_out, normalize=normalize, backend=backend, seed=seed)
         self.beta = check_float("beta", beta, low=0, low_open=True)
+        self._reset()
 
     @property
     def state_size(self) -> int:
         return len(self) * (self.n + self.n_out)
 
     def _reset(self) -> None:
-        pass
+        self._read_keys = np.zeros((0, self.n))  # the stored keys as reads compare them (unit length)
 
     def _arrays(self) -> dict:
-        return {}
+        return {}  # the stored pairs are the state (saved with the patterns and values)
+
+    def _load_extra_state(self, state: dict) -> None:
+        super()._load_extra_state(state)
+        self._read_keys = self._keys(self.patterns)
 
     def _write(self, keys: np.ndarray, values: np.ndarray) -> None:
-        pass  # the stored pairs are the state
+        self._read_keys = np.concatenate([self._read_keys, keys])
 
     def _read(self, q: np.ndarray) -> np.ndarray:
         if len(self) == 0:
             return np.zeros((len(q), self.n_out))
-        z = self.beta * (q @ self._keys(self.patterns).T)
+        z = self.beta * (q @ self._read_keys.T)
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return (e / e.sum(axis=1, keepdims=True)) @ self.values
