@@ -45,13 +45,15 @@ def silu_prime(a):
 
 
 def mlp_forward(weights, x):
-    """Pre-activations and layer inputs of ``x`` (1-D) through the MLP; returns (inputs, out)."""
-    inputs = [x]
+    """``x`` (one input, or a batch of rows) through the MLP: ``(inputs, pres, out)``, the
+    input and the pre-activation of every hidden layer, and the output."""
+    inputs, pres = [x], []
     h = x
     for w in weights[:-1]:
-        h = silu(w @ h)
+        pres.append(h @ w.T)
+        h = silu(pres[-1])
         inputs.append(h)
-    return inputs, weights[-1] @ h
+    return inputs, pres, h @ weights[-1].T
 
 
 def output_gradient(err, rule, p, huber):
@@ -65,14 +67,13 @@ def output_gradient(err, rule, p, huber):
 
 def mlp_gradients(weights, k, v, rule, p, huber):
     """Gradients of the attentional bias at ``(k, v)`` for every layer, output layer last."""
-    inputs, out = mlp_forward(weights, k)
+    inputs, pres, out = mlp_forward(weights, k)
     g = output_gradient(out - v, rule, p, huber)
     grads = [None] * len(weights)
     for layer in range(len(weights) - 1, -1, -1):
         grads[layer] = np.outer(g, inputs[layer])
         if layer:
-            pre = weights[layer - 1] @ inputs[layer - 1]
-            g = (weights[layer].T @ g) * silu_prime(pre)
+            g = (weights[layer].T @ g) * silu_prime(pres[layer - 1])
     return grads
 
 

@@ -440,9 +440,7 @@ class _NeuralMemory(_FastWeight):
         self.weights, self.aux = list(w), list(aux)
 
     def _read(self, q: np.ndarray) -> np.ndarray:
-        if not len(q):
-            return np.zeros((0, self.n_out))
-        return np.stack([mlp_forward(self.weights, x)[1] for x in q]) if self.depth > 1 else q @ self.weights[0].T
+        return mlp_forward(self.weights, q)[2]
 
     def _arrays(self) -> dict:
         out = {f"weights_{i}": w for i, w in enumerate(self.weights)}
