@@ -3,8 +3,9 @@
 Two drivers, written once and parametrised by what differs between memories:
 
 :func:`run_async_sweeps`
-    random-sequential sweeps: each sweep draws a fresh update order per cue from the
-    memory's generator (and, at T > 0, one uniform per spin visit), hands them to a
+    random-sequential sweeps: each sweep takes a fresh update order per cue (and, at T > 0,
+    one uniform per spin visit) from counter-based streams keyed by two numbers drawn from
+    the memory's generator (:func:`draw_keys`), hands them to a
     ``sweep`` callable that runs one compiled / reference kernel sweep over the active cues,
     and marks a cue converged when a sweep flips nothing (T = 0) or runs every sweep
     (Glauber, T > 0). Used by :class:`assoc.Hopfield` (async, glauber),
@@ -30,14 +31,14 @@ memory's results do not depend on which driver runs them.
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Callable
 
 import numpy as np
 
+from .kernels import kernel
 from .memory import STATUS_CYCLE, STATUS_FIXED, STATUS_LIMIT, check_float, to_numpy
 
-__all__ = ["check_clamp", "check_temperature", "run_async_sweeps", "run_async_sweeps_chunked", "run_to_fixed_point"]
+__all__ = ["check_clamp", "check_temperature", "draw_keys", "draw_orders", "draw_uniforms", "run_async_sweeps", "run_async_sweeps_chunked", "run_to_fixed_point"]
 
 
 def check_temperature(dynamics: str, temperature: Any) -> float:
@@ -66,6 +67,28 @@ def check_clamp(clamp: Any, shape: tuple) -> np.ndarray:
     return mask
 
 
+def draw_keys(rng: np.random.Generator) -> np.ndarray:
+    """The two 64-bit keys of one recall's random streams (visiting orders, heat-bath
+    uniforms): the only draws a run of asynchronous sweeps takes from the memory's generator."""
+    return rng.integers(0, 2**64, size=2, dtype=np.uint64, endpoint=False)
+
+
+def draw_orders(keys: np.ndarray, first: int, sweep: int, active: np.ndarray, n: int) -> np.ndarray:
+    """Visiting orders of ``n`` spins for the cues ``first, first + 1, ...`` (one row each) at
+    sweep ``sweep``: a uniformly random permutation per row where ``active`` (other rows are
+    left unset), a function of ``(keys[0], cue, sweep)`` alone (kernel ``random_orders``:
+    Fisher-Yates driven by a SplitMix64 stream). Rows of a chunk of the batch therefore get
+    the orders they would get in the whole batch, finished cues cost nothing, and the compiled
+    kernel runs for every backend so every backend sees the same orders."""
+    return kernel("random_orders", "numba")(active, np.uint64(keys[0]), first, sweep, n)
+
+
+def draw_uniforms(keys: np.ndarray, first: int, sweep: int, active: np.ndarray, n: int) -> np.ndarray:
+    """Heat-bath uniforms in [0, 1) for the cues ``first, ...`` at sweep ``sweep`` (rows where
+    ``active``), from ``(keys[1], cue, sweep)`` alone (kernel ``random_uniforms``)."""
+    return kernel("random_uniforms", "numba")(active, np.uint64(keys[1]), first, sweep, n)
+
+
 def _movers(backend: Any) -> tuple[Callable, Callable]:
     if backend is None:
         return (lambda x: x), np.asarray
@@ -92,8 +115,9 @@ def run_async_sweeps(
         arrays in place and returns the number of spins flipped per cue (B,). The three
         arrays arrive on ``backend``; ``flips`` may be on it too.
     rng : numpy Generator
-        Draws, per sweep, ``rng.permuted(arange(n) tiled B times, axis=1)`` and then, with
-        Glauber dynamics only, ``rng.random((B, n))``.
+        Gives the two keys of the run (:func:`draw_keys`), from which every cue's order at
+        every sweep (:func:`draw_orders`) and, with Glauber dynamics, its uniforms
+        (:func:`draw_uniforms`) follow.
     limit : int
         Most sweeps.
     glauber : bool
@@ -108,45 +132,22 @@ def run_async_sweeps(
     steps : (B,) int64 sweeps run per cue
     status : (B,) int8 STATUS_FIXED or STATUS_LIMIT
     """
-    steps, status, _ = _drive(sweep, rng, shape, 0, shape[0], limit, glauber, backend)
-    return steps, status
+    return _drive(sweep, draw_keys(rng), 0, shape[0], shape[1], limit, glauber, backend)
 
 
-def _drive(sweep, rng, shape, lo, hi, limit, glauber, backend):
-    """Sweeps of the cues ``lo:hi`` of a ``shape = (B, n)`` batch, drawing every sweep's orders
-    (and uniforms) for the whole batch exactly as an undivided call would. Returns steps,
-    status and the number of sweeps drawn."""
+def _drive(sweep, keys, lo, hi, n, limit, glauber, backend):
+    """Sweeps of the cues ``lo:hi`` of a batch, with the streams of ``keys``; steps and status."""
     put, get = _movers(backend)
-    b, n = shape
     rows = hi - lo
     active = np.ones(rows, dtype=bool)
     steps = np.zeros(rows, dtype=np.int64)
     status = np.full(rows, STATUS_LIMIT, dtype=np.int8)
-    base = np.tile(np.arange(n, dtype=np.int64), (b, 1))
-    whole = lo == 0 and hi == b
     uniforms = put(np.zeros((rows, n)))
-    drawn = 0
-    if rows == 1:  # one cue (an agent's read): the same sweeps with scalar bookkeeping
-        active_d = put(active)
-        for _ in range(limit):
-            order = rng.permuted(base, axis=1)
-            if glauber:
-                u = rng.random((b, n))
-                uniforms = put(u if whole else u[lo:hi])
-            drawn += 1
-            flips = sweep(put(order if whole else order[lo:hi]), active_d, uniforms)
-            steps[0] += 1
-            if not glauber and int(get(flips)[0]) == 0:
-                status[0] = STATUS_FIXED
-                break
-        return steps, status, drawn
-    for _ in range(limit):
-        order = rng.permuted(base, axis=1)
+    for k in range(limit):
+        order = draw_orders(keys, lo, k, active, n)
         if glauber:
-            u = rng.random((b, n))
-            uniforms = put(u if whole else u[lo:hi])
-        drawn += 1
-        flips = get(sweep(put(order if whole else order[lo:hi]), put(active), uniforms))
+            uniforms = put(draw_uniforms(keys, lo, k, active, n))
+        flips = np.asarray(get(sweep(put(order), put(active), uniforms)))
         steps[active] += 1
         if not glauber:
             done = active & (flips == 0)
@@ -154,7 +155,7 @@ def _drive(sweep, rng, shape, lo, hi, limit, glauber, backend):
             active &= ~done
             if not active.any():
                 break
-    return steps, status, drawn
+    return steps, status
 
 
 def run_async_sweeps_chunked(
@@ -171,36 +172,21 @@ def run_async_sweeps_chunked(
 
     ``start_chunk(lo, hi)`` sets up the state of cues ``lo:hi`` and returns ``(sweep, finish)``:
     ``sweep`` as in :func:`run_async_sweeps` for those rows only, and ``finish()``, called when
-    they are done, which collects their results (and may free their state). Every chunk replays
-    the generator from the same start and takes its rows of each sweep's draws for the whole
-    batch; at the end the generator is advanced by the sweeps an undivided call would have
-    drawn (the most any chunk ran). States, steps, status and the generator's final state are
-    therefore identical to one call of :func:`run_async_sweeps` on the whole batch.
+    they are done, which collects their results (and may free their state). A cue's orders and
+    uniforms depend only on the run's keys, its index in the batch and the sweep, so states,
+    steps, status and the generator's final state are identical to one call of
+    :func:`run_async_sweeps` on the whole batch.
     """
-    b = shape[0]
+    b, n = shape
     chunk = max(1, int(chunk))
+    keys = draw_keys(rng)
     steps = np.zeros(b, dtype=np.int64)
     status = np.full(b, STATUS_LIMIT, dtype=np.int8)
-    if chunk >= b:
-        sweep, finish = start_chunk(0, b)
-        steps, status, _ = _drive(sweep, rng, shape, 0, b, limit, glauber, backend)
-        finish()
-        return steps, status
-    start = copy.deepcopy(rng.bit_generator.state)
-    most = 0
     for lo in range(0, b, chunk):
         hi = min(b, lo + chunk)
-        rng.bit_generator.state = start
         sweep, finish = start_chunk(lo, hi)
-        steps[lo:hi], status[lo:hi], drawn = _drive(sweep, rng, shape, lo, hi, limit, glauber, backend)
+        steps[lo:hi], status[lo:hi] = _drive(sweep, keys, lo, hi, n, limit, glauber, backend)
         finish()
-        most = max(most, drawn)
-    rng.bit_generator.state = start
-    base = np.tile(np.arange(shape[1], dtype=np.int64), (b, 1))
-    for _ in range(most):  # leave the generator where the undivided call leaves it
-        rng.permuted(base, axis=1)
-        if glauber:
-            rng.random(shape)
     return steps, status
 
 

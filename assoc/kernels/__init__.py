@@ -38,6 +38,8 @@ TABLE: dict[str, KernelRow] = {
     # Hopfield networks (assoc.memories.hopfield, assoc.memories.cascade)
     "async_sweep_patterns": _row("ref", "async_sweep_patterns", numba="cpu", cupy="gpu"),
     "async_sweep_weights": _row("ref", "async_sweep_weights", numba="cpu", cupy="gpu"),
+    "random_orders": _row("ref", "random_orders", numba="cpu"),
+    "random_uniforms": _row("ref", "random_uniforms", numba="cpu"),
     # sparse-distributed memories (assoc.memories.willshaw, kanerva, segments, sparsey, index)
     "and_popcount": _row("ref_sdr", "and_popcount", numba="cpu_sdr"),
     "xor_popcount": _row("ref_sdr", "xor_popcount", numba="cpu_sdr"),

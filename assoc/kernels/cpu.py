@@ -21,7 +21,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from . import sweeps
+from . import ref, sweeps
 
 #: Calls with less work than this (inner-loop operations: multiply-adds, 64-bit word
 #: operations, posting-list entries) run on the calling thread. Waking the thread pool costs
@@ -37,7 +37,10 @@ def run_parallel(work: int, rows: int) -> bool:
     return rows > 1 and work >= PARALLEL_MIN_WORK and numba.get_num_threads() > 1
 
 _new_spin = njit(cache=True, inline="always")(sweeps.new_spin)
-_patterns_cue = njit(cache=True)(sweeps.bind(sweeps.sweep_patterns_cue, new_spin=_new_spin))
+# reassociation only inside the integer-valued dot product (exact in any order), so the
+# heat-bath arithmetic elsewhere stays operation for operation that of the reference twin
+_dot_row = njit(cache=True, fastmath={"reassoc"})(sweeps.dot_row)
+_patterns_cue = njit(cache=True)(sweeps.bind(sweeps.sweep_patterns_cue, new_spin=_new_spin, dot_row=_dot_row))
 _weights_cue = njit(cache=True)(sweeps.bind(sweeps.sweep_weights_cue, new_spin=_new_spin))
 
 
@@ -45,7 +48,8 @@ def _sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, unifor
     """One random-sequential sweep in pattern space (Hebbian couplings, zero diagonal).
 
     s : int8 (B, N) states, updated in place
-    overlaps : int64 (B, P) ``s @ xi.T``, updated in place
+    overlaps : (B, P) ``s @ xi.T``, integers in float32 (n P < 2**24), int32 or int64; updated
+        in place
     xi_t : int8 (N, P) stored patterns, transposed
     order : int64 (B, N) visiting order per cue
     active : bool (B,) cues to update
@@ -62,18 +66,20 @@ def _sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, unifor
     return flips
 
 
-def _sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms):
+def _sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms, scale=1.0):
     """One random-sequential sweep with an explicit symmetric weight matrix.
 
     s : int8 (B, N) states, updated in place
-    fields : float64 (B, N) local fields ``s @ w`` (w symmetric), updated in place
-    w : float64 (N, N)
+    fields : (B, N) local fields ``s @ w`` (w symmetric), updated in place: float64, or
+        integers (int32 / int64) with integer ``w``
+    w : (N, N) float64, or the int16 / int32 Hebbian counts
+    scale : a spin's field is ``fields / scale`` (1 for float couplings, n for the counts)
     Other arguments as in :func:`_sweep_patterns`.
     """
     flips = np.zeros(s.shape[0], dtype=np.int64)
     for b in prange(s.shape[0]):
         if active[b]:
-            flips[b] = _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms)
+            flips[b] = _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms, scale)
     return flips
 
 
@@ -108,3 +114,67 @@ class Dual:
 async_sweep_patterns = Dual(_sweep_patterns, lambda s, o, xi_t, *rest: s.shape[0] * s.shape[1] * xi_t.shape[1])
 #: One asynchronous sweep with explicit weights (see ``_sweep_weights``); flips per cue.
 async_sweep_weights = Dual(_sweep_weights, lambda s, *rest: s.shape[0] * s.shape[1] * max(1, s.shape[1] // 10))
+
+
+# the counter-based streams of the asynchronous sweeps (see assoc.kernels.ref: SplitMix64)
+_G = np.uint64(ref.GOLDEN)
+_M1 = np.uint64(ref.MIX1)
+_M2 = np.uint64(ref.MIX2)
+
+
+@njit(cache=True, inline="always")
+def _mix(z):
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, inline="always")
+def _seed(key, cue, sweep):
+    return _mix(_mix(key + _G * np.uint64(cue + 1)) + _G * np.uint64(sweep + 1))
+
+
+@njit(cache=True, inline="always")
+def _uniform(seed, t):
+    return np.float64(_mix(seed + _G * np.uint64(t + 1)) >> np.uint64(11)) * 2.0**-53
+
+
+def _random_orders(active, key, first, sweep, n):
+    """Visiting orders at sweep ``sweep`` for the cues ``first, first + 1, ...`` (one row per
+    entry of ``active``): on active rows a uniformly random permutation of ``arange(n)`` by
+    Fisher-Yates, position t (from n - 1 down to 1) swapped with ``j = min(floor(u_t (t + 1)),
+    t)``, u_t the t-th uniform of the row's SplitMix64 stream; inactive rows are zeros.
+    Returns int64 (rows, n)."""
+    rows = active.shape[0]
+    order = np.zeros((rows, n), dtype=np.int64)
+    for r in prange(rows):
+        if not active[r]:
+            continue
+        seed = _seed(key, first + r, sweep)
+        for t in range(n):
+            order[r, t] = t
+        for t in range(n - 1, 0, -1):
+            j = min(int(_uniform(seed, t) * (t + 1)), t)
+            a = order[r, t]
+            order[r, t] = order[r, j]
+            order[r, j] = a
+    return order
+
+
+def _random_uniforms(active, key, first, sweep, n):
+    """Heat-bath uniforms at sweep ``sweep`` for the cues ``first, ...``: row r holds the
+    first n uniforms of the stream of cue ``first + r`` where active, zeros elsewhere."""
+    rows = active.shape[0]
+    u = np.zeros((rows, n))
+    for r in prange(rows):
+        if active[r]:
+            seed = _seed(key, first + r, sweep)
+            for t in range(n):
+                u[r, t] = _uniform(seed, t)
+    return u
+
+
+#: Random visiting orders (see ``_random_orders``).
+random_orders = Dual(_random_orders, lambda active, key, first, sweep, n: 8 * active.shape[0] * n)
+#: Heat-bath uniforms (see ``_random_uniforms``).
+random_uniforms = Dual(_random_uniforms, lambda active, key, first, sweep, n: 4 * active.shape[0] * n)

@@ -16,7 +16,8 @@ from . import sweeps
 THREADS = 128
 
 _new_spin = cuda.jit(device=True)(sweeps.new_spin)
-_patterns_cue = cuda.jit(device=True)(sweeps.bind(sweeps.sweep_patterns_cue, new_spin=_new_spin))
+_dot_row = cuda.jit(device=True)(sweeps.dot_row)
+_patterns_cue = cuda.jit(device=True)(sweeps.bind(sweeps.sweep_patterns_cue, new_spin=_new_spin, dot_row=_dot_row))
 _weights_cue = cuda.jit(device=True)(sweeps.bind(sweeps.sweep_weights_cue, new_spin=_new_spin))
 
 
@@ -28,10 +29,10 @@ def _sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, unifor
 
 
 @cuda.jit
-def _sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms, flips):
+def _sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms, scale, flips):
     b = cuda.grid(1)
     if b < s.shape[0] and active[b]:
-        flips[b] = _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms)
+        flips[b] = _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms, scale)
 
 
 def _zeros_like_batch(s):
@@ -47,10 +48,10 @@ def _zeros_like_batch(s):
     return numpy.zeros(s.shape[0], dtype=numpy.int64)
 
 
-def _launch(kernel, s, aux, mat, order, active, clamp, temperature, uniforms):
+def _launch(kernel, s, aux, mat, order, active, clamp, temperature, uniforms, *extra):
     flips = _zeros_like_batch(s)
     blocks = (s.shape[0] + THREADS - 1) // THREADS
-    kernel[blocks, THREADS](s, aux, mat, order, active, clamp, float(temperature), uniforms, flips)
+    kernel[blocks, THREADS](s, aux, mat, order, active, clamp, float(temperature), uniforms, *extra, flips)
     return flips
 
 
@@ -59,6 +60,6 @@ def async_sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, u
     return _launch(_sweep_patterns, s, overlaps, xi_t, order, active, clamp, temperature, uniforms)
 
 
-def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms):
+def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms, scale=1.0):
     """GPU twin of :func:`assoc.kernels.cpu.async_sweep_weights` (same arguments)."""
-    return _launch(_sweep_weights, s, fields, w, order, active, clamp, temperature, uniforms)
+    return _launch(_sweep_weights, s, fields, w, order, active, clamp, temperature, uniforms, float(scale))

@@ -41,19 +41,20 @@ def async_sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, u
     for t in range(n):
         i = order[rows, t]
         old = s[rows, i]
-        h = (xi64[i] * overlaps[rows]).sum(axis=1) - p * old.astype(xp.int64)
+        # the integer field, in int64 whatever integer-valued dtype holds the overlaps
+        h = (xi64[i] * overlaps[rows].astype(xp.int64)).sum(axis=1) - p * old.astype(xp.int64)
         new = _new_spins(xp, h, old, temperature, uniforms[rows, t], n)
         change = (new != old) & ~clamp[rows, i]
         if change.any():
             r = rows[change]
             nv = new[change]
             s[r, i[change]] = nv
-            overlaps[r] += (nv - old[change]).astype(xp.int64)[:, None] * xi64[i[change]]
+            overlaps[r] += ((nv - old[change]).astype(xp.int64)[:, None] * xi64[i[change]]).astype(overlaps.dtype)
             flips[r] += 1
     return flips
 
 
-def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms):
+def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms, scale=1.0):
     """Reference twin of :func:`assoc.kernels.cpu.async_sweep_weights`."""
     xp = _xp(s)
     n = s.shape[1]
@@ -65,12 +66,66 @@ def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniform
         i = order[rows, t]
         old = s[rows, i]
         h = fields[rows, i]
-        new = _new_spins(xp, h, old, temperature, uniforms[rows, t], 1.0)
+        new = _new_spins(xp, h, old, temperature, uniforms[rows, t], scale)
         change = (new != old) & ~clamp[rows, i]
         if change.any():
             r = rows[change]
             nv = new[change]
             s[r, i[change]] = nv
-            fields[r] += (nv - old[change]).astype(xp.float64)[:, None] * w[i[change]]
+            fields[r] += (nv - old[change]).astype(fields.dtype)[:, None] * w[i[change]].astype(fields.dtype)
             flips[r] += 1
     return flips
+
+
+# SplitMix64 (Steele, Lea & Flood 2014): the counter-based streams behind the visiting
+# orders and heat-bath uniforms of the asynchronous sweeps. The stream of (key, cue, sweep)
+# is seeded with mix(mix(key + G (cue + 1)) + G (sweep + 1)); its t-th number (t = 0, 1, ...)
+# is mix(seed + G (t + 1)), and a uniform takes its top 53 bits.
+GOLDEN = 0x9E3779B97F4A7C15
+MIX1 = 0xBF58476D1CE4E5B9
+MIX2 = 0x94D049BB133111EB
+
+
+def _mix(xp, z):
+    z = (z ^ (z >> xp.uint64(30))) * xp.uint64(MIX1)
+    z = (z ^ (z >> xp.uint64(27))) * xp.uint64(MIX2)
+    return z ^ (z >> xp.uint64(31))
+
+
+def _stream_uniforms(key, first, sweep, rows, n):
+    import numpy as np
+
+    g = np.uint64(GOLDEN)
+    cue = np.arange(first + 1, first + rows + 1, dtype=np.uint64)
+    seed = _mix(np, _mix(np, np.full(rows, key, dtype=np.uint64) + g * cue) + g * np.full(rows, sweep + 1, dtype=np.uint64))
+    t = np.arange(1, n + 1, dtype=np.uint64)
+    z = _mix(np, seed[:, None] + g * t[None, :])
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def random_uniforms(active, key, first, sweep, n):
+    """Reference twin of :func:`assoc.kernels.cpu.random_uniforms`."""
+    import numpy as np
+
+    u = _stream_uniforms(key, first, sweep, len(active), n)
+    u[~np.asarray(active, dtype=bool)] = 0.0
+    return u
+
+
+def random_orders(active, key, first, sweep, n):
+    """Reference twin of :func:`assoc.kernels.cpu.random_orders`: Fisher-Yates on every active
+    row of ``arange(n)`` at once, position t (from n - 1 down to 1) swapped with
+    ``j = min(floor(u_t * (t + 1)), t)``, u_t the row's t-th stream uniform."""
+    import numpy as np
+
+    act = np.asarray(active, dtype=bool)
+    u = _stream_uniforms(key, first, sweep, len(act), n)
+    order = np.tile(np.arange(n, dtype=np.int64), (len(act), 1))
+    rows = np.arange(len(act))
+    for t in range(n - 1, 0, -1):
+        j = np.minimum((u[:, t] * (t + 1)).astype(np.int64), t)
+        a = order[rows, t].copy()
+        order[rows, t] = order[rows, j]
+        order[rows, j] = a
+    order[~act] = 0
+    return order

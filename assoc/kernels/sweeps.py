@@ -19,7 +19,7 @@ import types
 
 def bind(func, **names):
     """A copy of ``func`` whose global ``names`` are replaced (each target passes its own
-    compiled ``new_spin``, so the bodies stay free of decorators)."""
+    compiled ``new_spin`` and ``dot_row``, so the bodies stay free of decorators)."""
     glb = dict(func.__globals__)
     glb.update(names)
     return types.FunctionType(func.__code__, glb, func.__name__, func.__defaults__)
@@ -39,8 +39,22 @@ def new_spin(h, old, temperature, u):
     return 1 if u < prob else -1
 
 
+def dot_row(xi_t, i, overlaps, b):
+    """``sum_mu xi_t[i, mu] * overlaps[b, mu]``: integer-valued terms, so any order of summation
+    gives the same exact value while the partial sums stay inside the dtype's exact range (the
+    callers choose the dtype of ``overlaps`` so that they do), and the CPU target compiles this
+    with reassociation allowed, which lets the sum run in SIMD lanes."""
+    h = overlaps[b, 0] - overlaps[b, 0]  # a zero of the overlaps' dtype
+    for mu in range(xi_t.shape[1]):
+        h += xi_t[i, mu] * overlaps[b, mu]
+    return h
+
+
 def sweep_patterns_cue(b, s, overlaps, xi_t, order, clamp, temperature, uniforms):
-    """Pattern space (Hebbian, zero diagonal): fields from the integer overlaps, O(P) per spin."""
+    """Pattern space (Hebbian, zero diagonal): fields from the integer overlaps, O(P) per spin.
+
+    ``overlaps`` holds integers in float32 (when n P < 2**24, so every partial sum of a field
+    is exact), int32 or int64; the field is the same integer whichever dtype holds it."""
     n = s.shape[1]
     p = xi_t.shape[1]
     count = 0
@@ -48,9 +62,7 @@ def sweep_patterns_cue(b, s, overlaps, xi_t, order, clamp, temperature, uniforms
         i = order[b, t]
         if clamp[b, i]:
             continue
-        h = 0
-        for mu in range(p):
-            h += xi_t[i, mu] * overlaps[b, mu]
+        h = dot_row(xi_t, i, overlaps, b)
         old = s[b, i]
         h -= p * old
         if temperature == 0.0:
@@ -65,8 +77,14 @@ def sweep_patterns_cue(b, s, overlaps, xi_t, order, clamp, temperature, uniforms
     return count
 
 
-def sweep_weights_cue(b, s, fields, w, order, clamp, temperature, uniforms):
-    """Explicit symmetric weights: local fields kept up to date, O(n) per flip."""
+def sweep_weights_cue(b, s, fields, w, order, clamp, temperature, uniforms, scale):
+    """Explicit symmetric weights: local fields kept up to date, O(n) per flip, O(n) per sweep
+    without flips.
+
+    ``w`` and ``fields`` are float64 (couplings as they are, ``scale`` 1) or integers (the
+    Hebbian counts ``sum_mu xi_i xi_j``, int16 or int32, with integer fields and ``scale``
+    n): a spin sees the field ``fields / scale``, which for the counts is exactly the
+    pattern-space field divided by n, so both forms make the same moves."""
     n = s.shape[1]
     count = 0
     for t in range(n):
@@ -74,10 +92,13 @@ def sweep_weights_cue(b, s, fields, w, order, clamp, temperature, uniforms):
         if clamp[b, i]:
             continue
         old = s[b, i]
-        new = new_spin(fields[b, i], old, temperature, uniforms[b, t])
+        if temperature == 0.0:
+            new = new_spin(fields[b, i], old, 0.0, 0.0)
+        else:
+            new = new_spin(fields[b, i] / scale, old, temperature, uniforms[b, t])
         if new != old:
             s[b, i] = new
-            d = float(new - old)
+            d = new - old
             for j in range(n):
                 fields[b, j] += d * w[i, j]
             count += 1

@@ -45,6 +45,7 @@ from ..memory import (
     check_memory_estimate,
     check_patterns,
     chunk_rows,
+    memory_budget,
 )
 from ..metrics import cosine_from_dots
 
@@ -54,6 +55,20 @@ REPRESENTATIONS = ("auto", "patterns", "weights")
 
 #: Largest |h| for which float32 matrix products of +/-1 values are exact (2**24).
 FLOAT32_EXACT = 2**24
+
+#: How many multiply-adds of a matrix product (building the Hebbian counts) cost as much as one
+#: of the asynchronous pattern-space sweep (one field = a dot product over the P overlaps, a
+#: memory-bound row read): about 8 on 2-core AVX2 machines (see ``benchmarks/bench_hopfield``).
+COUNTS_GEMM_ADVANTAGE = 8
+
+
+def overlap_dtype(n: int, p: int):
+    """The dtype that holds a pattern-space sweep's overlaps exactly: float32 while every
+    partial sum of a field (at most n P in magnitude) is an integer below 2**24, else int32
+    while n P < 2**31, else int64."""
+    if n * p < FLOAT32_EXACT:
+        return np.float32
+    return np.int32 if n * p < 2**31 else np.int64
 
 
 class Hopfield(BaseMemory):
@@ -133,11 +148,43 @@ class Hopfield(BaseMemory):
             raise ValueError(f"decay={self.decay} needs explicit weights, got representation='patterns'")
         self._w: np.ndarray | None = None  # float64 (n, n) on the host, or None
         self._j: np.ndarray | None = None  # palimpsest: bounded couplings J
+        self._counts: np.ndarray | None = None  # Hebbian counts of the first _counted patterns
+        self._counted = 0
 
     # ------------------------------------------------------------------ storage
     def _reset(self) -> None:
         self._w = None
         self._j = None
+        self._counts = None
+        self._counted = 0
+
+    def _counts_bytes(self) -> int:
+        return self.n * self.n * (2 if len(self) < 2**15 else 4)
+
+    def hebbian_counts(self) -> np.ndarray:
+        """The integer Hebbian couplings ``C_ij = sum_mu xi_i^mu xi_j^mu`` (zero diagonal; W = C / n),
+        int16 while P < 2**15, else int32, shape (n, n), on the host.
+
+        Kept between calls and extended by the patterns stored since the last call (online
+        storage costs the new patterns only). Built by float32 matrix products a block of rows
+        at a time (exact: every entry is an integer of magnitude <= P < 2**24)."""
+        p, n = len(self), self.n
+        dtype = np.int16 if p < 2**15 else np.int32
+        if self._counts is None or self._counts.dtype != dtype:
+            check_memory_estimate(self._counts_bytes(), f"an n x n count matrix for n={n}")
+            old = self._counts
+            self._counts = np.zeros((n, n), dtype=dtype) if old is None else old.astype(dtype)
+        new = self.patterns[self._counted:]
+        if len(new):
+            x = new.astype(np.float32)
+            step = chunk_rows(n, 4 * n, f"Hebbian counts of {len(new)} new patterns")
+            for lo in range(0, n, step):
+                hi = min(n, lo + step)
+                block = x[:, lo:hi].T @ x  # (rows, n) exact integers
+                self._counts[lo:hi] += block.astype(dtype)
+            np.fill_diagonal(self._counts, 0)
+            self._counted = p
+        return self._counts
 
     def _weights_bytes(self) -> int:
         return 8 * self.n * self.n
@@ -320,25 +367,61 @@ class Hopfield(BaseMemory):
         return overlaps, be.to_numpy(energy)
 
     def _run_async(self, s: np.ndarray, clamp: np.ndarray, limit: int):
+        """Random-sequential sweeps in one of three exact forms, all making the same moves.
+
+        - Pattern space (Hebbian): a field is a dot product of a pattern column with the P
+          overlaps, O(P) per visited spin (:func:`overlap_dtype` keeps it exact).
+        - Hebbian counts: integer couplings C (:meth:`hebbian_counts`) and integer fields
+          kept up to date, O(1) per visited spin and O(n) per flip. A run starts in pattern
+          space and moves to the counts once the pattern-space work it has spent exceeds the
+          cost of bringing the counts up to date (built once, then extended by new patterns
+          only), so long runs of sweeps with few flips (above capacity) cost O(n) a sweep.
+          The fields at the switch follow exactly from the overlaps.
+        - Float weights (other rules, decay, ``representation="weights"``): the same sweep
+          as the counts with float64 couplings.
+        """
         be = self.backend
-        if self.uses_pattern_space():
-            sweep = kernel("async_sweep_patterns", be.name)
-            xi_t = be.asarray(np.ascontiguousarray(self.patterns.T))
-            state = be.asarray(s.copy())
-            aux = be.asarray(s.astype(np.int64) @ self.patterns.T.astype(np.int64))
-        else:
-            sweep = kernel("async_sweep_weights", be.name)
-            w = self.weights()
-            xi_t = be.asarray(w)
-            state = be.asarray(s.copy())
-            aux = be.asarray(s.astype(np.float64) @ w)
+        glauber = self.dynamics == "glauber"
+        state = be.asarray(s.copy())
         clamp_d = be.asarray(clamp)
+        w_sweep = kernel("async_sweep_weights", be.name)
+        if not self.uses_pattern_space():
+            w = self.weights()
+            w_d = be.asarray(w)
+            fields = be.asarray(s.astype(np.float64) @ w)
+
+            def float_sweep(order, active, uniforms):
+                return w_sweep(state, fields, w_d, order, active, clamp_d, self.temperature, uniforms)
+
+            steps, status = run_async_sweeps(float_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be)
+            return be.to_numpy(state), steps, status
+
+        n, p = self.n, len(self)
+        p_sweep = kernel("async_sweep_patterns", be.name)
+        xi_t = be.asarray(np.ascontiguousarray(self.patterns.T))
+        odt = overlap_dtype(n, p)
+        # s @ xi.T as a float32 product: integers of magnitude <= n, exact
+        ov = be.asarray((s.astype(np.float32) @ self.patterns.T.astype(np.float32)).astype(odt))
+        # pattern-space work (in units of n multiply-adds) after which the counts pay
+        counts_ok = (self.representation == "auto" and be.xp is np
+                     and 2 * self._counts_bytes() <= memory_budget())
+        threshold = (p - self._counted) * n / COUNTS_GEMM_ADVANTAGE if counts_ok else np.inf
+        run = {"spent": 0, "counts": None, "fields": None}
 
         def one_sweep(order, active, uniforms):
-            return sweep(state, aux, xi_t, order, active, clamp_d, self.temperature, uniforms)
+            if run["counts"] is None and run["spent"] >= threshold:
+                run["counts"] = self.hebbian_counts()
+                fdt = np.int32 if n * p < 2**31 else np.int64
+                # fields = overlaps @ xi - P s, exact in float64 (|h| <= n P < 2**53)
+                h = np.asarray(ov, dtype=np.float64) @ self.patterns.astype(np.float64) - p * state.astype(np.float64)
+                run["fields"] = h.astype(fdt)
+            if run["counts"] is not None:
+                return w_sweep(state, run["fields"], run["counts"], order, active, clamp_d, self.temperature,
+                               uniforms, float(n))
+            run["spent"] += int(np.count_nonzero(be.to_numpy(active))) * p
+            return p_sweep(state, ov, xi_t, order, active, clamp_d, self.temperature, uniforms)
 
-        steps, status = run_async_sweeps(one_sweep, self.rng, s.shape, limit, glauber=self.dynamics == "glauber",
-                                         backend=be)
+        steps, status = run_async_sweeps(one_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be)
         return be.to_numpy(state), steps, status
 
     def _run_sync(self, s: np.ndarray, clamp: np.ndarray | None, limit: int):
@@ -383,5 +466,7 @@ class Hopfield(BaseMemory):
         return out
 
     def _load_extra_state(self, state: dict) -> None:
+        self._counts = None
+        self._counted = 0
         self._w = np.array(state["w"]) if "w" in state else None
         self._j = np.array(state["j"]) if "j" in state else None
