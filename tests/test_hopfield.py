@@ -183,6 +183,71 @@ def test_pattern_space_and_weight_matrix_agree():
     np.testing.assert_array_equal(outs[0], outs[1])
 
 
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("dynamics,temperature", [("async", 0.0), ("glauber", 0.3)])
+@pytest.mark.parametrize("advantage", [10**9, 20.0])  # counts from the first sweep; from the second
+def test_hebbian_counts_make_the_same_moves_as_pattern_space(backend, dynamics, temperature, advantage,
+                                                             monkeypatch):
+    """A Hebbian recall that moves to the integer counts (at the first sweep, or part way
+    through a run) gives exactly the states and steps of pattern space: same orders, same
+    fields (integers, divided by n at T > 0). Online storage extends the counts; erased and
+    clamped entries behave the same."""
+    import assoc.memories.hopfield as hop
+
+    monkeypatch.setattr(hop, "COUNTS_GEMM_ADVANTAGE", advantage)
+    n = 200
+    xi = pt.random_pm1(60, n, rng=21)  # alpha = 0.3: long runs with few flips per sweep
+    cues = pt.flip(xi[:12], 0.2, rng=22)
+    cues[0, :20] = 0
+    clamp = np.zeros(cues.shape, dtype=bool)
+    clamp[1, :30] = True
+    outs = []
+    for rep in ("patterns", "auto"):
+        mem = assoc.Hopfield(n, dynamics=dynamics, temperature=temperature, representation=rep,
+                             max_steps=40, backend=backend, seed=5)
+        mem.store(xi[:25])
+        mem.recall(cues[:2], max_steps=3)
+        mem.store(xi[25:])
+        out = mem.recall(cues, clamp=clamp)
+        outs.append(out)
+        if rep == "auto":
+            assert mem._counted == 60  # the counts were used, and extended by the second store
+    np.testing.assert_array_equal(np.asarray(outs[0].states), np.asarray(outs[1].states))
+    np.testing.assert_array_equal(outs[0].steps, outs[1].steps)
+    assert outs[0].steps.max() > 5  # the runs are long enough to switch part way
+
+
+def test_hebbian_counts_are_the_integer_couplings_and_grow_online():
+    n = 64
+    xi = pt.random_pm1(40, n, rng=23)
+    mem = assoc.Hopfield(n, seed=0)
+    mem.store(xi[:15])
+    c1 = mem.hebbian_counts().copy()
+    mem.store(xi[15:])
+    c = mem.hebbian_counts()
+    x = xi.astype(np.int64)
+    want = x.T @ x
+    np.fill_diagonal(want, 0)
+    assert c.dtype == np.int16
+    np.testing.assert_array_equal(c, want)
+    first = x[:15].T @ x[:15]
+    np.fill_diagonal(first, 0)
+    np.testing.assert_array_equal(c1, first)
+    np.testing.assert_allclose(mem.weights(), want / n, atol=1e-12)
+    mem.reset()
+    mem.store(xi[:3])
+    assert np.abs(mem.hebbian_counts()).max() <= 3  # reset forgot the old counts
+
+
+def test_overlap_dtype_keeps_every_partial_sum_exact():
+    from assoc.memories.hopfield import overlap_dtype
+
+    assert overlap_dtype(4096, 4095) == np.float32  # n P = 2**24 - 4096 < 2**24
+    assert overlap_dtype(4096, 4096) == np.int32  # n P = 2**24: float32 could round
+    assert overlap_dtype(2**16, 2**15 - 1) == np.int32
+    assert overlap_dtype(2**16, 2**15) == np.int64  # n P = 2**31
+
+
 def test_glauber_overlap_matches_mean_field_at_low_load():
     # alpha -> 0: the retrieval overlap solves m = tanh(m / T) (Curie-Weiss); T = 0.5 -> 0.9575.
     n, t = 2000, 0.5

@@ -56,10 +56,13 @@ REPRESENTATIONS = ("auto", "patterns", "weights")
 #: Largest |h| for which float32 matrix products of +/-1 values are exact (2**24).
 FLOAT32_EXACT = 2**24
 
-#: How many multiply-adds of a matrix product (building the Hebbian counts) cost as much as one
-#: of the asynchronous pattern-space sweep (one field = a dot product over the P overlaps, a
-#: memory-bound row read): about 8 on 2-core AVX2 machines (see ``benchmarks/bench_hopfield``).
-COUNTS_GEMM_ADVANTAGE = 8
+#: How many multiply-adds of building the Hebbian counts (a float32 matrix product, then the
+#: conversion to integers) cost as much as one of the asynchronous pattern-space sweep (a dot
+#: product over the P overlaps per visited spin). The product alone runs about 8 times faster
+#: per multiply-add on 2-core AVX2 machines; the conversion and the sweep's fixed costs halve
+#: that. A recall moves to the counts once it has spent in pattern space what the counts cost
+#: (the rent-or-buy rule: never more than about twice the better of the two).
+COUNTS_GEMM_ADVANTAGE = 4
 
 
 def overlap_dtype(n: int, p: int):
