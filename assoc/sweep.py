@@ -538,13 +538,14 @@ def load_table(store: str | os.PathLike) -> list[dict]:
 # --------------------------------------------------------------------------- execution
 
 
-def _worker_init() -> None:  # one numba thread per worker process: parallelism is across tasks
-    try:
-        import numba
+def _worker_init() -> None:
+    """One thread per worker process, for Numba and for BLAS: parallelism is across tasks, and
+    two workers each running a two-thread matrix product on two cores would wait on each other."""
+    import numba
+    from threadpoolctl import threadpool_limits
 
-        numba.set_num_threads(1)
-    except Exception:
-        pass
+    numba.set_num_threads(1)
+    _worker_init.limits = threadpool_limits(1)  # kept alive for the life of the worker
 
 
 def run_task(driver: str, params: dict, seed: int, point: int, trial: int) -> tuple[dict, float]:

@@ -37,10 +37,11 @@ def run_parallel(work: int, rows: int) -> bool:
     return rows > 1 and work >= PARALLEL_MIN_WORK and numba.get_num_threads() > 1
 
 _new_spin = njit(cache=True, inline="always")(sweeps.new_spin)
-# reassociation only inside the integer-valued dot product (exact in any order), so the
-# heat-bath arithmetic elsewhere stays operation for operation that of the reference twin
+# Reassociation lets the integer-valued field sum run in SIMD lanes (exact in any order). It is
+# the only fast-math flag: without reciprocal, contraction or approximate-function flags the
+# heat-bath formula keeps the reference twin's operations exactly.
 _dot_row = njit(cache=True, fastmath={"reassoc"})(sweeps.dot_row)
-_patterns_cue = njit(cache=True)(sweeps.bind(sweeps.sweep_patterns_cue, new_spin=_new_spin, dot_row=_dot_row))
+_patterns_cue = njit(cache=True, fastmath={"reassoc"})(sweeps.bind(sweeps.sweep_patterns_cue, new_spin=_new_spin, dot_row=_dot_row))
 _weights_cue = njit(cache=True)(sweeps.bind(sweeps.sweep_weights_cue, new_spin=_new_spin))
 
 

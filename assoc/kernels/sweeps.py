@@ -66,6 +66,8 @@ def sweep_patterns_cue(b, s, overlaps, xi_t, order, clamp, temperature, uniforms
         old = s[b, i]
         h -= p * old
         if temperature == 0.0:
+            if h * old > 0:  # aligned with its field: stays (a well-predicted branch)
+                continue
             new = new_spin(h, old, 0.0, 0.0)
         else:
             new = new_spin(h / n, old, temperature, uniforms[b, t])
@@ -93,6 +95,8 @@ def sweep_weights_cue(b, s, fields, w, order, clamp, temperature, uniforms, scal
             continue
         old = s[b, i]
         if temperature == 0.0:
+            if fields[b, i] * old > 0:  # aligned with its field: stays (a well-predicted branch)
+                continue
             new = new_spin(fields[b, i], old, 0.0, 0.0)
         else:
             new = new_spin(fields[b, i] / scale, old, temperature, uniforms[b, t])
