@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import operator
 import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol, runtime_checkable
@@ -139,9 +140,9 @@ def check_patterns(
             x = np.asarray(x)
         except Exception as exc:  # ragged lists and the like
             raise TypeError(f"{name} must be an array of shape (batch, n), got {_short(x)}") from exc
-    if x.dtype == object or not (
+    if x.dtype.kind not in _PATTERN_KINDS and (x.dtype == object or not (
         np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating) or x.dtype == bool
-    ):
+    )):
         raise TypeError(f"{name} must be a numeric array, got dtype {x.dtype}")
     if x.ndim != ndim:
         shape = "(batch, n)" if ndim == 2 else f"{ndim} dimensions"
@@ -152,13 +153,18 @@ def check_patterns(
         raise ValueError(f"{name} must have at least one column, got shape {x.shape}")
     if x.shape[0] == 0 and not allow_empty:
         raise ValueError(f"{name} must hold at least one row, got shape {x.shape}")
-    if np.issubdtype(x.dtype, np.floating) and not np.all(np.isfinite(x)):
+    if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
         raise ValueError(f"{name} contains NaN or infinite values")
     allowed = ALPHABETS[alphabet]
     if x.dtype == bool:
         if alphabet == "pm1":
             raise ValueError(f"{name} must hold values in {set(allowed)} ({alphabet}), got a boolean array")
         return np.ascontiguousarray(x, dtype=np.int8)
+    if x.dtype == np.int8 and x.size <= _SMALL_ENTRIES:
+        # small int8 batches (an agent's row): membership by deleting the alphabet's bytes
+        x = np.ascontiguousarray(x)
+        if not x.tobytes().translate(None, _ALPHABET_BYTES[alphabet]):
+            return x
     if x.size and not _in_alphabet(x, alphabet):
         bad = ~np.isin(x, allowed)
         found = np.unique(x[bad])[:5]
@@ -166,6 +172,19 @@ def check_patterns(
             f"{name} must hold values in {set(allowed)} ({alphabet} alphabet), found {found.tolist()}"
         )
     return np.ascontiguousarray(x, dtype=np.int8)
+
+
+#: Batches of at most this many entries take the validators' small-array paths (no NumPy
+#: reductions: their fixed cost dominates a row of a few dozen entries): int8 patterns, and
+#: real values (checked in Python floats, so fewer of them).
+_SMALL_ENTRIES = 4096
+_SMALL_REAL_ENTRIES = 256
+#: Each alphabet's values as int8 bytes.
+_ALPHABET_BYTES = {k: np.array(v, dtype=np.int8).tobytes() for k, v in ALPHABETS.items()}
+_REAL_KINDS = frozenset("iuf")
+_PATTERN_KINDS = frozenset("biuf")
+#: Squared norms below this are finite by a wide margin (float64's largest is ~1.8e308).
+_SAFE_SQUARED_NORM = 1e300
 
 
 def _in_alphabet(x: np.ndarray, alphabet: str) -> bool:
@@ -213,18 +232,23 @@ def check_real(
     allow_empty : bool
         Whether a batch of zero rows is accepted.
     """
-    shape = "(batch, {})".format("n" if n is None else n) if ndim == 2 else f"{ndim} dimensions"
     x = to_numpy(x)
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be a real array of shape {shape}, got {_short(x)}") from exc
-    if arr.dtype == bool and not allow_bool:
-        raise TypeError(f"{name} must be a real (integer or float) array, got a boolean array")
-    if arr.dtype != bool and not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+    if type(x) is np.ndarray:
+        arr = x
+    else:
+        try:
+            arr = np.asarray(x)
+        except Exception as exc:  # ragged lists and the like
+            raise TypeError(f"{name} must be a real array of shape {_real_shape(n, ndim)}, got {_short(x)}") from exc
+    kind = arr.dtype.kind
+    if kind == "b":
+        if not allow_bool:
+            raise TypeError(f"{name} must be a real (integer or float) array, got a boolean array")
+    elif kind not in _REAL_KINDS and not (np.issubdtype(arr.dtype, np.integer)
+                                          or np.issubdtype(arr.dtype, np.floating)):
         raise TypeError(f"{name} must be a real (integer or float) array, got dtype {arr.dtype}")
     if arr.ndim != ndim:
-        raise ValueError(f"{name} must have shape {shape}, got shape {arr.shape}")
+        raise ValueError(f"{name} must have shape {_real_shape(n, ndim)}, got shape {arr.shape}")
     if n is not None and arr.shape[-1] != n:
         raise ValueError(f"{name} must have {n} {what}, got shape {arr.shape}")
     if ndim and arr.shape[-1] == 0:
@@ -232,12 +256,23 @@ def check_real(
     if ndim and arr.shape[0] == 0 and not allow_empty:
         raise ValueError(f"{name} must hold at least one row, got shape {arr.shape}")
     arr = np.array(arr, dtype=np.float64, order="C")
+    if arr.size <= _SMALL_REAL_ENTRIES:
+        # one sum of squares in Python floats (no NumPy reductions, no floating-point state):
+        # a finite total well below the largest float64 means every entry and every row's
+        # squared norm is finite; anything else goes through the exact checks below
+        flat = arr.ravel().tolist()
+        if sum(map(operator.mul, flat, flat)) < _SAFE_SQUARED_NORM:
+            return arr
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
     with np.errstate(over="ignore"):
         if arr.ndim and not np.all(np.isfinite((arr * arr).sum(axis=-1))):
             raise ValueError(f"{name} are too large: the squared norm of a row overflows float64")
     return arr
+
+
+def _real_shape(n: int | None, ndim: int) -> str:
+    return "(batch, {})".format("n" if n is None else n) if ndim == 2 else f"{ndim} dimensions"
 
 
 # --------------------------------------------------------------------------- array libraries
@@ -393,8 +428,21 @@ def available_memory_bytes() -> int:
         return 1 << 62
 
 
+#: :func:`check_memory_estimate` takes at least this much memory to be available without
+#: reading it (a read of ``/proc/meminfo`` costs tens of microseconds, more than an agent's
+#: single-row write): a request of at most ``fraction`` of it (4 MiB at the default 0.8) passes
+#: at once; a process running Python with less than this available could not run anyway.
+ASSUMED_AVAILABLE_BYTES = 5 * 2**20
+
+
 def check_memory_estimate(nbytes: int | float, what: str, *, fraction: float = 0.8) -> None:
-    """Refuse, before allocating, a request whose estimate exceeds the available memory."""
+    """Refuse, before allocating, a request whose estimate exceeds the available memory.
+
+    Requests of at most ``fraction`` of :data:`ASSUMED_AVAILABLE_BYTES` pass without reading
+    the available memory.
+    """
+    if nbytes <= fraction * ASSUMED_AVAILABLE_BYTES:
+        return
     avail = available_memory_bytes()
     if nbytes > fraction * avail:
         raise ValueError(

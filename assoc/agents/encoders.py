@@ -121,7 +121,7 @@ class KWTAProjection(Encoder):
         h = x @ self.weights
         win = np.argsort(-h, axis=1, kind="stable")[:, : self.k]
         out = np.zeros(h.shape, dtype=np.int8)
-        np.put_along_axis(out, win, 1, axis=1)
+        out[np.arange(h.shape[0])[:, None], win] = 1
         return out
 
 

@@ -287,6 +287,8 @@ class EpisodicMemory:
     def _encode_rows(self, keys: Any) -> np.ndarray:
         if self.encoder is not None:
             x = check_real("keys", keys, self.key_dim, what="columns (key_dim)", allow_bool=True)
+            if type(self.encoder).encode is Encoder.encode:  # a built-in encode: x is checked as it would check it
+                return np.asarray(self.encoder._encode(x))
             return np.asarray(self.encoder.encode(x))
         alphabet = self.family.alphabet
         if alphabet in ALPHABETS:

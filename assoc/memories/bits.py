@@ -16,6 +16,7 @@ import numpy as np
 from ..kernels import kernel
 from ..memory import check_patterns, chunk_rows
 from ..metrics import cosine_from_dots
+from .overlaps import cosine_with_norms
 
 _LE_WORD = np.dtype("<u8")
 
@@ -93,7 +94,10 @@ def _binary_overlaps(backend: Any, states: np.ndarray, targets_packed: Any, targ
     # and the cosine's temporaries
     step = chunk_rows(b, 8 * 6 * p, f"overlaps of {b} states with {p} stored items", fixed_bytes=8 * b * p)
     if step >= b:
-        return cosine_from_dots(kernel("and_popcount", backend.name)(rows, cues), sizes, tsizes)
+        counts = kernel("and_popcount", backend.name)(rows, cues)
+        if isinstance(counts, np.ndarray):  # host arrays: the division without masks where no size is 0
+            return cosine_with_norms(counts, sizes, tsizes)
+        return cosine_from_dots(counts, sizes, tsizes)
     xp = backend.xp
     out = xp.empty((b, p), dtype=xp.float64)
     for lo in range(0, b, step):

@@ -68,7 +68,7 @@ from ..kernels import kernel
 from ..kernels.ref_fastweight import NEURAL_RULES, mlp_forward, q_normalised
 from ..memory import (STATUS_FIXED, BaseMemory, Recall, check_choice, check_float, check_int, check_memory_estimate,
                       check_real)
-from ..metrics import cosine_overlaps
+from .overlaps import TargetNorms, cosine_overlaps_cached
 
 FEATURE_MAPS = ("identity", "elu1")
 
@@ -76,6 +76,8 @@ FEATURE_MAPS = ("identity", "elu1")
 def normalize_rows(x: np.ndarray) -> np.ndarray:
     """Rows scaled to unit l2 norm (zero rows stay zero)."""
     norm = np.sqrt(np.einsum("...i,...i->...", x, x))[..., None]
+    if norm.size and norm.min() > 0:  # no zero row: the masked division divides every entry
+        return x / norm
     return np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)
 
 
@@ -128,6 +130,7 @@ class _FastWeight(BaseMemory):
         self.normalize = bool(normalize)
         self.patterns = np.zeros((0, self.n))
         self.values = np.zeros((0, self.n_out))
+        self._value_norms = TargetNorms()  # squared norms of the stored values, for recall
 
     # -- bookkeeping --------------------------------------------------------------------
     def reset(self) -> None:
@@ -154,9 +157,9 @@ class _FastWeight(BaseMemory):
             vals = check_real("values", values, self.n_out)
             if len(vals) != len(keys):
                 raise ValueError(f"values must have one row per key: got {len(vals)} values for {len(keys)} keys")
-        check_memory_estimate(8 * (len(self) + len(keys)) * (self.n + self.n_out),
-                              f"{len(self) + len(keys)} stored pairs")
-        saved = {k: np.array(v, copy=True) for k, v in self._arrays().items()}
+        total = len(self) + len(keys)
+        check_memory_estimate(8 * total * (self.n + self.n_out), f"{total} stored pairs")
+        saved = dict(self._arrays())  # _write rebinds the arrays it changes: these stay as they are
         with np.errstate(over="ignore", invalid="ignore"):
             self._write(self._keys(keys), vals)
         if not all(np.isfinite(v).all() for v in self._arrays().values()):
@@ -186,7 +189,8 @@ class _FastWeight(BaseMemory):
         out = self._read(self._keys(q))
         b = len(q)
         be = self.backend
-        return Recall(states=be.asarray(out), overlaps=be.asarray(cosine_overlaps(out, self.values)),
+        overlaps = cosine_overlaps_cached(np.asarray(out, dtype=np.float64), self.values, self._value_norms)
+        return Recall(states=be.asarray(out), overlaps=be.asarray(overlaps),
                       steps=np.ones(b, dtype=np.int64), converged=np.ones(b, dtype=bool),
                       status=np.full(b, STATUS_FIXED, dtype=np.int8))
 
@@ -211,7 +215,9 @@ class _FastWeight(BaseMemory):
     def _rates(self) -> str:
         return ", ".join(f"{k}={getattr(self, k)!r}" for k in self._params if k not in ("n_out", "normalize"))
 
-    # subclasses: _reset, _write(keys, values), _read(queries), _arrays() and _set_arrays()
+    # subclasses: _reset, _write(keys, values), _read(queries), _arrays() and _set_arrays();
+    # _write rebinds the arrays of _arrays() to new ones and never writes into them (a write
+    # that diverges is undone by restoring the arrays held before it)
     def _arrays(self) -> dict:
         return {"state": self.state}
 

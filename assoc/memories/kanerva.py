@@ -24,7 +24,7 @@ from ..memory import (
     check_patterns,
     chunk_rows,
 )
-from ..metrics import cosine_from_dots
+from .overlaps import cosine_with_norms
 from .bits import n_words, pack_bits, random_bit_mask
 
 #: Batches of at most this many rows update and read the activated locations' counters
@@ -248,7 +248,7 @@ class KanervaSDM(BaseMemory):
             dist = be.to_numpy(kernel("xor_popcount", be.name)(vpacked, be.asarray(pack_bits(cur[lo:hi])))).astype(
                 np.int64)
             both = (s_sizes[lo:hi, None] + v_sizes[None, :] - dist) // 2  # |s & y| = (|s| + |y| - |s ^ y|) / 2
-            overlaps[lo:hi] = cosine_from_dots(both, s_sizes[lo:hi], v_sizes)
+            overlaps[lo:hi] = cosine_with_norms(both, s_sizes[lo:hi], v_sizes)
             similarity[lo:hi] = 1.0 - dist / self.n_out
         return Recall(
             states=be.asarray(cur),

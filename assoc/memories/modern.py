@@ -5,11 +5,14 @@ the fixed-point regime of every query (single pattern, metastable mixture, globa
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
 from ..memory import (
+    _SAFE_SQUARED_NORM,
+    _SMALL_REAL_ENTRIES,
     STATUS_FIXED,
     STATUS_LIMIT,
     BaseMemory,
@@ -19,7 +22,7 @@ from ..memory import (
     check_memory_estimate,
     to_numpy,
 )
-from ..metrics import cosine_overlaps
+from .overlaps import TargetNorms, cosine_overlaps_cached
 
 REGIMES = ("single", "metastable", "global")
 
@@ -30,7 +33,8 @@ def _check_real(name: str, x: Any, n: int | None = None, ndim: int = 2) -> np.nd
         arr = np.asarray(x)
     except Exception as exc:
         raise TypeError(f"{name} must be a real array of shape (batch, n), got {type(x).__name__}") from exc
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+    if arr.dtype.kind not in "iuf" and (arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer)
+                                                                  or np.issubdtype(arr.dtype, np.floating))):
         raise TypeError(f"{name} must be a real (integer or float) array, got dtype {arr.dtype}")
     if arr.ndim != ndim:
         raise ValueError(f"{name} must have shape (batch, n), got shape {arr.shape}")
@@ -39,6 +43,12 @@ def _check_real(name: str, x: Any, n: int | None = None, ndim: int = 2) -> np.nd
     if arr.shape[0] == 0 or arr.shape[-1] == 0:
         raise ValueError(f"{name} must hold at least one row and one column, got shape {arr.shape}")
     arr = arr.astype(np.float64)
+    if arr.size <= _SMALL_REAL_ENTRIES:
+        # a finite sum of squares well below the largest float64 (in Python floats, without
+        # NumPy reductions): every entry and every row's squared norm is finite
+        flat = arr.ravel().tolist()
+        if sum(map(operator.mul, flat, flat)) < _SAFE_SQUARED_NORM:
+            return np.ascontiguousarray(arr)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite values")
     with np.errstate(over="ignore"):
@@ -95,6 +105,9 @@ class ModernHopfield(BaseMemory):
         self.max_steps = check_int("max_steps", max_steps, low=1)
         self.tol = check_float("tol", tol, low=0, low_open=True)
         self.patterns = np.zeros((0, self.n), dtype=np.float64)
+        # of the stored patterns, recomputed when the array is rebound (it is never written into):
+        self._norms = TargetNorms()  # squared norms (for the overlaps)
+        self._largest: tuple = (None, 0.0)  # (patterns, M**2) for the energy
 
     def _reset(self) -> None:
         self.patterns = np.zeros((0, self.n), dtype=np.float64)
@@ -130,11 +143,15 @@ class ModernHopfield(BaseMemory):
     def energy(self, states: Any) -> np.ndarray:
         """Ramsauer energy of each state, shape (B,)."""
         self._need()
-        x = _check_real("states", states, self.n)
+        return self._energy(_check_real("states", states, self.n))
+
+    def _energy(self, x: np.ndarray) -> np.ndarray:
         z = self.beta * (x @ self.patterns.T)
         c = z.max(axis=1)
         lse = (c + np.log(np.exp(z - c[:, None]).sum(axis=1))) / self.beta
-        big = float((self.patterns**2).sum(axis=1).max())
+        if self._largest[0] is not self.patterns:  # M**2, the largest squared norm of a stored pattern
+            self._largest = (self.patterns, float((self.patterns**2).sum(axis=1).max()))
+        big = self._largest[1]
         return -lse + 0.5 * (x * x).sum(axis=1) + np.log(len(self)) / self.beta + 0.5 * big
 
     def update(self, states: Any) -> np.ndarray:
@@ -189,15 +206,22 @@ class ModernHopfield(BaseMemory):
         steps = np.zeros(b, dtype=np.int64)
         moved = np.full(b, np.inf)
         active = np.ones(b, dtype=bool)
-        for _ in range(limit):
-            idx = np.nonzero(active)[0]
-            xa = x[be.asarray(idx)]
-            new = self._softmax(xp, xa, pat) @ pat
-            d = be.to_numpy(xp.abs(new - xa).max(axis=1))
-            x[be.asarray(idx)] = new
-            steps[idx] += 1
-            moved[idx] = d
-            active[idx[d <= self.tol]] = False
+        for it in range(limit):
+            if it == 0:  # every cue runs: the update of the whole batch, no gathering
+                new = self._softmax(xp, x, pat) @ pat
+                moved = np.array(be.to_numpy(xp.abs(new - x).max(axis=1)), dtype=np.float64)
+                x = new
+                steps += 1
+                active = ~(moved <= self.tol)
+            else:
+                idx = np.nonzero(active)[0]
+                xa = x[be.asarray(idx)]
+                new = self._softmax(xp, xa, pat) @ pat
+                d = be.to_numpy(xp.abs(new - xa).max(axis=1))
+                x[be.asarray(idx)] = new
+                steps[idx] += 1
+                moved[idx] = d
+                active[idx[d <= self.tol]] = False
             if not active.any():
                 break
         final = be.to_numpy(x)
@@ -205,6 +229,7 @@ class ModernHopfield(BaseMemory):
         regime, k = self.classify(p)
         converged = moved <= self.tol
         status = np.where(converged, STATUS_FIXED, STATUS_LIMIT).astype(np.int8)
-        return Recall(states=be.asarray(final), overlaps=be.asarray(cosine_overlaps(final, self.patterns)),
-                      steps=steps, converged=converged, status=status, energy=self.energy(final),
+        overlaps = cosine_overlaps_cached(np.asarray(final, dtype=np.float64), self.patterns, self._norms)
+        return Recall(states=be.asarray(final), overlaps=be.asarray(overlaps),
+                      steps=steps, converged=converged, status=status, energy=self._energy(final),
                       extra={"attention": be.asarray(p), "regime": regime, "k_eff": k})
