@@ -225,27 +225,36 @@ def run_to_fixed_point(
     """
     put, get = _movers(backend)
     cur = states.copy()
-    prev = None
+    prev = None  # the states one step before, kept for the running rows only
     b = cur.shape[0]
     steps = np.zeros(b, dtype=np.int64)
     status = np.full(b, STATUS_LIMIT, dtype=np.int8)
     active = np.ones(b, dtype=bool)
     for _ in range(limit):
         rows = np.nonzero(active)[0]
+        whole = len(rows) == b
         idx = put(rows)
-        old = cur[idx]
+        old = cur.copy() if whole else cur[idx]
         new = step(rows, cur)
         steps[rows] += 1
         fixed = np.asarray(get((new == old).all(axis=1)), dtype=bool)
         if prev is not None:
-            cycle = ~fixed & np.asarray(get((new == prev[idx]).all(axis=1)), dtype=bool)
+            cycle = ~fixed & np.asarray(get((new == (prev if whole else prev[idx])).all(axis=1)), dtype=bool)
         else:
             cycle = np.zeros(len(rows), dtype=bool)
         status[rows[fixed]] = STATUS_FIXED
         status[rows[cycle]] = STATUS_CYCLE
         if cycles:
-            prev = cur.copy()
-        cur[idx] = new
+            if prev is None:
+                prev = old
+            elif whole:
+                prev, old = old, prev
+            else:
+                prev[idx] = old
+        if whole:
+            cur[...] = new
+        else:
+            cur[idx] = new
         active[rows[fixed | cycle]] = False
         if not active.any():
             break

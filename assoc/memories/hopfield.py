@@ -437,7 +437,9 @@ class Hopfield(BaseMemory):
             xi = be.asarray(self.patterns, dtype=dtype)
 
             def field(x):
-                return (x @ xi.T) @ xi - p * x
+                h = (x @ xi.T) @ xi
+                h -= p * x
+                return h
         else:
             w = be.asarray(self.weights())
 
@@ -447,14 +449,17 @@ class Hopfield(BaseMemory):
         clamp_d = None if clamp is None else be.asarray(clamp)
 
         def step(rows, cur):
-            # the field of the whole batch, as one product (inactive rows are dropped after)
-            new = xp.sign(field(cur))
+            # the fields of the running cues only, as one product
+            idx = None if len(rows) == cur.shape[0] else be.asarray(rows)
+            x = cur if idx is None else cur[idx]
+            new = field(x)
+            xp.sign(new, out=new)
             tie = new == 0
             if bool(tie.any()):  # zero field: keep the spin (an unknown spin becomes +1)
-                new[tie] = xp.where(cur[tie] == 0, 1, cur[tie])
+                new[tie] = xp.where(x[tie] == 0, 1, x[tie])
             if clamp_d is not None:
-                new = xp.where(clamp_d, cur, new)
-            return new[be.asarray(rows)]
+                new = xp.where(clamp_d if idx is None else clamp_d[idx], x, new)
+            return new
 
         cur, steps, status = run_to_fixed_point(step, be.asarray(s, dtype=dtype), limit, backend=be)
         return be.to_numpy(cur).astype(np.int8), steps, status
