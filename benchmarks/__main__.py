@@ -18,8 +18,8 @@ from .common import bandwidth, gemm_rate, machine
 
 SUITES = ["bench_hopfield"]
 #: Family benchmarks that run as their own scripts; their output is included verbatim.
-SCRIPTS = ["bench_dense.py", "bench_sdr.py", "bench_spiking.py", "bench_agents.py", "bench_memory.py",
-           "bench_fastweight.py"]
+SCRIPTS = ["bench_capacity.py", "bench_dense.py", "bench_sdr.py", "bench_spiking.py", "bench_agents.py",
+           "bench_memory.py", "bench_fastweight.py"]
 
 
 def _fmt(t: float) -> str:

@@ -6,8 +6,9 @@
    NumPy loop (dense float weights, one cue at a time), all on the same patterns and cues.
 2. Batched synchronous retrieval: n = 4096, P = 400, 1024 cues, as a fraction of the
    measured float32 matrix-product rate.
-3. Capacity curve at scale: per-trial time of the capacity driver at 16 loads for growing n.
-4. Scaling of asynchronous retrieval with n (fixed alpha) and with the batch size.
+3. Scaling of asynchronous retrieval with n (fixed alpha) and with the batch size.
+
+The finite-size capacity curve at scale is ``benchmarks/bench_capacity.py``.
 
 Peers are optional: ``pip install hopfieldnetwork && pip install --no-deps neurodynex3``.
 """
@@ -191,41 +192,8 @@ def scaling(quick: bool) -> tuple[list[Result], dict]:
     return out, fits
 
 
-def capacity_scale(quick: bool) -> tuple[list[Result], dict]:
-    """Workload 3: one trial of the capacity driver at 16 loads per size, on one core (as a
-    sweep worker runs it). The time of the full curve (50 trials per point on 2 workers) is
-    reported as a projection from these measured per-trial times, labelled as such."""
-    import numba
-
-    from assoc.experiments import get_driver
-
-    drv = get_driver("capacity")
-    ns = [500, 1000, 2000] if quick else [500, 1000, 2000, 4000, 8000]
-    loads = np.linspace(0.05, 0.2, 16)
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    out, per_n = [], []
-    try:
-        for n in ns:
-            t = 0.0
-            for i, a in enumerate(loads):
-                t0 = time.perf_counter()
-                drv({"n": n, "alpha": float(a), "probes": 20, "backend": "numba"}, np.random.SeedSequence([n, i]))
-                t += time.perf_counter() - t0
-            per_n.append(t)
-            out.append(Result(f"capacity curve, one trial x 16 loads, n={n}", "assoc numba (1 core)", t, 1,
-                              extra={"projected 50 trials on 2 workers (s)": 50 * t / 2}))
-    finally:
-        numba.set_num_threads(threads)
-    fits = {"capacity trial time vs n (expected ~2: 20 probes x n spins x alpha n overlaps per sweep)":
-            (ns, per_n, fit_exponent(ns, per_n), 2.0)}
-    return out, fits
-
-
 def run(quick: bool = False) -> dict:
     gemm32 = gemm_rate(np.float32)
     results = retrieval(quick) + batched_sync(quick, gemm32)
     scal, fits = scaling(quick)
-    cap, cap_fits = capacity_scale(quick)
-    fits.update(cap_fits)
-    return {"results": results + scal + cap, "fits": fits, "roofline": {"float32 GEMM GFLOP/s": gemm32 / 1e9}}
+    return {"results": results + scal, "fits": fits, "roofline": {"float32 GEMM GFLOP/s": gemm32 / 1e9}}
