@@ -15,7 +15,6 @@ Peers are optional: ``pip install hopfieldnetwork && pip install --no-deps neuro
 
 from __future__ import annotations
 
-
 import numpy as np
 
 import assoc
