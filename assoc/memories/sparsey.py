@@ -112,10 +112,12 @@ class Sparsey(BaseMemory):
         self._sizes = np.zeros(0, dtype=np.int64)  # their active bits
 
     # ------------------------------------------------------------------ the algorithm
-    def _match(self, x: np.ndarray) -> tuple[np.ndarray, int]:
-        """V (B, Q, K) and the operations spent: |u| synapse reads per cell, one divide each."""
+    def _match(self, x: np.ndarray, packed: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+        """V (B, Q, K) and the operations spent: |u| synapse reads per cell, one divide each
+        (``packed``: ``pack_bits(x)`` where the caller has it)."""
         be = self.backend
-        u = kernel("and_popcount", be.name)(be.asarray(self._w), be.asarray(pack_bits(x)))
+        packed = pack_bits(x) if packed is None else packed
+        u = kernel("and_popcount", be.name)(be.asarray(self._w), be.asarray(packed))
         u = be.to_numpy(u).astype(np.float64)
         size = x.sum(axis=1).astype(np.float64)
         v = (u / size[:, None]).reshape(-1, self.modules, self.cells)
@@ -161,14 +163,14 @@ class Sparsey(BaseMemory):
         self.last_ops = ops + ops2
         return codes, g
 
-    def _learn(self, x: np.ndarray):
+    def _learn(self, x: np.ndarray, packed: np.ndarray | None = None):
         codes = np.zeros((x.shape[0], self.modules), dtype=np.int64)
         gs = np.zeros(x.shape[0])
-        packed = pack_bits(x)
+        packed = pack_bits(x) if packed is None else packed
         total = 0
         offsets = np.arange(self.modules) * self.cells
         for b in range(x.shape[0]):
-            v, ops = self._match(x[b : b + 1])
+            v, ops = self._match(x[b : b + 1], packed[b : b + 1])
             win, g, ops2 = self._select(v, False)
             cells = offsets + win[0]
             self._w[cells] |= packed[b]
@@ -192,10 +194,11 @@ class Sparsey(BaseMemory):
         if values is not None:
             raise ValueError("values must be None: Sparsey's macrocolumn is auto-associative here")
         x = self._check_inputs("patterns", patterns)
-        codes, _ = self._learn(x)
+        packed = pack_bits(x)
+        codes, _ = self._learn(x, packed)
         self.ops["store"] += self.last_ops
         self.patterns = np.concatenate([self.patterns, x])
-        self._packed = np.concatenate([self._packed, pack_bits(x)])
+        self._packed = np.concatenate([self._packed, packed])
         self._sizes = np.concatenate([self._sizes, x.sum(axis=1, dtype=np.int64)])
         self.codes = np.concatenate([self.codes, codes])
 
