@@ -727,7 +727,7 @@ def dense_hebbian_overlap(r, m, beta=None, degree=4, *, iterations=2000, tol=1e-
     """Archetype Mattis overlap at low load and finite M: our own mean-field derivation.
 
     Not from the papers: this keeps the exact binomial law of the example average at finite M,
-    where the papers' equations (:func:`dense_hebbian_rs`) replace it by its Gaussian limit
+    where the replica-symmetric equations (:func:`dense_hebbian_rs`) replace it by its Gaussian limit
     (M -> infinity at fixed rho). It adds what that limit leaves out: the parity steps of
     small M (a tie omega = 0 at even M) and the threshold at M of a few examples; as M grows at
     fixed rho it tends to :func:`dense_hebbian_rs`. Finitely many archetypes, n -> infinity.
@@ -764,35 +764,58 @@ def dense_hebbian_overlap(r, m, beta=None, degree=4, *, iterations=2000, tol=1e-
     return float((np.tanh(h) * pw).sum()), nt
 
 
-# The papers' replica-symmetric theory of dense Hebbian learning at low load.
+# Replica-symmetric theory of dense Hebbian learning, with the storage (load) term.
 #
-# Agliari, Albanese, Alemanno, Alessandrelli, Barra, Giannotti, Lotito & Pedreschi derive the
-# quenched pressure of the unsupervised (arXiv 2211.14067) and supervised (arXiv 2212.00606)
-# dense Hebbian networks by Guerra interpolation, replica-symmetric, for M examples per
-# archetype with M -> infinity at fixed dataset entropy rho = (1 - r**2)/(M r**2): the example
-# average of a neuron enters through its Gaussian limit r xi (1 + sqrt(rho) Z), Z ~ N(0, 1).
-# With finitely many archetypes (vanishing storage, the load of the figures here) the
-# slow-noise term vanishes and both protocols reduce to one pair of equations for the
-# archetype overlap m and the example overlap n (normalised so that n = 1 on the archetype
-# when rho = 0). Written with the Hamiltonian of DenseHebbian, whose Boltzmann weight
-# exp(beta n ntilde**P / R**(P/2)) carries neither a 1/2 nor a 1/P! (the papers' beta' (P/2)
-# is beta P here), and with a = 1 + sqrt(rho) Z:
+# Setting of Agliari, Albanese, Alemanno, Alessandrelli, Barra, Giannotti, Lotito & Pedreschi
+# (unsupervised: arXiv 2211.14067; supervised: arXiv 2212.00606): K = alpha N**(P-1) archetypes,
+# M examples each of quality r, Guerra interpolation at the replica-symmetric level, and the
+# large-dataset limit in which the example average of a neuron is Gaussian,
+# omega_i / r = xi_i (1 + sqrt(rho) Y_i), at fixed dataset entropy rho = (1 - r**2)/(M r**2).
+# The equations below are our derivation in that setting, written in the units of
+# :class:`assoc.memories.dense_hebbian.DenseHebbian` (Boltzmann weight exp(-beta H) with the
+# H of its docstring: no 1/2, no 1/P!). The papers' own printed equations (their equation
+# numbers, their beta' and normalisation of the order parameters) could not be read here: the
+# stored copies of both papers stop after the introduction. Their abstracts fix the setting
+# (control parameters: dataset quality and quantity, storage, noise; RS via Guerra
+# interpolation; large N, structureless data); the equations are checked against exact limits
+# and independent evaluations (tests/test_dense_hebbian_theory.py).
 #
-#     h = beta P (1 + rho)**(-P/2) n**(P-1) a,
-#     n = E[a tanh h],      m = E[tanh h],
+# Order parameters: n, the archetype overlap weighted by the example average (n = 1 on the
+# archetype), q, the replica overlap, and the Mattis magnetisation m of the archetype. With
+# c = (1 + rho)**(-P/2), mu = beta P c n**(P-1), a = 1 + sqrt(rho) Y and the cross-talk
+# covariance N xi(q) of the K - 1 archetypes that are not retrieved,
 #
-# the stationarity conditions of the pressure
+#     h = mu a + beta sqrt(xi'(q)) Z                       (Y, Z independent N(0, 1)),
+#     m = E tanh h,   q = E tanh**2 h,   n = E[a tanh h] = m + rho mu (1 - q)   (Stein),
 #
-#     A(n) = -beta (P - 1) (1 + rho)**(-P/2) n**P + E[ln 2 cosh h].
+# the stationary points of the pressure per neuron
 #
-# The two protocols share them at vanishing load because every example of the unsupervised
-# sum then carries the same overlap (the examples of a label are exchangeable); they differ
-# through the storage term only. rho -> 0 gives the standard dense network's low-load
-# equation m = tanh(beta P m**(P-1)); zero noise gives m = erf(1/sqrt(2 rho)).
-# dense_hebbian_overlap (above) is our own finite-M version of the same mean-field state.
+#     A(n, q) = E ln 2 cosh h - beta (P - 1) c n**P + beta**2/2 [xi(1) - xi(q) - (1 - q) xi'(q)].
+#
+# The storage term: a pattern that is not retrieved enters H through N (x/sqrt(N))**P with x an
+# O(1) Gaussian overlap; for P >= 3 and K = alpha N**(P-1) their sum is a Gaussian process
+# (Gardner 1987: no reaction term, unlike P = 2), with xi(q) = alpha sum_k C_k q**k:
+#
+#   tuples="distinct"  the pure P-spin cross-talk of couplings over distinct index tuples
+#                      (the standard P-spin Hopfield storage term): C_P = P! F_P;
+#   tuples="all"       the couplings DenseHebbian simulates, sum over all index tuples,
+#                      x**P = sum_k c_k He_k(x): C_k = c_k**2 k! F_k, k = P, P-2, ..., 2
+#                      (the self-interaction terms add a (P-2)-spin, ... part of the same order;
+#                      xi'(1) = alpha P**2 (2P-3)!!, the one-step noise of assoc.theory.dense_bit_error).
+#
+# F_k is the protocol's factor: supervised, the per-label averages normalised by R**(P/2),
+# R = r**2 + (1 - r**2)/M, have unit variance, so F_k = 1 and rho does not enter the storage
+# term; unsupervised, the M examples of an archetype are separate +/-1 patterns with mutual
+# overlap r**2 weighted by 1/(M R**(P/2)), so F_k = (1/M + (1 - 1/M) r**(2k)) / R**P
+# (1 at M = 1, 1 as M -> infinity at fixed r, of order rho**P M**(P-1) / (1 + rho)**P at fixed
+# rho). At zero load the two protocols share the equations; rho -> 0 gives the dense Hopfield
+# (P-spin) network's RS equations at the same load; beta -> infinity gives q = 1 and
+# m = erf(mu0 / sqrt(2 (rho mu0**2 + xi'(1)))), mu0 = P c n**(P-1) (erf(1/sqrt(2 rho)) at zero load).
+# dense_hebbian_overlap (above) is our own finite-M version of the zero-load state.
 
 _RS_Z = np.linspace(-11.0, 11.0, 2201)
 _RS_W = np.exp(-0.5 * _RS_Z**2) * (_RS_Z[1] - _RS_Z[0]) / np.sqrt(2.0 * np.pi)
+_RS_TUPLES = ("distinct", "all")
 
 
 def _rs_check(rho, beta, degree):
@@ -809,16 +832,102 @@ def _rs_check(rho, beta, degree):
     return rho, beta, degree
 
 
-def _rs_field_scale(rho, beta, degree):
-    return beta * degree * (1.0 + rho) ** (-degree / 2.0)
+def dense_hebbian_rs_crosstalk(degree=4, load=0.0, protocol="supervised", rho=0.0, examples=None,
+                               tuples="distinct"):
+    """Storage term of the replica-symmetric equations: ``(k, C)`` arrays with
+    ``xi(q) = sum C_k q**k``, the covariance per neuron (over N) of the cross-talk of the
+    archetypes that are not retrieved, at load ``alpha = K / N**(P-1)`` (see the notes above
+    :func:`dense_hebbian_rs`).
+
+    ``tuples="distinct"``: pure P-spin, ``C_P = alpha P! F_P``; ``"all"``: the all-tuples
+    couplings DenseHebbian simulates, ``C_k = alpha c_k**2 k! F_k`` with ``x**P = sum_k c_k
+    He_k(x)``. ``F_k = 1`` (supervised) or ``(1/M + (1 - 1/M) r**(2k)) / R**P`` (unsupervised,
+    ``M = examples`` needed when ``load > 0``; ``r**2 = 1/(1 + rho M)``, ``R = r**2 (1 + rho)``).
+    """
+    degree = int(degree)
+    load = float(load)
+    if not load >= 0 or not np.isfinite(load):
+        raise ValueError(f"load must be a finite number >= 0, got {load}")
+    if protocol not in ("supervised", "unsupervised"):
+        raise ValueError(f"protocol must be 'supervised' or 'unsupervised', got {protocol!r}")
+    if tuples not in _RS_TUPLES:
+        raise ValueError(f"tuples must be one of {_RS_TUPLES}, got {tuples!r}")
+    if tuples == "distinct":
+        ks = np.array([degree])
+        cs = np.array([float(np.prod(np.arange(1, degree + 1)))])  # c_P**2 P! = P!
+    else:
+        ks = np.arange(degree, 0, -2)
+        j = (degree - ks) // 2
+        fact = lambda v: float(np.prod(np.arange(1, int(v) + 1)))  # noqa: E731
+        coef = np.array([fact(degree) / (fact(jj) * 2.0**jj * fact(k)) for jj, k in zip(j, ks)])
+        cs = coef**2 * np.array([fact(k) for k in ks])
+    if protocol == "unsupervised" and load > 0:
+        if examples is None or not float(examples) >= 1:
+            raise ValueError(f"the unsupervised storage term needs examples = M >= 1, got {examples}")
+        m_ex = float(examples)
+        r2 = 1.0 / (1.0 + float(rho) * m_ex)
+        big_r = r2 * (1.0 + float(rho))
+        cs = cs * (1.0 / m_ex + (1.0 - 1.0 / m_ex) * r2**ks) / big_r**degree
+    return ks, load * cs
 
 
-def _rs_gap(n, rho, beta, degree):
-    """``E[a tanh h] - n`` for an array of n (the fixed points of the n equation are its zeros)."""
-    n = np.atleast_1d(np.asarray(n, dtype=np.float64))
-    a = 1.0 + np.sqrt(rho) * _RS_Z
-    h = _rs_field_scale(rho, beta, degree) * n[:, None] ** (degree - 1) * a
-    return (np.tanh(h) * a * _RS_W).sum(axis=1) - n
+def _rs_xi(q, ks, cs, order=0):
+    """xi(q) (order 0) or xi'(q) (order 1), for a scalar or an array of q."""
+    q = np.asarray(q, dtype=np.float64)[..., None]
+    out = (cs * q**ks).sum(axis=-1) if order == 0 else (cs * ks * q ** (ks - 1)).sum(axis=-1)
+    return float(out) if out.ndim == 0 else out
+
+
+def _rs_moments(mu, s, lncosh=False):
+    """(E tanh h, E tanh**2 h[, E ln 2cosh h]) for h ~ N(mu, s**2); arrays of mu, s broadcast."""
+    mu, s = np.broadcast_arrays(np.asarray(mu, dtype=np.float64), np.asarray(s, dtype=np.float64))
+    h = mu[..., None] + s[..., None] * _RS_Z
+    t = np.tanh(h)
+    out = [t @ _RS_W, (t * t) @ _RS_W]
+    if lncosh:
+        a = np.abs(h)
+        out.append((a + np.log1p(np.exp(-2.0 * a))) @ _RS_W)
+    return tuple(float(v) for v in out) if mu.ndim == 0 else tuple(out)
+
+
+def _rs_q_of_n(n, rho, beta, degree, ks, cs, *, iterations=5000, tol=1e-13):
+    """For given n (scalar or array), the largest q solving q = E tanh**2 h (iterated down
+    from q = 1); returns (m, q, mu) at that q."""
+    n = np.asarray(n, dtype=np.float64)
+    mu = beta * degree * (1.0 + rho) ** (-degree / 2.0) * n ** (degree - 1)
+    q = np.ones(mu.shape)
+    if cs.any():
+        live = np.ones(mu.shape, dtype=bool)
+        for _ in range(iterations):
+            s = np.sqrt(mu[live] ** 2 * rho + beta * beta * _rs_xi(q[live], ks, cs, 1))
+            q_new = np.asarray(_rs_moments(mu[live], s)[1])
+            still = np.abs(q_new - q[live]) >= tol
+            q[live] = q_new
+            live[live] = still
+            if not live.any():
+                break
+    s = np.sqrt(mu * mu * rho + beta * beta * _rs_xi(q, ks, cs, 1))
+    m, q = _rs_moments(mu, s)
+    return m, q, mu
+
+
+def _rs_n_map(n, rho, beta, degree, ks, cs):
+    """The right-hand side of the n equation at n (scalar or array), with (m, q): finite beta
+    ``m + rho mu (1 - q)``; zero noise (beta None, q = 1) ``m + rho mu0 2 phi(mu0/s0)/s0``."""
+    n = np.asarray(n, dtype=np.float64)
+    if beta is None:
+        mu0 = degree * (1.0 + rho) ** (-degree / 2.0) * n ** (degree - 1)
+        s0 = np.sqrt(mu0 * mu0 * rho + _rs_xi(1.0, ks, cs, 1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.where(s0 > 0, mu0 / np.where(s0 > 0, s0, 1.0), np.where(mu0 > 0, np.inf, 0.0))
+            m = erf(x / np.sqrt(2.0))
+            dens = 2.0 * np.exp(-0.5 * x * x) / (np.sqrt(2.0 * np.pi) * np.where(s0 > 0, s0, 1.0))
+            tail = np.where(s0 > 0, rho * mu0 * dens, 0.0)
+        out = (m + tail, m, np.ones_like(m))
+    else:
+        m, q, mu = _rs_q_of_n(n, rho, beta, degree, ks, cs)
+        out = (m + rho * mu * (1.0 - q), m, q)
+    return tuple(float(v) for v in out) if n.ndim == 0 else out
 
 
 def _rs_abs_mean(rho):
@@ -829,120 +938,166 @@ def _rs_abs_mean(rho):
     return float(s * np.sqrt(2.0 / np.pi) * np.exp(-0.5 / rho) + erf(1.0 / (s * np.sqrt(2.0))))
 
 
-def _rs_largest_root(rho, beta, degree):
-    """Largest fixed point n* of the n equation (0.0 when only the ergodic n = 0 solves it)."""
+def _rs_largest_root(rho, beta, degree, ks, cs):
+    """Largest fixed point n* of the n equation (0.0 when only n = 0 solves it)."""
+    gap = lambda x: _rs_n_map(x, rho, beta, degree, ks, cs)[0] - x  # noqa: E731
     top = _rs_abs_mean(rho)
     grid = top * np.geomspace(1e-4, 1.0, 160)
-    g = _rs_gap(grid, rho, beta, degree)
+    g = _rs_n_map(grid, rho, beta, degree, ks, cs)[0] - grid
     pos = np.nonzero(g > 0)[0]
     if len(pos) == 0:
-        # a narrow retrieval branch between grid points: look closer at the largest F(n)/n
+        # a narrow retrieval branch between grid points: look closer at the largest gap(n)/n
         j = int(np.argmax(g / grid))
         lo, hi = grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)]
-        res = minimize_scalar(lambda x: -_rs_gap(x, rho, beta, degree)[0] / x, bounds=(lo, hi), method="bounded",
-                              options={"xatol": 1e-13})
+        res = minimize_scalar(lambda x: -gap(x) / x, bounds=(lo, hi), method="bounded", options={"xatol": 1e-13})
         if -res.fun <= 0:
             return 0.0
-        j_lo = float(res.x)
-    else:
-        j = pos[-1]
-        if j == len(grid) - 1:
-            return float(top)
-        j_lo = grid[j]
-        lo_next = grid[j + 1]
-        return float(brentq(lambda x: _rs_gap(x, rho, beta, degree)[0], j_lo, lo_next, xtol=1e-14))
-    return float(brentq(lambda x: _rs_gap(x, rho, beta, degree)[0], j_lo, top, xtol=1e-14))
+        return float(brentq(gap, float(res.x), top, xtol=1e-14))
+    j = pos[-1]
+    if j == len(grid) - 1:
+        return float(top)
+    return float(brentq(gap, grid[j], grid[j + 1], xtol=1e-14))
 
 
-def dense_hebbian_rs(rho, beta=None, degree=4):
-    """Archetype and example overlaps of the papers' replica-symmetric retrieval state.
+def dense_hebbian_rs(rho, beta=None, degree=4, *, load=0.0, protocol="supervised", examples=None,
+                     tuples="distinct"):
+    """Archetype overlap of the replica-symmetric retrieval state of dense Hebbian learning.
 
-    Solves the low-load, large-dataset self-consistency equations of Agliari, Albanese,
-    Alemanno, Alessandrelli, Barra, Giannotti, Lotito & Pedreschi (unsupervised, arXiv
-    2211.14067; supervised, arXiv 2212.00606; the two coincide at vanishing load), in the
-    conventions of :class:`assoc.memories.dense_hebbian.DenseHebbian` (see the notes above):
-    ``n = E[a tanh h]``, ``m = E[tanh h]``, ``h = beta P (1 + rho)**(-P/2) n**(P-1) a``,
-    ``a = 1 + sqrt(rho) Z``. Returns ``(m, n)`` on the retrieval branch (the largest n, the
-    state reached from the archetype), ``(0.0, 0.0)`` where only the ergodic state exists.
-    ``beta=None`` is zero noise: ``m = erf(1/sqrt(2 rho))``, ``n = E|a|``.
+    Solves the equations in the notes above (our derivation in the setting of Agliari et al.,
+    arXiv 2211.14067 and 2212.00606, in the units of :class:`DenseHebbian`):
+    ``m = E tanh h``, ``q = E tanh**2 h``, ``n = m + rho mu (1 - q)``,
+    ``h = mu (1 + sqrt(rho) Y) + beta sqrt(xi'(q)) Z``, ``mu = beta P (1 + rho)**(-P/2) n**(P-1)``,
+    with the storage term ``xi`` of :func:`dense_hebbian_rs_crosstalk` at ``load = K/N**(P-1)``
+    (``examples`` = M for the unsupervised storage term). Returns ``(m, n, q)`` on the retrieval
+    branch (the largest n, the state reached from the archetype), ``(0.0, 0.0, 0.0)`` where it
+    does not exist. ``beta=None`` is zero noise (q = 1).
     """
     rho, beta, degree = _rs_check(rho, beta, degree)
-    if beta is None:
+    ks, cs = dense_hebbian_rs_crosstalk(degree, load, protocol, rho, examples, tuples)
+    if beta is None and not cs.any():
         if rho == 0:
-            return 1.0, 1.0
-        return float(erf(1.0 / np.sqrt(2.0 * rho))), _rs_abs_mean(rho)
-    n = _rs_largest_root(rho, beta, degree)
+            return 1.0, 1.0, 1.0
+        return float(erf(1.0 / np.sqrt(2.0 * rho))), _rs_abs_mean(rho), 1.0
+    n = _rs_largest_root(rho, beta, degree, ks, cs)
     if n == 0.0:
-        return 0.0, 0.0
-    a = 1.0 + np.sqrt(rho) * _RS_Z
-    h = _rs_field_scale(rho, beta, degree) * n ** (degree - 1) * a
-    return float((np.tanh(h) * _RS_W).sum()), n
+        return 0.0, 0.0, 0.0
+    _, m, q = _rs_n_map(n, rho, beta, degree, ks, cs)
+    return float(m), n, float(q)
 
 
-def dense_hebbian_rs_pressure(n, rho, beta, degree=4):
-    """Replica-symmetric pressure per neuron ``A(n) = -beta (P-1) (1+rho)**(-P/2) n**P +
-    E[ln 2 cosh h]`` (minus beta times the free energy; the ergodic state n = 0 has ln 2): its
-    stationary points are the solutions of :func:`dense_hebbian_rs`."""
+def dense_hebbian_rs_pressure(n, rho, beta, degree=4, *, q=None, load=0.0, protocol="supervised", examples=None,
+                              tuples="distinct"):
+    """Replica-symmetric pressure per neuron (minus beta times the free energy)
+    ``A(n, q) = E ln 2cosh h - beta (P-1) (1+rho)**(-P/2) n**P + beta**2/2 [xi(1) - xi(q) -
+    (1-q) xi'(q)]``; ``q=None`` takes the stationary q at this n. Its stationary points are the
+    solutions of :func:`dense_hebbian_rs`; the ergodic state (n = q = 0) has
+    ``ln 2 + beta**2 xi(1) / 2``."""
     rho, beta, degree = _rs_check(rho, beta, degree)
     if beta is None:
         raise ValueError("dense_hebbian_rs_pressure needs a finite beta")
-    a = 1.0 + np.sqrt(rho) * _RS_Z
-    c = _rs_field_scale(rho, beta, degree)
-    h = np.abs(c * float(n) ** (degree - 1) * a)
-    lncosh2 = h + np.log1p(np.exp(-2.0 * h))
-    return float(-c / degree * (degree - 1) * float(n) ** degree + (lncosh2 * _RS_W).sum())
+    ks, cs = dense_hebbian_rs_crosstalk(degree, load, protocol, rho, examples, tuples)
+    if q is None:
+        q = float(_rs_q_of_n(float(n), rho, beta, degree, ks, cs)[1])
+    mu = beta * degree * (1.0 + rho) ** (-degree / 2.0) * float(n) ** (degree - 1)
+    s = np.sqrt(mu * mu * rho + beta * beta * _rs_xi(q, ks, cs, 1))
+    lnc = _rs_moments(mu, s, lncosh=True)[2]
+    reaction = _rs_xi(1.0, ks, cs) - _rs_xi(q, ks, cs) - (1.0 - q) * _rs_xi(q, ks, cs, 1)
+    return float(lnc - beta * (degree - 1) * (1.0 + rho) ** (-degree / 2.0) * float(n) ** degree
+                 + 0.5 * beta * beta * reaction)
 
 
-def _rs_retrieval(rho, beta, degree, kind):
-    n = _rs_largest_root(rho, beta, degree)
+def dense_hebbian_rs_glass(beta, degree=4, *, load=0.0, protocol="supervised", rho=0.0, examples=None,
+                           tuples="distinct"):
+    """The states without retrieval (n = 0): ``(q, A)`` of the spin-glass solution with the
+    largest q of ``q = E tanh**2(beta sqrt(xi'(q)) Z)`` (q = 0: the ergodic state), and its
+    pressure. At zero load only the ergodic state, ``(0.0, ln 2)``."""
+    _, beta, degree = _rs_check(rho, beta, degree)
+    ks, cs = dense_hebbian_rs_crosstalk(degree, load, protocol, rho, examples, tuples)
+    if beta is None:
+        raise ValueError("dense_hebbian_rs_glass needs a finite beta")
+    q = 1.0
+    for _ in range(5000 if cs.any() else 0):
+        q_new = _rs_moments(0.0, beta * np.sqrt(_rs_xi(q, ks, cs, 1)))[1]
+        if abs(q_new - q) < 1e-13:
+            q = q_new
+            break
+        q = q_new
+    if not cs.any() or q < 1e-6:
+        q = 0.0
+    return q, dense_hebbian_rs_pressure(0.0, rho, beta, degree, q=q, load=load, protocol=protocol,
+                                        examples=examples, tuples=tuples)
+
+
+def _rs_retrieval(rho, beta, degree, kind, opts, quality=None):
+    if quality is not None:
+        opts = dict(opts, examples=max(1.0, (1.0 - quality**2) / (quality**2 * rho)))
+    m, n, q = dense_hebbian_rs(rho, beta, degree, **opts)
     if n == 0.0:
         return False
     if kind == "exists":
         return True
-    return dense_hebbian_rs_pressure(n, rho, beta, degree) > np.log(2.0)
+    ks, cs = dense_hebbian_rs_crosstalk(degree, opts["load"], opts["protocol"], rho, opts["examples"],
+                                        opts["tuples"])
+    a_ergodic = np.log(2.0) + 0.5 * beta * beta * _rs_xi(1.0, ks, cs)
+    return dense_hebbian_rs_pressure(n, rho, beta, degree, q=q, **opts) > a_ergodic
 
 
-def dense_hebbian_rs_rho_c(beta, degree=4, kind="exists", *, rho_max=1e3, rtol=1e-10):
-    """Dataset entropy at which the papers' retrieval state is lost, at noise 1/beta.
+def dense_hebbian_rs_rho_c(beta, degree=4, kind="exists", *, load=0.0, protocol="supervised", examples=None,
+                           quality=None, tuples="distinct", rho_max=1e3, rtol=1e-10):
+    """Dataset entropy at which the replica-symmetric retrieval state is lost, at noise 1/beta
+    and load ``K / N**(P-1)`` (:func:`dense_hebbian_rs`).
 
-    ``kind="exists"``: the largest rho at which the retrieval solution of
-    :func:`dense_hebbian_rs` exists (for P > 2 it appears discontinuously there, as a
-    metastable state); ``kind="stable"``: the largest rho at which its pressure beats the
-    ergodic state's ln 2 (the thermodynamic transition). ``0.0`` when there is no retrieval even
-    at rho = 0 (noise above the standard dense network's line), ``inf`` when there is
-    retrieval up to ``rho_max`` (zero noise: ``beta=None``). The line in the (r, M) plane is
-    ``M = (1 - r**2) / (r**2 rho_c)``. Bisection in ln rho to a relative precision ``rtol``.
+    ``kind="exists"``: the largest rho at which the retrieval solution exists (for P > 2 it
+    appears discontinuously there, as a metastable state); ``kind="stable"``: the largest rho
+    at which its pressure beats the ergodic state's ``ln 2 + beta**2 xi(1)/2`` (the
+    thermodynamic transition at low load; the RS glass solution,
+    :func:`dense_hebbian_rs_glass`, is not compared: replica symmetry is not reliable there).
+    ``0.0`` when there is no retrieval even at rho = 0, ``inf``
+    when there is retrieval up to ``rho_max`` (zero noise and zero load). At zero load and for
+    the supervised protocol the line in the (r, M) plane is ``M = (1 - r**2) / (r**2 rho_c)``;
+    the unsupervised storage term depends on M itself: fixed ``examples``, or at a fixed example
+    quality ``quality`` = r the M = (1 - r**2)/(r**2 rho) of each rho (M >= 1). Bisection in
+    ln rho to a relative precision ``rtol``.
     """
     if kind not in ("exists", "stable"):
         raise ValueError(f"kind must be 'exists' or 'stable', got {kind!r}")
     if not rtol > 0:
         raise ValueError(f"rtol must be > 0, got {rtol}")
     _, beta, degree = _rs_check(0.0, beta, degree)
+    opts = dict(load=load, protocol=protocol, examples=examples, tuples=tuples)
+    if quality is not None:
+        r2 = float(quality) ** 2
+        if not 0 < r2 < 1:
+            raise ValueError(f"quality must lie in (-1, 1) without 0, got {quality}")
+        rho_max = min(rho_max, (1.0 - r2) / r2)  # M >= 1
     if beta is None:
-        return float("inf")
-    if not _rs_retrieval(1e-12, beta, degree, kind):
+        if kind == "stable":
+            raise ValueError("kind='stable' needs a finite beta")
+        if not float(load) > 0:
+            return float("inf")
+    if not _rs_retrieval(max(1e-12, rho_max * 1e-12), beta, degree, kind, opts, quality):
         return 0.0
-    if _rs_retrieval(rho_max, beta, degree, kind):
+    if _rs_retrieval(rho_max, beta, degree, kind, opts, quality):
         return float("inf")
-    lo, hi = np.log(1e-12), np.log(rho_max)
+    lo, hi = np.log(max(1e-12, rho_max * 1e-12)), np.log(rho_max)
     while hi - lo > rtol:
         mid = 0.5 * (lo + hi)
-        if _rs_retrieval(float(np.exp(mid)), beta, degree, kind):
+        if _rs_retrieval(float(np.exp(mid)), beta, degree, kind, opts, quality):
             lo = mid
         else:
             hi = mid
     return float(np.exp(0.5 * (lo + hi)))
 
 
-def dense_hebbian_rs_lines(betas, degree=4, *, rtol=1e-4):
+def dense_hebbian_rs_lines(betas, degree=4, *, rtol=1e-4, **opts):
     """``{"beta", "exists", "stable"}``: :func:`dense_hebbian_rs_rho_c` of both kinds at each
-    beta (arrays, relative precision ``rtol``), for drawing the papers' phase lines in the
-    (rho, 1/beta) plane."""
+    beta (arrays, relative precision ``rtol``; ``opts``: load, protocol, examples, tuples), for
+    drawing the phase lines in the (rho, 1/beta) plane."""
     betas = np.asarray(betas, dtype=np.float64)
     return {
         "beta": betas,
-        "exists": np.array([dense_hebbian_rs_rho_c(b, degree, "exists", rtol=rtol) for b in betas]),
-        "stable": np.array([dense_hebbian_rs_rho_c(b, degree, "stable", rtol=rtol) for b in betas]),
+        "exists": np.array([dense_hebbian_rs_rho_c(b, degree, "exists", rtol=rtol, **opts) for b in betas]),
+        "stable": np.array([dense_hebbian_rs_rho_c(b, degree, "stable", rtol=rtol, **opts) for b in betas]),
     }
 
 
