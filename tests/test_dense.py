@@ -516,3 +516,119 @@ def test_dense_theory_limits():
                                                                             abs=1e-3)
     assert theory.multitask_critical_dilution(2) == 1.0
     assert theory.multitask_hierarchy(0.5, 3) == pytest.approx([0.5, 0.25, 0.125])
+
+
+# --------------------------------------------------------------------------- cubic kernel
+
+
+def _sweeps(kernel_fn, s, ov, xt, orders, uniforms, clamp, temperature, extra, gaps_of=None):
+    """Run the given sweeps in place; flips per sweep."""
+    from assoc.memories.dense import _ftab
+
+    n = s.shape[1]
+    ftab, off = _ftab(n, 3, 1.0, False)
+    out = []
+    for order, u in zip(orders, uniforms):
+        active = np.ones(s.shape[0], dtype=bool)
+        kw = {} if gaps_of is None else {"gaps": gaps_of(s, ov)}
+        out.append(np.asarray(kernel_fn(s, ov, xt, order, active, clamp, ftab, off, True, True, 1.0 / (3.0 * n * n),
+                                        temperature, u, *extra, **kw)).copy())
+    return out
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.3])
+@pytest.mark.parametrize("repeats", [0, 500])  # 500 copies of one pattern: sum_mu M_mu**2 above 2**24
+def test_cubic_closed_form_gives_the_table_kernel_states(temperature, repeats):
+    pytest.importorskip("numba")
+    from assoc.kernels import cpu_dense, ref_dense
+    from assoc.memories.dense import _cubic_gaps
+
+    n, p, b = 256, 600, 10
+    xi = random_pm1(p, n, rng=41)
+    xi[:repeats] = xi[0]
+    xt = np.ascontiguousarray(xi.T)
+    colsum = xt.sum(axis=1, dtype=np.int64)
+    s0 = flip(xi[[0, 0, 0, 0, 0, 500, 501, 502, 503, 504]], 0.1, rng=42)
+    s0[:2, :7] = 0  # unknown entries
+    clamp = np.zeros((b, n), dtype=bool)
+    clamp[3, :20] = True
+    ov0 = s0.astype(np.int64) @ xt.astype(np.int64)
+    if repeats:
+        assert ((ov0 * ov0).sum(axis=1) >= 2**24).any() and ((ov0 * ov0).sum(axis=1) < 2**24).any()
+    rng = np.random.default_rng(43)
+    orders = [np.array([rng.permutation(n) for _ in range(b)]) for _ in range(4)]
+    uniforms = [rng.random((b, n)) for _ in range(4)]
+
+    def gaps_of(s, ov):  # every cue known at the start of every sweep
+        known = np.ones(b, dtype=bool)
+        return _cubic_gaps(s, ov, xt, colsum, np.arange(b), xt.astype(np.float32)), known
+
+    runs = []
+    for fn, extra, gaps in [(cpu_dense.dense_async_sweep_table, (), None),
+                            (cpu_dense.dense_async_sweep_table, (colsum,), None),
+                            (cpu_dense.dense_async_sweep_table, (colsum,), gaps_of),
+                            (cpu_dense.dense_async_sweep_table.cubic.parallel, None, None),
+                            (ref_dense.dense_async_sweep_table, (), None),
+                            (ref_dense.dense_async_sweep_table, (colsum,), None),
+                            (ref_dense.dense_async_sweep_table, (colsum,), gaps_of)]:
+        s, ov = s0.copy(), ov0.copy()
+        if extra is None:  # the parallel compilation of the cubic form, called directly
+            no = np.empty((b, 0)), np.zeros(b, dtype=bool)
+            flips = [np.asarray(fn(s, ov, xt, colsum, *no, o, np.ones(b, dtype=bool), clamp, 1.0 / (3.0 * n * n),
+                                   temperature, u)).copy() for o, u in zip(orders, uniforms)]
+        else:
+            flips = _sweeps(fn, s, ov, xt, orders, uniforms, clamp, temperature, extra, gaps)
+        runs.append((s, ov, flips))
+    s_ref, ov_ref, flips_ref = runs[0]
+    assert sum(f.sum() for f in flips_ref) > 0
+    np.testing.assert_array_equal(ov_ref, s_ref.astype(np.int64) @ xt.astype(np.int64))
+    for s, ov, flips in runs[1:]:
+        np.testing.assert_array_equal(s, s_ref)
+        np.testing.assert_array_equal(ov, ov_ref)
+        for a, c in zip(flips, flips_ref):
+            np.testing.assert_array_equal(a, c)
+
+
+def test_cubic_closed_form_with_float64_overlap_sums():
+    """P n >= 2**24: the flip updates sum x M in float64; states equal the table kernel's."""
+    pytest.importorskip("numba")
+    from assoc.kernels import cpu_dense
+
+    n, p, b = 1024, 16384, 2
+    xi = random_pm1(p, n, rng=44)
+    xt = np.ascontiguousarray(xi.T)
+    colsum = xt.sum(axis=1, dtype=np.int64)
+    s0 = flip(xi[:b], 0.2, rng=45)
+    ov0 = s0.astype(np.int64) @ xt.astype(np.int64)
+    rng = np.random.default_rng(46)
+    orders = [np.array([rng.permutation(n) for _ in range(b)]) for _ in range(2)]
+    uniforms = [np.zeros((b, n))] * 2
+    clamp = np.zeros((b, n), dtype=bool)
+    runs = []
+    for extra in [(), (colsum,)]:
+        s, ov = s0.copy(), ov0.copy()
+        runs.append((s, ov, _sweeps(cpu_dense.dense_async_sweep_table, s, ov, xt, orders, uniforms, clamp, 0.0,
+                                    extra)))
+    assert runs[0][2][0].sum() > 0
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+
+
+def test_cubic_recall_is_the_same_with_and_without_gap_products(monkeypatch):
+    from assoc.memories import dense as dense_mod
+
+    n, p = 120, 900
+    xi = random_pm1(p, n, rng=47)
+    cues = flip(xi[:30], 0.1, rng=48)
+    cues[:2, :4] = 0
+    outs = []
+    for backend, rows in [("numba", 10**9), ("numba", 1), ("numpy", 1)]:
+        monkeypatch.setattr(dense_mod, "GAP_PRODUCT_MIN_ROWS", rows)
+        mem = DenseAssociativeMemory(n, "polynomial", 3, backend=backend, seed=3)
+        mem.store(xi)
+        outs.append(mem.recall(cues))
+    assert (outs[0].steps >= 2).all()
+    for out in outs[1:]:
+        np.testing.assert_array_equal(out.states, outs[0].states)
+        np.testing.assert_array_equal(out.steps, outs[0].steps)
+        np.testing.assert_array_equal(out.energy, outs[0].energy)

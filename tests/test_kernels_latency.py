@@ -23,6 +23,11 @@ _DUALS = ((cpu, "async_sweep_patterns"), (cpu, "async_sweep_weights"),
           (cpu_dense, "dense_async_sweep"), (cpu_dense, "dense_async_sweep_table"), (cpu_dense, "dense_overlaps"))
 
 
+def _duals(module, name):
+    obj = getattr(module, name)
+    return [obj] + ([obj.cubic] if hasattr(obj, "cubic") else [])  # the table sweep also holds the cubic form
+
+
 def _forbid_parallel(monkeypatch):
     """Make every parallel kernel raise, so a call that reaches the thread pool fails."""
 
@@ -32,7 +37,8 @@ def _forbid_parallel(monkeypatch):
     for name in _SDR_PARALLEL:
         monkeypatch.setattr(cpu_sdr, name, refuse)
     for module, name in _DUALS:
-        monkeypatch.setattr(getattr(module, name), "parallel", refuse)
+        for dual in _duals(module, name):
+            monkeypatch.setattr(dual, "parallel", refuse)
 
 
 def _values(alphabet, rng, b, d):
@@ -163,4 +169,7 @@ def test_dense_overlaps_kernel_equals_its_twin(monkeypatch):
     assert np.array_equal(cpu_dense.dense_overlaps(s, xt), want)
     monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(cpu.numba, "get_num_threads", lambda: 2)
+    assert np.array_equal(cpu_dense.dense_overlaps(s, xt), want)  # BLAS float32 blocks
+    assert np.array_equal(cpu_dense.dense_overlaps(s, xt, xt.astype(np.float32)), want)  # one float32 product
+    monkeypatch.setattr(cpu_dense, "_BLOCK_ENTRIES", 37 * 50)
     assert np.array_equal(cpu_dense.dense_overlaps(s, xt), want)

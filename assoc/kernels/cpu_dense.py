@@ -10,6 +10,11 @@ arithmetic (float64 powers by repeated multiplication, sums in pattern order, ex
 from a shared table) matches :mod:`assoc.kernels.ref_dense` operation for operation, so the
 numba and numpy backends give identical states.
 
+The table kernel reads ``F`` from a table (two dot products per visit); for ``F(x) = x**3`` its
+cubic closed form needs one dot product with the squared overlaps per visit and plain
+arithmetic per flip (see the section "cubic kernel" for the exactness rule of its float32
+sums). Overlaps of large batches are BLAS products in float32 where that is exact.
+
 Energy kinds: 0 polynomial ``F(x) = x**degree``, 1 rectified polynomial ``max(x, 0)**degree``,
 2 exponential ``F(x) = exp(x)`` (patterns in {-1, 0, +1} only; the sum is shifted by the
 largest overlap and read from ``table[k] = exp(-k)``, so it never overflows).
@@ -22,7 +27,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .cpu import Dual, _new_spin
+from .cpu import Dual, _new_spin, run_parallel
 
 
 @njit(cache=True, inline="always")
@@ -270,6 +275,154 @@ def _dense_async_sweep_table(s, overlaps, xt, order, active, clamp, ftab, off, p
     return flips
 
 
+# --------------------------------------------------------------------------- cubic kernel
+#
+# For F(x) = x**3 on raw integer overlaps and patterns in {-1, +1} the table vectors are
+# polynomials in M: u = 6 M**2 + 8, v = 12 M, w = 6 M**2 + 2. With D_i = sum_mu x_mu,i M_mu**2,
+# C_i = sum_mu x_mu,i (a column sum of the patterns) and S = sum_mu M_mu,
+#
+#     Delta_i = 6 D_i + 8 C_i - 12 s_i S     (s_i = +/-1)
+#     Delta_i = 6 D_i + 2 C_i                 (s_i = 0, an unknown entry)
+#
+# the same integers as the table kernel's sums. A spin visit is one dot product of the int8
+# pattern row with the float32 squares g_mu = M_mu**2, and a flip updates M and g with
+# arithmetic (no table reads); S moves by (new - old) C_i.
+#
+# Exactness (every value an integer held exactly):
+#   M and g in float32: |M| <= n and g <= n**2 < 2**24 (n <= 4096, checked by the caller);
+#   D_i summed in float32, in any order, while S2 = sum_mu M_mu**2 < 2**24 (every partial sum
+#   of the terms +/-g_mu is at most S2 in magnitude), else in float64 (exact while
+#   P n**2 < 2**53, implied by the raw-overlap rule of ``assoc.memories.dense._power_scale``);
+#   S2 kept exactly in float64 as the overlaps move: a flip by d adds 2 d sum_mu x_mu M_mu
+#   + d**2 P, that sum taken in float32 while P n < 2**24 (every partial sum is at most
+#   sum_mu |M_mu| <= P n), else in float64;
+#   Delta_i in int64, converted to float64 exactly (|Delta_i| < 2**53 by the same rule).
+# Reassociation is allowed only inside these integer-valued sums (``_dot32``, ``_dot64``,
+# ``_move32``, ``_move64``), so the heat-bath arithmetic stays operation for operation that
+# of the twin.
+
+#: Below this bound every float32 sum of integers is exact, whatever the order.
+F32_EXACT = 2.0**24
+
+
+@njit(cache=True, fastmath={"reassoc"})
+def _dot32(x, g):
+    acc = np.float32(0.0)
+    for mu in range(g.shape[0]):
+        acc += x[mu] * g[mu]
+    return acc
+
+
+@njit(cache=True, fastmath={"reassoc"})
+def _dot64(x, g):
+    acc = 0.0
+    for mu in range(g.shape[0]):
+        acc += np.float64(x[mu]) * np.float64(g[mu])
+    return acc
+
+
+@njit(cache=True, fastmath={"reassoc"})
+def _move32(m, g, x, d):
+    """``m += d x`` and ``g = m**2`` (float32, exact integers); returns ``sum_mu x_mu m_mu`` of
+    the old ``m`` summed in float32 (exact: every partial sum is at most P n < 2**24)."""
+    acc = np.float32(0.0)
+    for mu in range(m.shape[0]):
+        mo = m[mu]
+        acc += x[mu] * mo
+        v = mo + d * x[mu]
+        m[mu] = v
+        g[mu] = v * v
+    return acc
+
+
+@njit(cache=True, fastmath={"reassoc"})
+def _move64(m, g, x, d):
+    """:func:`_move32` with the sum in float64 (P n >= 2**24)."""
+    acc = 0.0
+    for mu in range(m.shape[0]):
+        mo = m[mu]
+        acc += np.float64(x[mu]) * np.float64(mo)
+        v = mo + d * x[mu]
+        m[mu] = v
+        g[mu] = v * v
+    return acc
+
+
+def _dense_async_sweep_cubic(s, overlaps, xt, colsum, gaps, known, order, active, clamp, gscale, temperature,
+                             uniforms):
+    """One random-sequential sweep of the cubic polynomial memory (``F(x) = x**3``, raw integer
+    overlaps, patterns in {-1, +1}, n <= 4096) from the closed form above.
+
+    s : int8 (B, N); overlaps : int64 (B, P), updated in place; xt : int8 (N, P) patterns
+    transposed; colsum : int64 (N,) ``xt.sum(axis=1)``
+    gaps, known : float64 (B, N) the gaps of every spin at the start of the sweep for the cues
+        with ``known[b]`` (bool (B,)), read instead of dot products until the cue's first flip
+        (``gaps`` may have no columns when no cue is known)
+    gscale, temperature, uniforms, order, active, clamp : as in :func:`dense_async_sweep`
+
+    Returns int64 (B,) number of flips per cue (states equal the table kernel's).
+    """
+    nb, n = s.shape
+    p = xt.shape[1]
+    small = float(p) * float(n) < F32_EXACT  # sums of +/-M in float32 (see _move32)
+    flips = np.zeros(nb, dtype=np.int64)
+    for b in prange(nb):
+        if not active[b]:
+            continue
+        ov = overlaps[b]
+        m = np.empty(p, dtype=np.float32)
+        g = np.empty(p, dtype=np.float32)
+        sm = np.int64(0)
+        s2 = 0.0
+        for mu in range(p):
+            o = ov[mu]
+            m[mu] = o
+            g[mu] = o * o
+            sm += o
+            s2 += o * o
+        fresh = known[b]
+        count = 0
+        for t in range(n):
+            i = order[b, t]
+            if clamp[b, i]:
+                continue
+            old = s[b, i]
+            xrow = xt[i]
+            c = colsum[i]
+            if fresh:
+                delta = gaps[b, i]
+            else:
+                if s2 < F32_EXACT:
+                    d = np.int64(_dot32(xrow, g))
+                else:
+                    d = np.int64(_dot64(xrow, g))
+                if old == 0:
+                    di = 6 * d + 2 * c
+                else:
+                    di = 6 * d + 8 * c - 12 * np.int64(old) * sm
+                delta = np.float64(di)
+            if temperature == 0.0:
+                new = _new_spin(delta, old, 0.0, 0.0)
+            else:
+                new = _heat_bath(gscale * delta / temperature, uniforms[b, t])
+            if new != old:
+                s[b, i] = new
+                dd = np.int64(new) - np.int64(old)
+                if small:
+                    xm = np.float64(_move32(m, g, xrow, np.float32(dd)))
+                else:
+                    xm = _move64(m, g, xrow, np.float32(dd))
+                s2 += 2.0 * dd * xm + float(dd * dd * p)
+                sm += dd * c
+                fresh = False
+                count += 1
+        if count:
+            for mu in range(p):
+                ov[mu] = np.int64(m[mu])
+        flips[b] = count
+    return flips
+
+
 def _dense_overlaps(s, xt):
     """Integer overlaps ``s @ xt`` (B, P) int64 of states ``s`` (B, N) with patterns ``xt``
     (N, P, C-contiguous): a pass over one spin's P entries per nonzero spin, in integers."""
@@ -291,8 +444,77 @@ def _work(s, overlaps, xt, *rest):
     return s.shape[0] * s.shape[1] * xt.shape[1]
 
 
+class _TableSweep(Dual):
+    """The table kernel, and the cubic closed form when the caller passes ``colsum`` (a
+    trailing argument: the column sums of the +/-1 patterns, which only the cubic form needs;
+    the table arguments are then unused) and, optionally, ``gaps = (values, known)``: the exact
+    gaps of every spin at the start of the sweep for the cues with ``known`` (see
+    ``_dense_async_sweep_cubic``). Each form is its own :class:`Dual`."""
+
+    def __init__(self):
+        super().__init__(_dense_async_sweep_table, _work)
+        self.cubic = Dual(_dense_async_sweep_cubic, _work)
+
+    def __call__(self, s, overlaps, xt, order, active, clamp, ftab, off, pm1, exact, gscale, temperature, uniforms,
+                 colsum=None, gaps=None):
+        if colsum is None:
+            return super().__call__(s, overlaps, xt, order, active, clamp, ftab, off, pm1, exact, gscale, temperature,
+                                    uniforms)
+        if gaps is None:
+            values, known = np.empty((s.shape[0], 0)), np.zeros(s.shape[0], dtype=bool)
+        else:
+            values, known = gaps
+        return self.cubic(s, overlaps, xt, colsum, values, known, order, active, clamp, gscale, temperature, uniforms)
+
+
+#: Float entries of one block of patterns in the BLAS form of :func:`dense_overlaps` (32 MiB as float32).
+_BLOCK_ENTRIES = 2**23
+
+
+def _product_dtype(n, xt):
+    """float32 when every partial sum of ``s @ xt`` (s in {-1, 0, +1}, n terms no larger than
+    the largest entry ``xt``'s integer dtype can hold) stays below 2**24, float64 below 2**53,
+    else None (the integer loop)."""
+    top = float(n) * 2.0 ** (8 * xt.dtype.itemsize - 1)
+    if top < F32_EXACT:
+        return np.float32
+    if top < 2.0**53:
+        return np.float64
+    return None
+
+
+class _Overlaps(Dual):
+    """Integer overlaps ``s @ xt``: calls with enough work for the thread pool (the policy of
+    :func:`assoc.kernels.cpu.run_parallel`) run as BLAS products in float32 (or float64, see
+    ``_product_dtype``), exact because every partial sum is an integer within the type's
+    exact range, a block of patterns at a time, or in one product from ``xf`` (``xt`` as
+    float32, (N, P)) when the caller holds it; smaller calls run the serial integer loop."""
+
+    def __init__(self):
+        super().__init__(_dense_overlaps, lambda s, xt: s.shape[0] * s.shape[1] * xt.shape[1])
+
+    def __call__(self, s, xt, xf=None):
+        nb, n = s.shape
+        ft = _product_dtype(n, xt)
+        if ft is None or not run_parallel(self.work(s, xt), nb):
+            return super().__call__(s, xt)
+        if xf is not None and ft is np.float32:
+            out = np.empty((nb, xt.shape[1]), dtype=np.int64)
+            out[:] = s.astype(np.float32) @ xf
+            return out
+        x = xt.T  # (P, N); pattern-major blocks make the faster BLAS layout
+        p = x.shape[0]
+        out = np.empty((nb, p), dtype=np.int64)
+        st = s.T.astype(ft)
+        step = max(1, _BLOCK_ENTRIES // max(1, n))
+        for p0 in range(0, p, step):
+            out[:, p0:p0 + step] = (x[p0:p0 + step].astype(ft, order="C") @ st).T
+        return out
+
+
 #: Parallel over cues for large batches, serial for small ones (see :class:`assoc.kernels.cpu.Dual`).
 dense_async_sweep = Dual(_dense_async_sweep, _work)
-dense_async_sweep_table = Dual(_dense_async_sweep_table, _work)
-#: Integer overlaps of states with patterns (see ``_dense_overlaps``).
-dense_overlaps = Dual(_dense_overlaps, lambda s, xt: s.shape[0] * s.shape[1] * xt.shape[1])
+#: The table kernel; with a trailing ``colsum`` the cubic closed form (see ``_TableSweep``).
+dense_async_sweep_table = _TableSweep()
+#: Integer overlaps of states with patterns (see ``_dense_overlaps`` and ``_Overlaps``).
+dense_overlaps = _Overlaps()
