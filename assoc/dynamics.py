@@ -31,6 +31,7 @@ memory's results do not depend on which driver runs them.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
@@ -69,8 +70,9 @@ def check_clamp(clamp: Any, shape: tuple) -> np.ndarray:
 
 def draw_keys(rng: np.random.Generator) -> np.ndarray:
     """The two 64-bit keys of one recall's random streams (visiting orders, heat-bath
-    uniforms): the only draws a run of asynchronous sweeps takes from the memory's generator."""
-    return rng.integers(0, 2**64, size=2, dtype=np.uint64, endpoint=False)
+    uniforms): two raw outputs of the memory generator's bit generator, the only draws a run
+    of asynchronous sweeps takes from it."""
+    return rng.bit_generator.random_raw(2)
 
 
 def draw_orders(keys: np.ndarray, first: int, sweep: int, active: np.ndarray, n: int) -> np.ndarray:
@@ -80,18 +82,27 @@ def draw_orders(keys: np.ndarray, first: int, sweep: int, active: np.ndarray, n:
     Fisher-Yates driven by a SplitMix64 stream). Rows of a chunk of the batch therefore get
     the orders they would get in the whole batch, finished cues cost nothing, and the compiled
     kernel runs for every backend so every backend sees the same orders."""
-    return kernel("random_orders", "numba")(active, np.uint64(keys[0]), first, sweep, n)
+    return _stream_kernel("random_orders")(active, np.uint64(keys[0]), first, sweep, n)
 
 
 def draw_uniforms(keys: np.ndarray, first: int, sweep: int, active: np.ndarray, n: int) -> np.ndarray:
     """Heat-bath uniforms in [0, 1) for the cues ``first, ...`` at sweep ``sweep`` (rows where
     ``active``), from ``(keys[1], cue, sweep)`` alone (kernel ``random_uniforms``)."""
-    return kernel("random_uniforms", "numba")(active, np.uint64(keys[1]), first, sweep, n)
+    return _stream_kernel("random_uniforms")(active, np.uint64(keys[1]), first, sweep, n)
+
+
+@lru_cache(maxsize=None)
+def _stream_kernel(name: str) -> Callable:
+    return kernel(name, "numba")
+
+
+def _same(x: Any) -> Any:
+    return x
 
 
 def _movers(backend: Any) -> tuple[Callable, Callable]:
-    if backend is None:
-        return (lambda x: x), np.asarray
+    if backend is None or getattr(backend, "xp", None) is np:  # host arrays stay as they are
+        return _same, _same
     return backend.asarray, backend.to_numpy
 
 
@@ -143,11 +154,18 @@ def _drive(sweep, keys, lo, hi, n, limit, glauber, backend):
     steps = np.zeros(rows, dtype=np.int64)
     status = np.full(rows, STATUS_LIMIT, dtype=np.int8)
     uniforms = put(np.zeros((rows, n)))
+    single = rows == 1  # one cue (an agent's read): the same books kept with scalars
     for k in range(limit):
         order = draw_orders(keys, lo, k, active, n)
         if glauber:
             uniforms = put(draw_uniforms(keys, lo, k, active, n))
         flips = np.asarray(get(sweep(put(order), put(active), uniforms)))
+        if single:
+            steps[0] += 1
+            if not glauber and flips[0] == 0:
+                status[0] = STATUS_FIXED
+                break
+            continue
         steps[active] += 1
         if not glauber:
             done = active & (flips == 0)

@@ -75,7 +75,7 @@ def test_async_takes_its_orders_and_uniforms_from_streams_keyed_by_two_draws():
         rng = np.random.default_rng(4)
         steps, status = run_async_sweeps(record, rng, (b, n), limit, glauber=glauber)
         twin = np.random.default_rng(4)
-        key = twin.integers(0, 2**64, size=2, dtype=np.uint64)
+        key = twin.bit_generator.random_raw(2)
         assert rng.bit_generator.state == twin.bit_generator.state  # two numbers drawn, no more
         base = np.tile(np.arange(n), (b, 1))
         assert len(seen) == limit

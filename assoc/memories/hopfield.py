@@ -153,6 +153,7 @@ class Hopfield(BaseMemory):
         self._j: np.ndarray | None = None  # palimpsest: bounded couplings J
         self._counts: np.ndarray | None = None  # Hebbian counts of the first _counted patterns
         self._counted = 0
+        self._derived_cache: dict = {}  # name -> (the patterns array it was made from, array)
 
     # ------------------------------------------------------------------ storage
     def _reset(self) -> None:
@@ -353,14 +354,18 @@ class Hopfield(BaseMemory):
         # state the raw overlaps, their float64 copy and the cosine's temporaries
         step = chunk_rows(b, 8 * 7 * p, f"overlaps of {b} states with {p} patterns",
                           fixed_bytes=8 * b * p + 8 * p * self.n)
-        pat = be.asarray(self.patterns, dtype=dtype)
+        pat = self._derived("patterns_" + np.dtype(dtype).name, lambda: be.asarray(self.patterns, dtype=dtype))
         counts = np.count_nonzero(states, axis=1)
+        full = bool((counts == self.n).all())  # +/-1 states: the cosine is raw / n exactly
         overlaps = xp.empty((b, p), dtype=xp.float64)
         energy = xp.empty(b, dtype=xp.float64)
         for lo in range(0, b, step):
             hi = min(b, lo + step)
             raw = be.asarray(states[lo:hi], dtype=dtype) @ pat.T  # (chunk, P) integers
-            overlaps[lo:hi] = cosine_from_dots(raw, counts[lo:hi], np.full(p, self.n))
+            if full:
+                xp.divide(raw, self.n, out=overlaps[lo:hi], dtype=xp.float64)
+            else:
+                overlaps[lo:hi] = cosine_from_dots(raw, counts[lo:hi], np.full(p, self.n))
             if self.uses_pattern_space():
                 r = raw.astype(xp.float64)
                 energy[lo:hi] = -0.5 * ((r * r).sum(axis=1) - p * self.n) / self.n
@@ -368,6 +373,15 @@ class Hopfield(BaseMemory):
             s64 = be.asarray(states, dtype=xp.float64)
             energy = -0.5 * ((s64 @ be.asarray(self.weights())) * s64).sum(axis=1)
         return overlaps, be.to_numpy(energy)
+
+    def _derived(self, name: str, make):
+        """An array derived from the stored patterns, made once per set of patterns (storage
+        replaces ``self.patterns``, which drops every derived array)."""
+        entry = self._derived_cache.get(name)
+        if entry is None or entry[0] is not self.patterns:
+            entry = (self.patterns, make())
+            self._derived_cache[name] = entry
+        return entry[1]
 
     def _run_async(self, s: np.ndarray, clamp: np.ndarray, limit: int):
         """Random-sequential sweeps in one of three exact forms, all making the same moves.
@@ -401,17 +415,19 @@ class Hopfield(BaseMemory):
 
         n, p = self.n, len(self)
         p_sweep = kernel("async_sweep_patterns", be.name)
-        xi_t = be.asarray(np.ascontiguousarray(self.patterns.T))
+        xi_t = self._derived("xi_t", lambda: be.asarray(np.ascontiguousarray(self.patterns.T)))
         odt = overlap_dtype(n, p)
         # s @ xi.T as a float32 product: integers of magnitude <= n, exact
         ov = be.asarray((s.astype(np.float32) @ self.patterns.T.astype(np.float32)).astype(odt))
         # pattern-space work (in units of n multiply-adds) after which the counts pay
-        counts_ok = (self.representation == "auto" and be.xp is np
-                     and 2 * self._counts_bytes() <= memory_budget())
+        counts_ok = self.representation == "auto" and be.xp is np
         threshold = (p - self._counted) * n / COUNTS_GEMM_ADVANTAGE if counts_ok else np.inf
         run = {"spent": 0, "counts": None, "fields": None}
 
         def one_sweep(order, active, uniforms):
+            if run["counts"] is None and run["spent"] >= threshold:
+                if 2 * self._counts_bytes() > memory_budget():  # they do not fit: stay in pattern space
+                    run["spent"] = -np.inf
             if run["counts"] is None and run["spent"] >= threshold:
                 run["counts"] = self.hebbian_counts()
                 fdt = np.int32 if n * p < 2**31 else np.int64
