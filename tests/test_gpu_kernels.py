@@ -27,18 +27,28 @@ SCRIPT = textwrap.dedent(
         clamp = np.zeros((b, n), dtype=bool)
         clamp[1, :5] = True
         u = rng.random((b, n))
+        counts = (xi.T.astype(np.int64) @ xi.astype(np.int64)).astype(np.int16)
+        np.fill_diagonal(counts, 0)
         outs = []
         for mod in (ref, gpu):
-            s = s0.copy()
-            m = s.astype(np.int64) @ xi.T.astype(np.int64)
-            f1 = mod.async_sweep_patterns(s, m, np.ascontiguousarray(xi.T), order, active, clamp, temperature, u)
+            out = []
+            for odt in (np.int64, np.float32):  # the overlaps' dtypes the Hopfield sweep uses
+                s = s0.copy()
+                m = (s.astype(np.int64) @ xi.T.astype(np.int64)).astype(odt)
+                f1 = mod.async_sweep_patterns(s, m, np.ascontiguousarray(xi.T), order, active, clamp, temperature, u)
+                out += [s, m, np.asarray(f1)]
             s2 = s0.copy()
             h = s2.astype(np.float64) @ w
             f2 = mod.async_sweep_weights(s2, h, w, order, active, clamp, temperature, u)
-            outs.append((s, m, np.asarray(f1), s2, h, np.asarray(f2)))
+            s3 = s0.copy()  # integer Hebbian counts with integer fields, scale n
+            h3 = (s3.astype(np.int64) @ counts.astype(np.int64)).astype(np.int32)
+            f3 = mod.async_sweep_weights(s3, h3, counts, order, active, clamp, temperature, u, float(n))
+            outs.append(out + [s2, h, np.asarray(f2), s3, h3, np.asarray(f3)])
         for a, c in zip(*outs):
             np.testing.assert_allclose(a, c, rtol=0, atol=1e-12)
         assert outs[0][2].sum() > 0
+        for k in (3, 9):  # float32 overlaps and integer counts make the int64 pattern-space moves
+            np.testing.assert_array_equal(outs[0][k], outs[0][0])
     print("gpu kernels agree")
     """
 )
