@@ -15,6 +15,10 @@ from assoc.gallery import quick_data
 from assoc.sweep import _read_toml, bundled, load_spec, run_spec
 
 README = Path(__file__).resolve().parents[1] / "figures" / "README.md"
+TOP_README = Path(__file__).resolve().parents[1] / "README.md"
+
+#: The spiking CA3 network in the reduced runs: Brian2's runtime mode (no C++ build) at n = 400.
+_CA3_SMALL = {"target": "numpy", "n": 400}
 
 #: Reduced runs for the specs that have no [quick] table of their own.
 NO_QUICK = {
@@ -31,6 +35,11 @@ NO_QUICK = {
     "sdr-sdm": {"trials": 1, "params": {"probes": 50}, "grid": {"radius": [107], "items": [400, 1600]}},
     "willshaw-auto": {"trials": 1, "params": {"probes": 50}, "grid": {"k": [10], "alpha": {"start": 0.2, "stop": 1.5,
                                                                                           "num": 3, "log": True}}},
+    # two coding levels, each retrieving everything at P = 3 and nothing at P = 30 (a crossing of 1/2)
+    "ca3-capacity": {"trials": 1, "params": {**_CA3_SMALL, "probes": 4}, "grid": {"a": [0.1, 0.15], "patterns": [3, 30]}},
+    "ca3-forgetting": {"trials": 1, "params": {**_CA3_SMALL, "patterns": 8}, "grid": {"eta_minus": [0.06]}},
+    "ca3-cam-recall": {"trials": 1, "params": {}, "grid": {"coding": [0.5], "op_ms": [8.0]}},
+    "ca3-cam-raster": {"trials": 1, "params": {}, "grid": {}},  # one deterministic run of experiment 1
 }
 
 
@@ -74,9 +83,27 @@ def _quick_table(spec: str, tmp_path: Path, smaller: bool = False) -> list[dict]
     return res.table
 
 
+def _example_tables(smaller: bool, tmp_path: Path) -> dict:
+    """The tables of the summaries whose figures the examples draw: the quick tables of their
+    sources, or (``smaller``) reduced runs of the examples."""
+    from assoc.figures.agents import load_example
+    from assoc.figures.rl import popgym_recall_rows
+
+    if not smaller:
+        return {name: summ.source(tmp_path, True) for name, summ in SUMMARIES.items() if summ.source is not None}
+    rl = load_example("popgym_memory").run(agents=("none", "linear_attention", "softmax_attention"), seeds=2,
+                                           episodes=6)
+    return {"agent-learning": load_example("memory_agent").run(agents=("none", "modern_hopfield", "willshaw"),
+                                                               seeds=2, episodes=40),
+            "rl-popgym": rl + popgym_recall_rows(rl)}
+
+
 def _tables(tmp_path_factory, smaller):
-    return {name: [row for spec in summ.specs for row in _quick_table(spec, tmp_path_factory.mktemp(spec), smaller)]
-            for name, summ in SUMMARIES.items()}
+    out = {name: [row for spec in summ.specs for row in _quick_table(spec, tmp_path_factory.mktemp(spec), smaller)]
+           for name, summ in SUMMARIES.items() if summ.source is None}
+    out.update(_example_tables(smaller, tmp_path_factory.mktemp("examples")))
+    assert set(out) == set(SUMMARIES)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -105,17 +132,59 @@ def test_every_summary_has_its_markers_in_the_readme_once():
     assert set(re.findall(r"<!-- summary:([\w-]+) -->", text)) == set(SUMMARIES)
 
 
+#: Per summary: the statistics that its reduced tables determine, which must all be finite.
+DETERMINED = {
+    "ca3-cam-raster": lambda s: [len(s["recalls"])] + [i for op in s["recalls"] for i in op["input"] + op["output"]],
+    "ca3-cam-recall": lambda s: [s["cue_exact_min"], s["bit_error_max"], s["old_bits_max"],
+                                 *(v for _, vals in s["below"] for v in vals)],
+    "ca3-completion": lambda s: [s[k] for k in ("m_small", "m_cue_small", "m_big_min", "m_big_max", "active_min",
+                                                "active_max", "rate_min", "rate_max", "retrieved_big", "retrieved_hi")],
+    "ca3-capacity": lambda s: [*s["p_max"], s["k"], s["C"], *(v for st in s["steps"] for v in st[2:]),
+                               s["active_crowded"], s["partners"]],
+    "ca3-forgetting": lambda s: [v for g in s["groups"] for v in (g["newest_ok"], g["newest_m"], g["oldest"])],
+    "agent-learning": lambda s: list(s["success"].values()),
+    "rl-popgym": lambda s: [*(f[k] for e in s["envs"] for f in s["final"][e].values() for k in ("mean", "sd")),
+                            *(v for e in s["envs"] for v in s["recall"][e].values()),
+                            s["smallest_gain"]["gain"], s["smallest_gain"]["se"], s["perfect_gap"],
+                            *(v for r in s["right"] for v in r[2:])],
+}
+
+
 def _check_summary(name, table):
     stats = summarize(name, table)
     text = summary_text(name, table)
     assert text and "nan" not in text
     assert any(np.isfinite(v) for v in _numbers(stats))
+    if name in DETERMINED:
+        values = DETERMINED[name](stats)
+        assert values and all(np.isfinite(v) for v in values), (name, values)
     return stats
 
 
 @pytest.mark.parametrize("name", sorted(SUMMARIES))
 def test_summary_runs_on_the_quick_tables(name, quick_tables):
     _check_summary(name, quick_tables[name])
+
+
+def test_quick_tables_determine_every_new_summary_and_the_published_experiment(quick_tables):
+    s = summarize("rl-popgym", quick_tables["rl-popgym"])
+    assert s["envs"] == ["RepeatPreviousEasy", "AutoencodeEasy"] and s["perfect"] == ["softmax_attention"]
+    assert {a for e in s["envs"] for a in s["recall"][e]} == {"linear_attention", "softmax_attention"}
+    assert summarize("ca3-capacity", quick_tables["ca3-capacity"])["steps"]  # both coding levels cross 1/2
+    # the spike-exact port: recall by {6} returns cues 3 and 4, after cue 3 is overwritten only cue 4
+    recalls = summarize("ca3-cam-raster", quick_tables["ca3-cam-raster"])["recalls"]
+    assert [(op["by"], op["input"], op["output"]) for op in recalls] == [
+        ("cue", [0], [0, 1, 8, 9]), ("content", [6], [3, 4]), ("content", [0, 4], [0, 3]), ("cue", [3], [1, 3, 4, 8]),
+        ("content", [6], [4])]
+
+
+def test_readme_quotes_only_registered_summaries():
+    text = TOP_README.read_text()
+    names = re.findall(r"<!-- summary:([\w-]+) -->", text)
+    assert names and set(names) <= set(SUMMARIES)
+    for name in names:
+        start, end = markers(name)
+        assert text.count(start) == 1 and text.count(end) == 1 and text.index(start) < text.index(end)
 
 
 @pytest.mark.slow
@@ -320,3 +389,124 @@ def test_capacity_crossings_interpolate_the_trial_means():
             for a, v in pts for t in range(2)]
     s = summarize("hopfield-capacity", rows)
     assert s["n"] == [500, 1000] and s["crossings"] == [pytest.approx(0.15), pytest.approx(0.2 + 0.1 / 6)]
+
+
+def test_write_summaries_skips_absent_markers_only_when_not_required(tmp_path, quick_tables, monkeypatch):
+    import assoc.figures.summaries as S
+
+    monkeypatch.setattr(S, "summary_tables", lambda name, results, quick=False: quick_tables[name])
+    page = tmp_path / "README.md"
+    start, end = markers("ca3-forgetting")
+    page.write_text(f"{start}old{end}\n")
+    assert write_summaries(page, names=["ca3-forgetting", "ca3-capacity"], require=False) == ["ca3-forgetting"]
+    assert page.read_text() == f"{start}{summary_text('ca3-forgetting', quick_tables['ca3-forgetting'])}{end}\n"
+    with pytest.raises(ValueError, match="lacks the markers"):
+        write_summaries(page, names=["ca3-capacity"])
+
+
+# --------------------------------------------------------------------------- spiking CA3 and agents
+
+
+def test_ca3_capacity_follows_the_figure_crossings_and_fit():
+    from assoc import theory
+
+    rows = [{"a": a, "patterns": p, "retrieved": r, "C": 100.0, "n": 1000, "p": 0.1, "active_fraction": af, "trial": 0}
+            for a, pts in ((0.05, ((10, 1.0, 0.05), (20, 0.8, 0.06), (40, 0.2, 0.07))),
+                           (0.1, ((10, 0.6, 0.2), (20, 0.0, 0.3), (40, 0.0, 0.4))))
+            for p, r, af in pts]
+    s = summarize("ca3-capacity", rows)
+    assert s["a"] == [0.05, 0.1] and s["p_max"] == [pytest.approx(30.0), pytest.approx(10 + 10 / 6)]
+    assert s["k"] == pytest.approx(theory.treves_rolls_fit(np.array([100.0, 100.0]), np.array([0.05, 0.1]),
+                                                           np.array(s["p_max"])))
+    lo, hi, measured, scaling = s["steps"][0]
+    assert (lo, hi) == (0.05, 0.1) and measured == pytest.approx(30 / (10 + 10 / 6))
+    assert scaling == pytest.approx((0.1 * math.log(10)) / (0.05 * math.log(20)))
+    assert s["crowded_p"] == 10 and s["active_crowded"] == pytest.approx(0.2) and s["partners"] == pytest.approx(5.0)
+
+
+def test_ca3_forgetting_takes_the_newest_bin_and_the_oldest_retrieved_age():
+    rows = []
+    for eta, kept in ((0.03, 3), (0.06, 7)):
+        for t in range(2):
+            row = {"eta_minus": eta, "trial": t}
+            for age in range(1, 13):
+                ok = float(age <= kept + t)
+                row.update({f"ok_age_{age}": ok, f"m_age_{age}": 0.8 * ok})
+            rows.append(row)
+    s = summarize("ca3-forgetting", rows)
+    weak, strong = s["groups"]
+    assert weak["eta_minus"] == 0.03 and weak["newest_ok"] == pytest.approx(0.7) and weak["oldest"] == 4
+    assert weak["newest_m"] == pytest.approx(0.56) and strong["newest_ok"] == 1.0 and strong["oldest"] == 8
+    assert "less often" in summary_text("ca3-forgetting", rows)
+
+
+def test_cam_recall_exact_from_the_first_spacing_exact_at_every_larger_one():
+    rows = [{"op_ms": op, "coding": c, "fragment_exact": f, "cue_exact": 1.0, "bit_error": 0.0, "old_bits_left": 0.0,
+             "n_content": 10, "trial": t}
+            for t in range(2) for op, c, f in ((8.0, 0.5, 0.3 + 0.1 * t), (8.0, 0.2, 1.0), (9.0, 0.5, 1.0),
+                                                (9.0, 0.2, 0.9), (10.0, 0.5, 1.0), (10.0, 0.2, 1.0))]
+    s = summarize("ca3-cam-recall", rows)
+    assert s["exact_from"] == 10.0 and s["codings"] == [0.5, 0.2]
+    assert s["below"] == [(8.0, [pytest.approx(0.35), 1.0]), (9.0, [1.0, pytest.approx(0.9)])]
+    rows[0]["cue_exact"], rows[1]["old_bits_left"] = 0.875, 0.5
+    s = summarize("ca3-cam-recall", rows)
+    assert s["cue_exact_min"] == 0.875 and s["old_bits_max"] == 0.5
+    assert "keep up to 50 %" in summary_text("ca3-cam-recall", rows)
+
+
+def test_cam_raster_reads_the_outputs_of_each_recall_operation():
+    from assoc.experiments.spiking import spike_column_text
+    from assoc.figures.spiking import _CAM_BANDS
+
+    cols = {c: {} for _, cs in _CAM_BANDS for c in cs}
+    cols.update({"INcue": {0: [1], 1: [1], 20: [1]}, "INcont": {0: [2, 3], 1: [2, 3], 10: [3]},
+                 "OUTcue": {4: [1], 15: [1, 2], 21: [0]}, "OUTcont": {5: [2, 3], 25: [2, 3], 31: [9]}})
+    row = {"experiment": "toy", "n_cues": 3, "n_content": 10, "duration_ms": 30,
+           **{f"raster_{c}": spike_column_text(v) for c, v in cols.items()}}
+    s = summarize("ca3-cam-raster", [row])
+    assert s["recalls"] == [{"t": 10, "by": "content", "input": [3], "output": [1, 2]},
+                            {"t": 20, "by": "cue", "input": [1], "output": [2, 3]}]  # 31 ms is past the end
+
+
+def test_ca3_completion_statistics_at_the_fewest_patterns_and_the_most():
+    rows = [{"patterns": p, "cue_fraction": f, "m_mean": m, "m_cue": 1 - f, "retrieved": r, "active_fraction": 0.05,
+             "rate_hz": hz, "a": 0.05, "n": 1000, "trial": t}
+            for t in range(2) for p, f, m, r, hz in ((10, 0.9, 0.7, 0.5, 12.0), (10, 0.8, 0.8, 1.0, 14.0),
+                                                     (10, 0.6, 0.86, 0.9, 16.0), (30, 0.9, 0.2, 0.25, 15.0),
+                                                     (30, 0.6, 0.5, 0.75, 15.0))]
+    s = summarize("ca3-completion", rows)
+    assert (s["patterns_lo"], s["patterns_hi"], s["small"], s["small_cells"]) == (10, 30, pytest.approx(0.1), 5)
+    assert s["m_small"] == pytest.approx(0.7) and s["m_cue_small"] == pytest.approx(0.1)
+    assert [s[k] for k in ("m_big_min", "m_big_max", "rate_min", "rate_max")] == pytest.approx([0.8, 0.86, 14.0, 16.0])
+    assert s["retrieved_big"] == pytest.approx(0.95) and s["retrieved_hi"] == pytest.approx(0.5)
+    assert (s["retrieved_hi_min"], s["retrieved_hi_max"]) == (0.25, 0.75)
+
+
+def test_agent_success_is_over_the_last_episodes_of_every_seed():
+    rows = [{"agent": a, "seed": s, "episode": e, "reward": float(e >= 150 and (a != "none" or e % 4 == 0))}
+            for a in ("willshaw", "none") for s in range(2) for e in range(200)]
+    s = summarize("agent-learning", rows)
+    assert s["last"] == 100 and s["seeds"] == 2 and list(s["success"]) == ["none", "willshaw"]
+    assert s["success"] == {"none": pytest.approx(0.12), "willshaw": pytest.approx(0.5)}  # 152, 156, ..., 196
+    assert summarize("agent-learning", [r for r in rows if r["episode"] < 50])["last"] == 50
+
+
+def test_popgym_statistics_follow_the_example():
+    rows = []
+    for env in ("RepeatPreviousEasy", "AutoencodeEasy"):
+        for agent, level in (("none", -0.5), ("hopfield", 0.2), ("softmax_attention", 1.0)):
+            for seed in range(2):
+                for ep in range(30):
+                    ret = level if ep >= 10 else -0.5
+                    rows.append({"env": env, "agent": agent, "seed": seed, "episode": ep,
+                                 "return": ret + (0.01 * seed if agent != "softmax_attention" else 0.0)})
+                if agent != "none":
+                    rows.append({"env": env, "agent": agent, "seed": seed, "recall": 1.0 if level == 1.0 else 0.75,
+                                 "items": 52, "key_dim": 32, "code_dim": 64, "value_dim": 4})
+    s = summarize("rl-popgym", rows)
+    assert s["final"]["AutoencodeEasy"]["hopfield"] == {"mean": pytest.approx(0.205), "sd": pytest.approx(0.01 / 2 ** 0.5)}
+    assert s["smallest_gain"]["gain"] == pytest.approx(0.7) and s["smallest_gain"]["se"] == pytest.approx(0.01 / 2 ** 0.5)
+    assert s["perfect"] == ["softmax_attention"] and s["perfect_gap"] == pytest.approx(0.0)
+    assert (s["reach_min"], s["reach_max"]) == (15.0, 15.0)  # episodes 11-15 (from 1): the first window all at 1
+    assert s["hopfield"]["load"] == pytest.approx(52 / 68) and s["hopfield"]["recall"]["RepeatPreviousEasy"] == 0.75
+    assert "| Hopfield | +0.205 +/- 0.007 | 0.750 |" in summary_text("rl-popgym", rows)

@@ -1,7 +1,19 @@
-"""Agents with and without an episodic memory: learning curves."""
+"""Agents with and without an episodic memory: learning curves, and the tables behind them.
+
+The agent figures are drawn by the examples (``examples/memory_agent.py``,
+``examples/popgym_memory.py``), which are part of the source tree, not of the installed
+package: :func:`load_example` imports one, and :func:`agent_learning_table` runs
+``memory_agent``'s training once and keeps its table, so that the statistics quoted with the
+figure (``assoc.figures.summaries``) are computed from the same rows.
+"""
 
 from __future__ import annotations
 
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Sequence
 
 import numpy as np
@@ -64,3 +76,59 @@ def agent_learning_curves(
     ax.legend(fontsize=8, loc="center right")
     ax.set_title(title, fontsize=10)
     return fig
+
+
+def load_example(name: str) -> ModuleType:
+    """The module ``examples/NAME.py`` of the source tree (imported once)."""
+    key = f"assoc_example_{name}"
+    if key in sys.modules:
+        return sys.modules[key]
+    path = Path(__file__).resolve().parents[2] / "examples" / f"{name}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: the examples are part of the source tree, not of the installed "
+                                "package; run from a clone of the repository")
+    spec = importlib.util.spec_from_file_location(key, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[key] = mod
+    try:
+        spec.loader.exec_module(mod)
+    except BaseException:
+        del sys.modules[key]
+        raise
+    return mod
+
+
+def _read_rows(path: str | Path, types: dict[str, type]) -> list[dict]:
+    """The rows of a CSV file, each column converted by ``types`` (others kept as text)."""
+    with open(path, newline="") as fh:
+        return [{k: types.get(k, str)(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def _write_rows(rows: Sequence[dict], path: str | Path) -> Path:
+    """Write rows (sharing the first row's columns) as CSV, creating the folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+#: ``examples/memory_agent.py``'s ``run`` options of the reduced (``quick``) table: every agent,
+#: fewer seeds and episodes.
+AGENT_QUICK = {"seeds": 2, "episodes": 150}
+_AGENT_TYPES = {"seed": int, "episode": int, "reward": float}
+
+
+def agent_learning_table(results: str | Path = "results", *, quick: bool = False) -> list[dict]:
+    """The table of ``figures/agent_learning.png``: one row per (agent, seed, episode) with its
+    reward, from ``examples/memory_agent.py``'s ``run`` at its defaults (the run the figure's
+    command draws; with ``quick``, :data:`AGENT_QUICK`). Computed once and kept in
+    ``results/gallery/agent-learning.csv`` (``results/gallery-quick`` with ``quick``)."""
+    path = Path(results) / ("gallery-quick" if quick else "gallery") / "agent-learning.csv"
+    if path.is_file():
+        return _read_rows(path, _AGENT_TYPES)
+    table = load_example("memory_agent").run(**(AGENT_QUICK if quick else {}))
+    _write_rows(table, path)
+    return table

@@ -7,9 +7,14 @@ and :func:`write_summaries` replaces them from the stores under ``results/galler
 runs), so every number there is one these functions computed::
 
     python -m assoc.figures.summaries            # print every summary
-    python -m assoc.figures.summaries --write    # and rewrite them in figures/README.md
+    python -m assoc.figures.summaries --write    # and rewrite them in figures/README.md (and README.md)
 
 ``--quick`` reads ``results/gallery-quick`` (the stores of ``assoc figures --quick``) instead.
+Specs outside the gallery (``ca3-capacity``, ``ca3-forgetting``, ``ca3-cam-recall``) are read
+from the same folder (``assoc run SPEC --out results/gallery``). The figures that the examples
+draw (the agent and POPGym benchmarks) have a ``source`` instead of specs: it reads or computes
+their table (:func:`assoc.figures.agents.agent_learning_table`,
+:func:`assoc.figures.rl.popgym_table`).
 """
 
 from __future__ import annotations
@@ -29,25 +34,32 @@ from ..metrics import aggregate, transition_points
 @dataclass(frozen=True)
 class Summary:
     """The statistics of one figure: its ``name`` (the README marker), the gallery ``specs``
-    whose tables it reads (concatenated, in this order), ``compute`` and ``render``."""
+    whose tables it reads (concatenated, in this order), ``compute`` and ``render``; for a
+    figure drawn by an example rather than a sweep, ``source(results, quick) -> table`` gives
+    its table instead of ``specs``."""
 
     name: str
     specs: tuple[str, ...]
     compute: Callable[[Sequence[dict]], dict]
     render: Callable[[dict], str]
+    source: Callable[[Path, bool], list[dict]] | None = None
 
 
 #: Every summary, by figure name.
 SUMMARIES: dict[str, Summary] = {}
 
 
-def summary(name: str, specs: Sequence[str], render: Callable[[dict], str]) -> Callable:
-    """Register ``compute(table) -> dict`` as the summary of figure ``name``."""
+def summary(name: str, specs: Sequence[str], render: Callable[[dict], str],
+            source: Callable[[Path, bool], list[dict]] | None = None) -> Callable:
+    """Register ``compute(table) -> dict`` as the summary of figure ``name`` (its table from
+    the stores of ``specs``, or from ``source``)."""
 
     def wrap(compute: Callable) -> Callable:
         if name in SUMMARIES:
             raise ValueError(f"summary {name!r} is registered twice")
-        SUMMARIES[name] = Summary(name, tuple(specs), compute, render)
+        if bool(specs) == (source is not None):
+            raise ValueError(f"summary {name!r} needs either specs or a source")
+        SUMMARIES[name] = Summary(name, tuple(specs), compute, render, source)
         return compute
 
     return wrap
@@ -671,21 +683,403 @@ def sparsey_capacity_summary(table: Sequence[dict]) -> dict:
             "retrieve_ops": sorted({float(r["retrieve_ops"]) for r in table})}
 
 
+# --------------------------------------------------------------------------- spiking CA3
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.0f} %" if np.isfinite(v) else "n/a"
+
+
+def _sorted_set(s: Sequence[int]) -> str:
+    return "{" + ", ".join(str(i) for i in sorted(s)) + "}"
+
+
+def _render_cam_raster(s: dict) -> str:
+    parts = []
+    for op in s["recalls"]:
+        if op["by"] == "cue":
+            parts.append(f"at {op['t']} ms, recall by cue {_sorted_set(op['input'])} returns the content "
+                         f"{_sorted_set(op['output'])}")
+        else:
+            parts.append(f"at {op['t']} ms, recall by the content {_sorted_set(op['input'])} returns the cue(s) "
+                         f"{_sorted_set(op['output'])}")
+    return f"In the simulated {s['experiment']}: " + "; ".join(parts)
+
+
+@summary("ca3-cam-raster", ("ca3-cam-raster",), _render_cam_raster)
+def cam_raster_summary(table: Sequence[dict]) -> dict:
+    """The recall operations of the simulated CAM experiment: per operation (split, as the
+    figure splits them, at the first input spike of each burst) that presents only a cue or
+    only content, what it presents and what the output population of the other side fires
+    before the next operation."""
+    from ..experiments.spiking import spike_column_from_text
+    from .spiking import _cam_row
+
+    row = _cam_row(table, None)
+    spikes = {c: spike_column_from_text(row[f"raster_{c}"]) for c in ("INcue", "INcont", "OUTcue", "OUTcont")}
+    starts = sorted(set(spikes["INcue"]) | set(spikes["INcont"]))
+    ops = [t for k, t in enumerate(starts) if k == 0 or starts[k - 1] != t - 1]
+    recalls = []
+    for t, end in zip(ops, ops[1:] + [int(row["duration_ms"])]):
+        cue, cont = spikes["INcue"].get(t), spikes["INcont"].get(t)
+        if bool(cue) == bool(cont):
+            continue  # learning: cue and content together
+        out = spikes["OUTcont" if cue else "OUTcue"]
+        recalls.append({"t": int(t), "by": "cue" if cue else "content", "input": sorted(cue or cont),
+                        "output": sorted({i for ms, idx in out.items() if t <= ms < end for i in idx})})
+    return {"experiment": str(row["experiment"]), "recalls": recalls}
+
+
+def _render_cam_recall(s: dict) -> str:
+    if s["cue_exact_min"] == 1.0 and s["bit_error_max"] == 0.0:
+        text = "Recall by cue is exact at every spacing (no bit error"
+    else:
+        text = (f"Recall by cue: at least {_pct(s['cue_exact_min'])} of the cues are recalled exactly at every "
+                f"spacing (largest bit error {s['bit_error_max']:.3f}")
+    text += ("; the overwritten memories keep none of their forgotten bits). " if s["old_bits_max"] == 0.0 else
+             f"; the overwritten memories keep up to {_pct(s['old_bits_max'])} of their forgotten bits). ")
+    cod = " and ".join(f"{c:g}" for c in s["codings"])
+    bits = " and ".join(f"{c * s['n_content']:.0f}" for c in s["codings"])
+    text += (f"One-bit fragments returning exactly the cues holding the bit, for coding {cod} (about {bits} of the "
+             f"{s['n_content']} bits of a memory): ")
+    parts = [" and ".join(_pct(v) for v in vals) + f" at {op:g} ms" for op, vals in s["below"]]
+    if np.isfinite(s["exact_from"]):
+        parts.append(f"100 % from {s['exact_from']:g} ms on")
+    else:
+        parts.append("below 100 % at every spacing swept")
+    return text + "; ".join(parts)
+
+
+@summary("ca3-cam-recall", ("ca3-cam-recall",), _render_cam_recall)
+def cam_recall_summary(table: Sequence[dict]) -> dict:
+    """Over every trial: the smallest fraction of cues recalled exactly, the largest bit error
+    and the largest fraction of forgotten bits still recalled; the trial-mean fraction of exact
+    one-bit fragments per (spacing, coding), and the smallest spacing from which it is 1 at
+    every larger spacing and coding (with the values below it)."""
+    frag = aggregate(table, ["op_ms", "coding"], "fragment_exact")
+    ops = sorted({k[0] for k in frag})
+    codings = sorted({k[1] for k in frag})
+    exact = [op for op in ops if all(frag[(o, c)][0] == 1.0 for o in ops if o >= op for c in codings if (o, c) in frag)]
+    exact_from = min(exact) if exact else math.nan
+    codings = sorted(codings, reverse=True)
+    below = [(op, [frag.get((op, c), (math.nan,))[0] for c in codings]) for op in ops if not exact or op < exact_from]
+    return {"codings": codings, "cue_exact_min": float(min(r["cue_exact"] for r in table)),
+            "bit_error_max": float(max(r["bit_error"] for r in table)),
+            "old_bits_max": float(max(r["old_bits_left"] for r in table)),
+            "n_content": int(table[0]["n_content"]), "exact_from": exact_from, "below": below}
+
+
+def _range(lo: float, hi: float, fmt: str = ".2f", scale: float = 1.0) -> str:
+    a, b = f"{scale * lo:{fmt}}", f"{scale * hi:{fmt}}"
+    return a if a == b else f"{a}-{b}"
+
+
+def _render_ca3_completion(s: dict) -> str:
+    text = (f"With {s['patterns_lo']} stored patterns the network completes cues of {100 * s['small']:.0f} % of the "
+            f"assembly ({s['small_cells']} cells) to an overlap of {s['m_small']:.2f} (cue alone "
+            f"{s['m_cue_small']:.2f})")
+    if s["big"]:
+        text += (f" and is at {_range(s['m_big_min'], s['m_big_max'])} from {100 * s['big_from']:.0f} % on, with "
+                 f"{_range(s['active_min'], s['active_max'], '.1f', 100)} % of the cells active (rate "
+                 f"{_range(s['rate_min'], s['rate_max'], '.0f')} Hz); {_pct(s['retrieved_big'])} of the probes land in "
+                 f"the cued attractor from {100 * s['big_from']:.0f} % on")
+    if s["patterns_hi"] != s["patterns_lo"]:
+        text += (f". With {s['patterns_hi']} patterns {_pct(s['retrieved_hi'])} do ("
+                 f"{_range(s['retrieved_hi_min'], s['retrieved_hi_max'], '.0f', 100)} % over the cue sizes)")
+    return text
+
+
+@summary("ca3-completion", ("ca3-completion",), _render_ca3_completion)
+def ca3_completion_summary(table: Sequence[dict], small: float = 0.1, big_from: float = 0.2) -> dict:
+    """Trial means per (stored patterns, fraction of the assembly cued = 1 - cue_fraction):
+    at the fewest patterns, the final overlap and the cue's own at the cued fraction nearest
+    ``small``, the range of the final overlap at cued fractions >= ``big_from`` with the range
+    of the active fraction and rate there, and the fraction of probes retrieved over them
+    (pooled); at the most patterns, the fraction retrieved pooled over every cue size and its
+    range."""
+    rows = [dict(r, cued=round(1.0 - float(r["cue_fraction"]), 12)) for r in table]
+    ps = sorted({int(r["patterns"]) for r in rows})
+    lo, hi = ps[0], ps[-1]
+    at_lo = [r for r in rows if int(r["patterns"]) == lo]
+    cueds = sorted({r["cued"] for r in at_lo})
+    near = min(cueds, key=lambda c: abs(c - small))
+    big = [c for c in cueds if c >= big_from - 1e-9]
+
+    def mean(sel, col):
+        return float(np.mean([r[col] for r in sel])) if sel else math.nan
+
+    def per(sel, col):
+        agg = aggregate(sel, ["cued"], col)
+        return [agg[(c,)][0] for c in big if (c,) in agg]
+
+    at_small = [r for r in at_lo if r["cued"] == near]
+    k = max(1, int(round(float(rows[0]["a"]) * int(rows[0]["n"]))))
+    in_big = [r for r in at_lo if r["cued"] in big]
+    at_hi = aggregate([r for r in rows if int(r["patterns"]) == hi], ["cued"], "retrieved")
+    return {
+        "patterns_lo": lo, "patterns_hi": hi, "small": near, "small_cells": max(1, int(round(near * k))),
+        "m_small": mean(at_small, "m_mean"), "m_cue_small": mean(at_small, "m_cue"),
+        "big": big, "big_from": min(big) if big else math.nan,
+        "m_big_min": min(per(at_lo, "m_mean"), default=math.nan), "m_big_max": max(per(at_lo, "m_mean"), default=math.nan),
+        "active_min": min(per(at_lo, "active_fraction"), default=math.nan),
+        "active_max": max(per(at_lo, "active_fraction"), default=math.nan),
+        "rate_min": min(per(at_lo, "rate_hz"), default=math.nan), "rate_max": max(per(at_lo, "rate_hz"), default=math.nan),
+        "retrieved_big": mean(in_big, "retrieved"),
+        "retrieved_hi": float(np.mean([v[0] for v in at_hi.values()])),
+        "retrieved_hi_min": min(v[0] for v in at_hi.values()), "retrieved_hi_max": max(v[0] for v in at_hi.values()),
+    }
+
+
+def _render_ca3_capacity(s: dict) -> str:
+    a = ", ".join(f"{v:g}" for v in s["a"])
+    text = (f"P_max = {', '.join(_fmt(v, 2) for v in s['p_max'])} for a = {a}, against the Treves-Rolls scaling "
+            f"k C / (a ln(1/a)) with k fitted (k = {_fmt(s['k'], 2)}, C = {s['C']:.0f}; the fit is of the amplitude only)")
+    if s["steps"]:
+        text += (". From one coding level to the next the capacity falls by a factor "
+                 + ", ".join(f"{m:.2f} ({lo:g} to {hi:g})" for lo, hi, m, _ in s["steps"])
+                 + " where the scaling predicts " + ", ".join(f"{t:.2f}" for _, _, _, t in s["steps"]))
+    return text + (f"; at a = {s['a'][-1]:g}, {_pct(s['active_crowded'])} of the cells are active at "
+                   f"P = {s['crowded_p']}, and at a = {s['a'][0]:g} each cell has p a n = {s['partners']:.0f} "
+                   f"assembly partners")
+
+
+@summary("ca3-capacity", ("ca3-capacity",), _render_ca3_capacity)
+def ca3_capacity_summary(table: Sequence[dict], crowded_at: int = 10) -> dict:
+    """As the figure: per coding level a, the stored patterns where the trial-mean fraction
+    retrieved falls through 1/2 (P_max) and the Treves-Rolls amplitude k fitted to them; the
+    factor by which P_max falls between successive coding levels against the scaling's; the
+    active fraction at the largest a and the swept P nearest ``crowded_at``; and the expected
+    assembly partners p a n of a cell at the smallest a."""
+    pts = transition_points(table, x="patterns", y="retrieved", by="a", level=0.5)
+    C = aggregate(table, ["a"], "C")
+    gs = [g for g in sorted(pts) if np.isfinite(pts[g])]
+    pm = np.array([pts[g] for g in gs])
+    Cs = np.array([C[(g,)][0] for g in gs])
+    k = theory.treves_rolls_fit(Cs, np.array(gs), pm) if gs else math.nan
+    pred = [float(theory.treves_rolls_capacity(c, g, 1.0)) for c, g in zip(Cs, gs)]
+    steps = [(gs[i], gs[i + 1], float(pm[i] / pm[i + 1]), pred[i] / pred[i + 1]) for i in range(len(gs) - 1)]
+    a_all = sorted({float(r["a"]) for r in table})
+    top = [r for r in table if float(r["a"]) == a_all[-1]]
+    crowded = min({int(r["patterns"]) for r in top}, key=lambda p: abs(p - crowded_at))
+    row = table[0]
+    return {"a": a_all, "p_max": [float(pts.get(g, math.nan)) for g in a_all], "k": float(k),
+            "C": float(np.mean(Cs)) if gs else float(np.mean([r["C"] for r in table])), "steps": steps,
+            "crowded_p": crowded,
+            "active_crowded": float(np.mean([r["active_fraction"] for r in top if int(r["patterns"]) == crowded])),
+            "partners": float(row["p"]) * a_all[0] * int(row["n"])}
+
+
+def _render_ca3_forgetting(s: dict) -> str:
+    parts = []
+    for i, g in enumerate(reversed(s["groups"])):  # the strongest depression first
+        old = f"none older than {g['oldest']}" if g["oldest"] else "none at all"
+        if i == 0:
+            parts.append(f"With depression eta_minus = {g['eta_minus']:g} per pre-synaptic spike the {s['bin']} newest "
+                         f"memories are retrieved {_pct(g['newest_ok'])} of the time (overlap {g['newest_m']:.2f}) "
+                         f"and {old}")
+        else:
+            parts.append(f"with {g['eta_minus']:g}, {_pct(g['newest_ok'])} (overlap {g['newest_m']:.2f}) and {old}")
+    text = "; ".join(parts)
+    if len(s["groups"]) > 1:
+        weak, strong = s["groups"][0], s["groups"][-1]
+        word = ("less often" if weak["newest_ok"] < strong["newest_ok"] else
+                "more often" if weak["newest_ok"] > strong["newest_ok"] else "as often")
+        text += f": the weakest depression retrieves its newest memories {word} than the strongest"
+    return text
+
+
+@summary("ca3-forgetting", ("ca3-forgetting",), _render_ca3_forgetting)
+def ca3_forgetting_summary(table: Sequence[dict], bin_width: int = 5) -> dict:
+    """Per depression rate eta_minus: the retrieval success and final overlap of the newest
+    ``bin_width`` memories (the figure's first age bin; mean over those ages and the trials),
+    and the oldest age retrieved in any trial."""
+    groups = []
+    for eta in sorted({float(r["eta_minus"]) for r in table}):
+        rows = [r for r in table if float(r["eta_minus"]) == eta]
+        ages = sorted({int(k[len("ok_age_"):]) for r in rows for k in r if k.startswith("ok_age_")})
+        ok = np.array([[r[f"ok_age_{a}"] for a in ages] for r in rows], dtype=float)
+        m = np.array([[r[f"m_age_{a}"] for a in ages] for r in rows], dtype=float)
+        new = [i for i, a in enumerate(ages) if a <= bin_width]
+        kept = [a for i, a in enumerate(ages) if np.nanmax(ok[:, i]) > 0]
+        groups.append({"eta_minus": eta, "newest_ok": float(np.nanmean(ok[:, new])),
+                       "newest_m": float(np.nanmean(m[:, new])), "oldest": max(kept) if kept else 0})
+    return {"bin": bin_width, "groups": groups}
+
+
+# --------------------------------------------------------------------------- agents
+
+
+_AGENT_NAMES = {"none": "no memory", "hopfield": "Hopfield", "dense": "dense", "modern_hopfield": "modern Hopfield",
+                "willshaw": "Willshaw", "linear_attention": "linear attention", "deltanet": "DeltaNet",
+                "softmax_attention": "softmax attention"}
+
+
+def _agent_order(agents) -> list[str]:
+    order = list(_AGENT_NAMES)
+    return sorted(set(agents), key=lambda g: (order.index(g) if g in order else len(order), str(g)))
+
+
+def _render_agent(s: dict) -> str:
+    mem = [f"{v:.2f} ({_AGENT_NAMES.get(a, a)})" for a, v in s["success"].items() if a != "none"]
+    text = f"success over the last {s['last']} episodes " + ", ".join(mem)
+    if "none" in s["success"]:
+        text += f" against {s['success']['none']:.2f} without memory"
+    return text + f"; {s['seeds']} seeds"
+
+
+@summary("agent-learning", (), _render_agent, source=lambda results, quick: _agents().agent_learning_table(
+    results, quick=quick))
+def agent_summary(table: Sequence[dict], last: int = 100) -> dict:
+    """Per agent (the figure's order): the mean reward over the last ``last`` episodes of
+    every seed (fewer when the table has fewer), as ``examples/memory_agent.py`` prints it."""
+    n_ep = 1 + max(int(r["episode"]) for r in table)
+    last = min(last, n_ep)
+    success = {a: float(np.mean([r["reward"] for r in table if r["agent"] == a and int(r["episode"]) >= n_ep - last]))
+               for a in _agent_order(r["agent"] for r in table)}
+    return {"last": last, "seeds": len({r["seed"] for r in table}), "success": success}
+
+
+def _agents():
+    from . import agents
+
+    return agents
+
+
+def _rl():
+    from . import rl
+
+    return rl
+
+
+def _render_rl(s: dict) -> str:
+    envs = s["envs"]
+    short = {e: e.replace("Easy", "") for e in envs}
+    lines = ["| family | " + " | ".join(f"{short[e]} return | recall" for e in envs) + " |",
+             "|---|" + "---|---|" * len(envs)]
+    for a in s["agents"]:
+        cells = []
+        for e in envs:
+            f = s["final"].get(e, {}).get(a)
+            rec = s["recall"].get(e, {}).get(a)
+            cells.append(f"{f['mean']:+.3f} +/- {f['sd']:.3f}" if f else "")
+            cells.append(f"{rec:.3f}" if rec is not None else "")
+        lines.append(f"| {_AGENT_NAMES.get(a, a)} | " + " | ".join(cells) + " |")
+    text = "\n" + "\n".join(lines) + "\n\n"
+    sm = s["smallest_gain"]
+    if sm:
+        lead = ("Every memory lifts the agent above guessing: the smallest" if sm["gain"] > 2 * sm["se"] else
+                "The smallest")
+        text += (f"{lead} gain over no memory, {_AGENT_NAMES.get(sm['agent'], sm['agent'])} on {short[sm['env']]}, "
+                 f"is {sm['gain']:+.3f} +/- {sm['se']:.3f} (standard error, Welch). ")
+    if s["perfect"]:
+        names = ", ".join(_AGENT_NAMES.get(a, a) for a in s["perfect"])
+        text += f"Recalling every card ({names}), the agents end within {s['perfect_gap']:.3f} of the perfect return 1"
+        if s["reached"] == s["curves"]:
+            text += (f", and the figure's {s['window']}-episode mean first reaches {s['level']:g} after "
+                     f"{_range(s['reach_min'], s['reach_max'], '.0f')} episodes. ")
+        else:
+            text += (f"; the figure's {s['window']}-episode mean reaches {s['level']:g} in {s['reached']} of their "
+                     f"{s['curves']} curves. ")
+    h = s["hopfield"]
+    if h:
+        text += (f"The Hopfield network stores {h['items']} patterns of {h['code_dim']} + {h['value_dim']} units (load "
+                 f"{h['load']:.2f} against alpha_c = {s['ags']:.3f}) and recalls the right suit "
+                 + " and ".join(f"{_pct(v)} ({short[e]})" for e, v in h["recall"].items()) + " of the time. ")
+    for a, e, f, r in s["right"]:
+        name = _AGENT_NAMES.get(a, a)
+        text += (f"{name[:1].upper() + name[1:]} on {short[e]}: {r:.3f} recall and a return of {f:.3f}, i.e. "
+                 f"{_pct((1 + f) / 2)} right answers"
+                 + (": the sampled policy loses a little more than the recall. " if (1 + f) / 2 < r else ". "))
+    return text.rstrip()
+
+
+@summary("rl-popgym", (), _render_rl, source=lambda results, quick: _rl().popgym_table(results, quick=quick))
+def rl_popgym_summary(table: Sequence[dict], last: int = 20, level: float = 0.98, window: int = 5,
+                      noisy: Sequence[tuple[str, str]] = (("linear_attention", "RepeatPreviousEasy"),)) -> dict:
+    """The POPGym benchmark: per (env, agent), the final return (each seed's mean over its last
+    ``last`` episodes; mean and sd over seeds, as ``examples/popgym_memory.py`` prints it) and the
+    recall accuracy (mean over seeds); the smallest gain over the agent without memory with its
+    Welch standard error; the agents whose recall is 1 in every env, how far below 1 their final
+    returns fall and the episode at which the figure's curve (``window``-episode means, averaged
+    over seeds) first reaches ``level``; the Hopfield network's load (cards per episode over its
+    units) against alpha_c; and, for the (agent, env) pairs of ``noisy``, the fraction of right
+    answers (1 + return) / 2."""
+    returns = [r for r in table if "return" in r and r.get("return") is not None]
+    recalls = [r for r in table if "recall" in r and r.get("recall") is not None]
+    envs = list(dict.fromkeys(r["env"] for r in returns))
+    agents = _agent_order(r["agent"] for r in returns)
+    series: dict = {}
+    for r in returns:
+        series.setdefault((r["env"], r["agent"], r["seed"]), {})[int(r["episode"])] = float(r["return"])
+    finals: dict = {}
+    for (e, a, _), eps in series.items():
+        ks = sorted(eps)
+        finals.setdefault((e, a), []).append(float(np.mean([eps[k] for k in ks[-last:]])))
+    final = {e: {a: {"mean": float(np.mean(v)), "sd": float(np.std(v, ddof=1)) if len(v) > 1 else math.nan}
+                 for (e2, a), v in finals.items() if e2 == e} for e in envs}
+    recall: dict = {}
+    for (e, a) in dict.fromkeys((r["env"], r["agent"]) for r in recalls):
+        recall.setdefault(e, {})[a] = float(np.mean([r["recall"] for r in recalls if r["env"] == e and r["agent"] == a]))
+    gains = []
+    for (e, a), v in finals.items():
+        base = finals.get((e, "none"))
+        if a != "none" and base is not None and len(v) > 1 and len(base) > 1:
+            se = math.sqrt(np.var(v, ddof=1) / len(v) + np.var(base, ddof=1) / len(base))
+            gains.append({"env": e, "agent": a, "gain": float(np.mean(v) - np.mean(base)), "se": se})
+    perfect = [a for a in agents if a != "none" and all(recall.get(e, {}).get(a, 0.0) >= 1.0 for e in envs)]
+    reach = []
+    for a in perfect:
+        for e in envs:
+            curves = [np.convolve([eps[k] for k in sorted(eps)], np.ones(window) / window, mode="valid")
+                      for (e2, a2, _), eps in series.items() if (e2, a2) == (e, a)]
+            n = min(len(c) for c in curves)
+            mean = np.mean([c[:n] for c in curves], axis=0)
+            hit = np.flatnonzero(mean >= level)
+            reach.append(float(hit[0] + window) if hit.size else math.nan)
+    hop = [r for r in recalls if r["agent"] == "hopfield"]
+    hopfield = ({"items": int(hop[0]["items"]), "code_dim": int(hop[0]["code_dim"]),
+                 "value_dim": int(hop[0]["value_dim"]),
+                 "load": int(hop[0]["items"]) / (int(hop[0]["code_dim"]) + int(hop[0]["value_dim"])),
+                 "recall": _recall_of("hopfield", envs, recall)} if hop else None)
+    return {
+        "envs": envs, "agents": agents, "final": final, "recall": recall,
+        "smallest_gain": min(gains, key=lambda g: g["gain"]) if gains else None,
+        "perfect": perfect, "window": window, "level": level,
+        "perfect_gap": max((1.0 - final[e][a]["mean"] for a in perfect for e in envs), default=math.nan),
+        "curves": len(reach), "reached": int(np.isfinite(reach).sum()) if reach else 0,
+        "reach_min": float(np.nanmin(reach)) if np.isfinite(reach).any() else math.nan,
+        "reach_max": float(np.nanmax(reach)) if np.isfinite(reach).any() else math.nan,
+        "hopfield": hopfield, "ags": float(theory.ags_alpha_c()),
+        "right": [(a, e, final[e][a]["mean"], recall[e][a]) for a, e in noisy
+                  if a in final.get(e, {}) and a in recall.get(e, {})],
+    }
+
+
+def _recall_of(agent: str, envs: Sequence[str], recall: dict) -> dict:
+    """``{env: recall accuracy}`` of ``agent`` where it was measured."""
+    return {e: recall[e][agent] for e in envs if agent in recall.get(e, {})}
+
+
 # --------------------------------------------------------------------------- tables and the README
 
 
 def summary_tables(name: str, results: str | Path = "results", *, quick: bool = False) -> list[dict]:
     """The concatenated tables of summary ``name``'s specs from ``results/gallery`` (or
     ``results/gallery-quick``); FileNotFoundError names the missing store and how to make it."""
+    from ..gallery import registry
     from ..sweep import load_table
 
+    summ = get_summary(name)
+    if summ.source is not None:
+        return summ.source(Path(results), quick)
     sub = "gallery-quick" if quick else "gallery"
     table: list[dict] = []
-    for spec in get_summary(name).specs:
+    for spec in summ.specs:
         store = Path(results) / sub / f"{spec}.sqlite"
         if not store.is_file():
-            how = f"assoc figures --only {spec}" + (" --quick" if quick else "")
-            raise FileNotFoundError(f"{store} is missing: run `{how}` (or `assoc run {spec}`) first")
+            run = f"assoc run {spec} --out {Path(results) / sub} --no-figure" + (" --quick" if quick else "")
+            how = f"`assoc figures --only {spec}" + (" --quick" if quick else "") + f"` or `{run}`"
+            raise FileNotFoundError(f"{store} is missing: run {how if spec in registry() else f'`{run}`'} first")
         table.extend(load_table(store))
     return table
 
@@ -716,9 +1110,12 @@ def markers(name: str) -> tuple[str, str]:
 
 
 def write_summaries(readme: str | Path = "figures/README.md", results: str | Path = "results", *,
-                    quick: bool = False, names: Sequence[str] | None = None) -> list[str]:
-    """Replace the text between each summary's markers in ``readme`` by :func:`summary_text`;
-    returns the names written. Every registered summary must have its markers in the file."""
+                    quick: bool = False, names: Sequence[str] | None = None, require: bool = True,
+                    texts: dict[str, str] | None = None) -> list[str]:
+    """Replace the text between each summary's markers in ``readme`` by :func:`summary_text`
+    (or by ``texts[name]`` where given); returns the names written. With ``require`` every
+    summary named (default: all) must have its markers in the file; without, those that have
+    none are skipped (``README.md`` quotes a few)."""
     readme = Path(readme)
     text = readme.read_text()
     done = []
@@ -726,8 +1123,10 @@ def write_summaries(readme: str | Path = "figures/README.md", results: str | Pat
         start, end = markers(name)
         pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
         if not pattern.search(text):
+            if not require:
+                continue
             raise ValueError(f"{readme} lacks the markers {start} ... {end}")
-        body = summary_text(name, results=results, quick=quick)
+        body = texts[name] if texts and name in texts else summary_text(name, results=results, quick=quick)
         text = pattern.sub(lambda _: f"{start}{body}{end}", text, count=1)
         done.append(name)
     readme.write_text(text)
@@ -742,13 +1141,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="rewrite them between their markers in --readme")
     ap.add_argument("--quick", action="store_true", help="read results/gallery-quick")
     ap.add_argument("--results", default="results")
-    ap.add_argument("--readme", default="figures/README.md")
+    ap.add_argument("--readme", default="figures/README.md", help="the page holding every summary's markers")
+    ap.add_argument("--also", nargs="*", default=["README.md"],
+                    help="pages quoting some of the summaries (their markers, where present, are rewritten too)")
     args = ap.parse_args(argv)
     names = args.names or list(SUMMARIES)
-    for name in names:
-        print(f"{name}: {summary_text(name, results=args.results, quick=args.quick)}")
+    texts = {name: summary_text(name, results=args.results, quick=args.quick) for name in names}
+    for name, text in texts.items():
+        print(f"{name}: {text}")
     if args.write:
-        write_summaries(args.readme, args.results, quick=args.quick, names=names)
+        write_summaries(args.readme, args.results, quick=args.quick, names=names, texts=texts)
+        for page in args.also:
+            write_summaries(page, args.results, quick=args.quick, names=names, require=False, texts=texts)
     return 0
 
 
