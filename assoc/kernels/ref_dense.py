@@ -132,13 +132,7 @@ def dense_async_sweep_table(s, overlaps, xt, order, active, clamp, ftab, off, pm
         lin = _seqsum(xp, x * u)
         quad = vsum if pm1 else _seqsum(xp, xp.abs(x) * v)
         delta = xp.where(old == 0, _seqsum(xp, x * w), lin - old * quad)
-        if temperature == 0.0:
-            new = xp.where(delta > 0.0, 1, xp.where(delta < 0.0, -1, xp.where(old == 0, 1, old)))
-        else:
-            z = xp.clip(gscale * delta / temperature, -700.0, 700.0)
-            new = xp.where(uniforms[rows, t] < 1.0 / (1.0 + xp.exp(-z)), 1, -1)
-        new = new.astype(old.dtype)
-        change = (new != old) & ~clamp[rows, i]
+        new, change = _moves(xp, delta, old, temperature, gscale, uniforms[rows, t], clamp[rows, i])
         if change.any():
             c = xp.nonzero(change)[0]
             r = rows[c]
@@ -149,6 +143,18 @@ def dense_async_sweep_table(s, overlaps, xt, order, active, clamp, ftab, off, pm
             vsum[c] = _seqsum(xp, v[c])
             flips[r] += 1
     return flips
+
+
+def _moves(xp, delta, old, temperature, gscale, u, clamped):
+    """New spins from the energy gaps ``delta`` (sign at T = 0, a zero gap keeps the spin and an
+    unknown one becomes +1; heat bath against ``u`` at T > 0), and which of them change."""
+    if temperature == 0.0:
+        new = xp.where(delta > 0.0, 1, xp.where(delta < 0.0, -1, xp.where(old == 0, 1, old)))
+    else:
+        z = xp.clip(gscale * delta / temperature, -700.0, 700.0)
+        new = xp.where(u < 1.0 / (1.0 + xp.exp(-z)), 1, -1)
+    new = new.astype(old.dtype)
+    return new, (new != old) & ~clamped
 
 
 def _sweep_cubic(xp, s, overlaps, xt, colsum, gaps, order, rows, clamp, gscale, temperature, uniforms, flips):
@@ -170,13 +176,7 @@ def _sweep_cubic(xp, s, overlaps, xt, colsum, gaps, order, rows, clamp, gscale, 
         delta = di.astype(xp.float64)
         if gaps is not None:
             delta = xp.where(fresh, gaps[0][rows, i] if gaps[0].shape[1] else 0.0, delta)
-        if temperature == 0.0:
-            new = xp.where(delta > 0.0, 1, xp.where(delta < 0.0, -1, xp.where(old == 0, 1, old)))
-        else:
-            z = xp.clip(gscale * delta / temperature, -700.0, 700.0)
-            new = xp.where(uniforms[rows, t] < 1.0 / (1.0 + xp.exp(-z)), 1, -1)
-        new = new.astype(old.dtype)
-        change = (new != old) & ~clamp[rows, i]
+        new, change = _moves(xp, delta, old, temperature, gscale, uniforms[rows, t], clamp[rows, i])
         if change.any():
             c = xp.nonzero(change)[0]
             r = rows[c]
