@@ -262,6 +262,31 @@ def test_dense_hebbian_agreement_is_retrieval_where_the_solution_exists():
     s = summarize("dense-hebbian-phase", rows)["supervised"]
     assert s["points"] == 4 and s["agree"] == pytest.approx(0.75)
     assert s["mean_abs_dev"] == pytest.approx(np.mean([0.07, 0.3, 0.05]))
+    assert "rs_agree" not in s  # no beta / degree / n / archetypes columns
+
+
+def test_dense_hebbian_learning_summary_counts_cells_on_the_replica_symmetric_side():
+    # beta = 1, P = 4, r = 0.3: rho = 2.53 at M = 4 (no RS retrieval), 0.16 at M = 64 (m = 0.94)
+    rows = [{"protocol": "supervised", "r": 0.3, "m": m, "m_archetype": sim, "beta": 1.0, "degree": 4, "n": 1000,
+             "archetypes": 2} for m, sim in ((4, 0.02), (64, 0.2))]
+    s = summarize("dense-hebbian-learning", rows)
+    assert s["supervised"]["cells"] == 2 and s["supervised"]["rs"] == 0.5 and s["supervised"]["rs_zero_load"] == 0.5
+    assert s["supervised"]["load"] == pytest.approx(2e-9)
+    assert s["rho_exists"] == pytest.approx(1.1317, abs=1e-4) and s["rho_stable"] == pytest.approx(0.2903, abs=1e-4)
+
+
+def test_dense_hebbian_summary_counts_the_replica_symmetric_side_at_the_runs_load():
+    # beta = 1, P = 4: the RS retrieval state exists for rho < 1.13 (zero load); r = 0.3 gives
+    # rho = 2.53 at M = 4 (none) and 0.16 at M = 64 (m = 0.94); at load 2 / 10**3 the retrieval
+    # state survives at M = 64 for the supervised rows only (the unsupervised storage term grows
+    # with M): the simulated values below sit on the RS side at 1 of 2 points unsupervised
+    rows = [{"protocol": p, "r": 0.3, "m": m, "m_archetype": sim, "m_theory": sim, "beta": 1.0, "degree": 4,
+             "n": 10, "archetypes": 2}
+            for p in ("supervised", "unsupervised") for m, sim in ((4, 0.02), (64, 0.9))]
+    s = summarize("dense-hebbian-phase", rows)
+    assert s["supervised"]["load"] == pytest.approx(2e-3)
+    assert s["supervised"]["rs_agree"] == 1.0 and s["supervised"]["rs_agree_zero_load"] == 1.0
+    assert s["unsupervised"]["rs_agree"] == 0.5 and s["unsupervised"]["rs_agree_zero_load"] == 1.0
 
 
 def test_basins_take_the_largest_completed_fraction_at_the_nearest_load():

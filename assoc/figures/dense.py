@@ -127,19 +127,36 @@ def modern_hopfield_regimes(table: Sequence[dict], *, x: str = "beta",
     return fig
 
 
+def _dh_load(rows: Sequence[dict], degree: int) -> float:
+    """Load K / N**(P-1) of the runs (archetypes and neurons of the first row; 0 if absent)."""
+    k, n = rows[0].get("archetypes"), rows[0].get("n")
+    return float(k) / float(n) ** (degree - 1) if k and n else 0.0
+
+
 def _rs_agreement(rows: Sequence[dict], value: str, degree: int) -> tuple[float, float, int]:
     """Fractions of the (r, M, beta) cells where the trial-mean simulated overlap is above 1/2
-    exactly where the theory's is: the papers' replica-symmetric overlap
-    (:func:`assoc.theory.dense_hebbian_rs`), then our finite-M one
+    exactly where the theory's is: the replica-symmetric overlap with the storage term at the
+    runs' load, protocol and M (:func:`assoc.theory.dense_hebbian_rs`), then our finite-M one
     (:func:`assoc.theory.dense_hebbian_overlap`); and the number of cells."""
+    return _rs_agreement_cells(rows, value, degree)[:3]
+
+
+def _rs_agreement_cells(rows: Sequence[dict], value: str, degree: int):
+    """``(f_rs, f_ours, cells, f_rs_zero_load)``: as :func:`_rs_agreement`, plus the fraction with
+    the zero-load equations (to show what the storage term changes at the runs' load)."""
+    load = _dh_load(rows, degree)
+    protocol = rows[0].get("protocol", "supervised")
     agg = aggregate(rows, ["r", "m", "beta"], value)
-    hits_rs = hits_ours = 0
+    hits_rs = hits_ours = hits_zero = 0
     for (r, m, b), (mean, _, _) in agg.items():
         beta = None if np.isinf(float(b)) else float(b)
         rho = (1 - r * r) / (m * r * r)
-        hits_rs += (mean > 0.5) == (theory.dense_hebbian_rs(rho, beta, degree)[0] > 0.5)
+        m_rs = theory.dense_hebbian_rs(rho, beta, degree, load=load, protocol=protocol, examples=int(m))[0]
+        hits_rs += (mean > 0.5) == (m_rs > 0.5)
+        hits_zero += (mean > 0.5) == (theory.dense_hebbian_rs(rho, beta, degree)[0] > 0.5)
         hits_ours += (mean > 0.5) == (theory.dense_hebbian_overlap(r, int(m), beta, degree)[0] > 0.5)
-    return hits_rs / max(len(agg), 1), hits_ours / max(len(agg), 1), len(agg)
+    cells = max(len(agg), 1)
+    return hits_rs / cells, hits_ours / cells, len(agg), hits_zero / cells
 
 
 @figure_kind("dense_hebbian_learning", columns=("m", "m_archetype", "protocol", "r", "beta", "degree"))
@@ -177,7 +194,7 @@ def dense_hebbian_learning(table: Sequence[dict], *, x: str = "m", y: str = "m_a
     rho_of = lambda mm: (1 - r * r) / (np.maximum(mm, 1e-9) * r * r)  # noqa: E731
     mg = np.geomspace(grid[0], grid[-1], 200)
     ax.plot(mg, [theory.dense_hebbian_rs(float(rho_of(v)), beta, degree)[0] for v in mg], "k-", lw=1.5,
-            label="replica-symmetric theory (Agliari et al.)")
+            label="replica-symmetric theory, zero load (papers' setting)")
     ax.plot(grid, [theory.dense_hebbian_overlap(r, int(mm), beta, degree)[0] for mm in grid], "k--", lw=1.1,
             label="finite-M mean field (ours)")
     ax.axhline(r, color="tab:red", ls=":", lw=0.8, label=f"one example retrieved (m = r = {r})")
@@ -192,17 +209,18 @@ def dense_hebbian_learning(table: Sequence[dict], *, x: str = "m", y: str = "m_a
     ax.legend(fontsize=7.5, loc="upper left")
     if sweep:
         finite = [b for b in betas if np.isfinite(b)]
-        bt = np.geomspace(min(finite) * 0.98, max(finite) * 1.02, 18)
-        lines = theory.dense_hebbian_rs_lines(bt, degree, rtol=1e-3)
+        bt = np.geomspace(min(finite) * 0.98, max(finite) * 1.02, 12)
         mesh = None
         for axg, g in zip(axes[0][1:], groups):
             sub = [row for row in table if row[by] == g and np.isfinite(float(row["beta"]))]
+            load = _dh_load(sub, degree)
+            lines = theory.dense_hebbian_rs_lines(bt, degree, rtol=1e-3, load=load, protocol=str(g), quality=r)
             mm, bb, z = _grid2d(sub, x, "beta", y)
             rho_v = rho_of(mm)[::-1]
             mesh = axg.pcolormesh(_log_edges(rho_v), _log_edges(1.0 / bb[::-1]), z[::-1, ::-1], cmap="cividis",
                                   vmin=0, vmax=1, shading="flat")
-            for key, ls, lab in (("exists", "-", "retrieval state exists (RS, papers)"),
-                                 ("stable", "--", "retrieval state is the equilibrium (RS, papers)")):
+            for key, ls, lab in (("exists", "-", "RS retrieval state exists (papers' setting, with load)"),
+                                 ("stable", "--", "RS retrieval state is the equilibrium")):
                 rc = lines[key]
                 ok = np.isfinite(rc) & (rc > 0)
                 for col, lw in (("w", 3.0), ("k", 1.4)):
@@ -213,8 +231,9 @@ def dense_hebbian_learning(table: Sequence[dict], *, x: str = "m", y: str = "m_a
             axg.set_xlabel(r"dataset entropy $\rho$ (r = %g, M varied)" % r)
             axg.set_ylabel("noise 1/beta")
             f_rs, f_ours, cells = _rs_agreement(sub, y, degree)
-            axg.set_title(f"{g}: simulated overlap; above 1/2 where the theory is at {100 * f_rs:.0f} % (RS)"
-                          f"\nand {100 * f_ours:.0f} % (finite-M, ours) of {cells} cells", fontsize=9)
+            axg.set_title(f"{g}, load K/N$^{{P-1}}$ = {load:.1g}: overlap above 1/2 where the\ntheory's is "
+                          f"at {100 * f_rs:.0f} % (RS), {100 * f_ours:.0f} % (finite-M, ours) of {cells} cells",
+                          fontsize=9)
         axes[0][1].legend(fontsize=7.5, loc="lower left", facecolor="0.6", framealpha=0.9)
         fig.colorbar(mesh, ax=axes[0][1:].tolist(), label=f"simulated overlap with the archetype ({y})")
     fig.suptitle(title, fontsize=11)
@@ -374,10 +393,12 @@ def dense_hebbian_phase(
 
     Colour: the Mattis overlap with the unseen archetype after Monte Carlo started at it
     (simulation). White dashed: contours of the dataset entropy ``rho = (1 - r**2) / (M r**2)``.
-    Black solid: the papers' replica-symmetric learning threshold, the iso-entropy line
-    ``M = (1 - r**2) / (r**2 rho_c)`` with rho_c the largest dataset entropy at which their
-    retrieval state exists (:func:`assoc.theory.dense_hebbian_rs_rho_c`; absent at zero noise,
-    where it exists at every rho); black dash-dot: where that state becomes the equilibrium.
+    Black solid: the replica-symmetric learning threshold in the papers' setting with the storage
+    term at the runs' load K/N**(P-1): ``M = (1 - r**2) / (r**2 rho_c)`` with rho_c the largest
+    dataset entropy at which the retrieval state exists (:func:`assoc.theory.dense_hebbian_rs_rho_c`;
+    an iso-entropy line for the supervised protocol, solved at 8 qualities for the unsupervised
+    one, whose storage term depends on M; absent at zero noise and zero load); black dash-dot:
+    where that state becomes the equilibrium.
     Black dotted: our finite-M version (:func:`assoc.theory.dense_hebbian_overlap`, exact
     binomial law of the example average): where its retrieval solution starts to exist at
     finite noise, its ``m = 0.5`` contour at zero noise.
@@ -401,12 +422,23 @@ def dense_hebbian_phase(
         lev = 0.25 if beta is not None else 0.5
         for col, lw in (("w", 2.6), ("k", 1.2)):
             ax.contour(mm, rr, th, levels=[lev], colors=col, linewidths=lw, linestyles=":")
+        load = _dh_load(rows, degree)
+        proto = str(g) if g is not None else "supervised"
         for key, ls in (("exists", "-"), ("stable", "-.")):
-            rho_c = theory.dense_hebbian_rs_rho_c(beta, degree, key) if beta is not None else np.inf
-            if np.isfinite(rho_c) and rho_c > 0:
-                m_c = (1 - rr**2) / (rr**2 * rho_c)
+            if beta is None:
+                continue
+            if proto == "supervised" or load == 0:  # rho does not enter the storage term: an iso-entropy line
+                r_line = rr
+                rho_c = np.full(len(rr), theory.dense_hebbian_rs_rho_c(beta, degree, key, load=load, rtol=1e-4))
+            else:  # the unsupervised storage term depends on M itself: solved at 8 qualities
+                r_line = np.linspace(rr.min(), rr.max(), 8)
+                rho_c = np.array([theory.dense_hebbian_rs_rho_c(beta, degree, key, load=load, protocol=proto,
+                                                                quality=float(q_), rtol=1e-3) for q_ in r_line])
+            ok = np.isfinite(rho_c) & (rho_c > 0)
+            if ok.any():
+                m_c = (1 - r_line[ok] ** 2) / (r_line[ok] ** 2 * rho_c[ok])
                 for col, lw in (("w", 3.0), ("k", 1.5)):
-                    ax.plot(m_c, rr, ls, color=col, lw=lw)
+                    ax.plot(m_c, r_line[ok], ls, color=col, lw=lw)
         ax.set_xlim(_log_edges(ms)[0], _log_edges(ms)[-1])
         grid_m, grid_r = np.meshgrid(mm, rr)
         rho = (1 - grid_r**2) / (grid_m * grid_r**2)
@@ -416,13 +448,14 @@ def dense_hebbian_phase(
         ax.set_xlabel("examples per archetype M")
         ax.set_ylabel("example quality r")
         f_rs, f_ours, cells = _rs_agreement(rows, value, degree)
-        ax.set_title((f"{g}: " if g is not None else "") + f"simulated overlap above 1/2 where the theory's is at "
+        ax.set_title((f"{g} " if g is not None else "") + f"(load {load:.1g}): simulated overlap above 1/2 where "
+                     f"the theory's is at "
                      f"{100 * f_rs:.0f} % (RS)\nand {100 * f_ours:.0f} % (finite-M, ours) of the {cells} cells",
                      fontsize=9)
     ax = axes[0][0]
     if beta is not None:
-        ax.plot([], [], "k-", label="RS learning threshold: retrieval state exists (Agliari et al.)")
-        ax.plot([], [], "k-.", label="RS: retrieval state is the equilibrium (Agliari et al.)")
+        ax.plot([], [], "k-", label="RS learning threshold at the runs' load: retrieval state exists (papers' setting)")
+        ax.plot([], [], "k-.", label="RS: retrieval state is the equilibrium")
     ax.plot([], [], "k:", label=("finite-M threshold (ours)" if beta is not None else "finite-M m = 0.5 (ours)"))
     ax.plot([], [], "w--", label=r"dataset entropy $\rho=(1-r^2)/(M r^2)$")
     ax.legend(fontsize=7.5, loc="upper right", facecolor="0.6", framealpha=0.9)

@@ -277,6 +277,10 @@ def _render_dense_hebbian(s: dict) -> str:
         parts.append(f"{proto}, the simulated overlap is above 1/2 where the mean-field retrieval solution exists "
                      f"and below where it does not at {100 * p['agree']:.0f} % of the {p['points']} grid points, and "
                      f"within {p['mean_abs_dev']:.2f} of the theoretical overlap on average where that exceeds 0.5")
+        if "rs_agree" in p:
+            parts[-1] += (f" (replica-symmetric theory with the storage term at load {p['load']:.1g}: above 1/2 on the "
+                          f"same side as the simulation at {100 * p['rs_agree']:.0f} % of the points, "
+                          f"{100 * p['rs_agree_zero_load']:.0f} % at zero load)")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]
 
@@ -286,7 +290,9 @@ def dense_hebbian_summary(table: Sequence[dict]) -> dict:
     """Per protocol: the fraction of (r, M) grid points where the trial-mean archetype overlap
     exceeds 1/2 exactly where the mean-field retrieval solution exists (a nonzero overlap,
     which appears discontinuously at 0.44 or more on this grid), and the mean
-    |simulation - theory| where the theory exceeds 1/2."""
+    |simulation - theory| where the theory exceeds 1/2; where the rows carry beta, degree, n and
+    archetypes, also the fraction on the same side of 1/2 as the replica-symmetric overlap with
+    the storage term at the runs' load (and at zero load)."""
     out: dict = {"protocols": sorted({r["protocol"] for r in table})}
     for proto in out["protocols"]:
         rows = [r for r in table if r["protocol"] == proto]
@@ -297,6 +303,47 @@ def dense_hebbian_summary(table: Sequence[dict]) -> dict:
         dev = [abs(sim[k][0] - th[k][0]) for k in keys if th[k][0] > 0.5]
         out[proto] = {"points": len(keys), "agree": float(np.mean(agree)) if keys else math.nan,
                       "mean_abs_dev": float(np.mean(dev)) if dev else math.nan}
+        if keys and all(c in rows[0] for c in ("beta", "degree", "n", "archetypes")):
+            # the replica-symmetric theory with its storage term at the runs' load K / n**(P-1)
+            degree = int(rows[0]["degree"])
+            beta = None if math.isinf(float(rows[0]["beta"])) else float(rows[0]["beta"])
+            load = float(rows[0]["archetypes"]) / float(rows[0]["n"]) ** (degree - 1)
+            hit = hit0 = 0
+            for r, m in keys:
+                rho = (1 - r * r) / (m * r * r)
+                m_rs = theory.dense_hebbian_rs(rho, beta, degree, load=load, protocol=proto, examples=int(m))[0]
+                hit += (sim[(r, m)][0] > 0.5) == (m_rs > 0.5)
+                hit0 += (sim[(r, m)][0] > 0.5) == (theory.dense_hebbian_rs(rho, beta, degree)[0] > 0.5)
+            out[proto].update(load=load, rs_agree=hit / len(keys), rs_agree_zero_load=hit0 / len(keys))
+    return out
+
+
+def _render_dense_hebbian_learning(s: dict) -> str:
+    parts = [f"{proto}: {100 * s[proto]['rs']:.0f} % with the storage term at load {s[proto]['load']:.1g} "
+             f"({100 * s[proto]['rs_zero_load']:.0f} % at zero load), {100 * s[proto]['finite_m']:.0f} % for our "
+             f"finite-M theory, of {s[proto]['cells']} cells" for proto in s["protocols"]]
+    return ("The simulated overlap is on the same side of 1/2 as the replica-symmetric overlap in "
+            + "; ".join(parts) + f". At 1/beta = 1 the retrieval state exists up to rho = {s['rho_exists']:.3g} and "
+            f"is the equilibrium up to rho = {s['rho_stable']:.3g} (zero load)")
+
+
+@summary("dense-hebbian-learning", ("dense-hebbian-learning",), _render_dense_hebbian_learning)
+def dense_hebbian_learning_summary(table: Sequence[dict]) -> dict:
+    """Per protocol, the fraction of (M, beta) cells where the trial-mean archetype overlap is
+    above 1/2 exactly where the replica-symmetric overlap is, with the storage term at the
+    runs' load K / n**(P-1), at zero load, and for our finite-M theory (the figure's
+    :func:`assoc.figures.dense._rs_agreement_cells`); and the replica-symmetric lines at beta = 1."""
+    from .dense import _rs_agreement_cells
+
+    degree = int(table[0]["degree"])
+    out: dict = {"protocols": sorted({r["protocol"] for r in table})}
+    for proto in out["protocols"]:
+        rows = [r for r in table if r["protocol"] == proto and math.isfinite(float(r["beta"]))]
+        f_rs, f_ours, cells, f_zero = _rs_agreement_cells(rows, "m_archetype", degree)
+        load = float(rows[0]["archetypes"]) / float(rows[0]["n"]) ** (degree - 1)
+        out[proto] = {"rs": f_rs, "rs_zero_load": f_zero, "finite_m": f_ours, "cells": cells, "load": load}
+    out["rho_exists"] = theory.dense_hebbian_rs_rho_c(1.0, degree, "exists", rtol=1e-6)
+    out["rho_stable"] = theory.dense_hebbian_rs_rho_c(1.0, degree, "stable", rtol=1e-6)
     return out
 
 
