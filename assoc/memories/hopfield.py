@@ -161,6 +161,7 @@ class Hopfield(BaseMemory):
         self._j = None
         self._counts = None
         self._counted = 0
+        self._derived_cache = {}
 
     def _counts_bytes(self) -> int:
         return self.n * self.n * (2 if len(self) < 2**15 else 4)
