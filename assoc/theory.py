@@ -1127,21 +1127,34 @@ def multitask_critical_dilution(k):
 # --- spiking CA3
 
 
-def treves_rolls_capacity(C: float | np.ndarray, a: float | np.ndarray, k: float = 0.2) -> np.ndarray:
+#: The Treves-Rolls prefactor the figures draw: the low end of the 0.2-0.3 that the theory gives
+#: for threshold-linear units with a covariance learning rule (Treves & Rolls 1991; Rolls &
+#: Treves 1998, ch. 7), a theory value, never fitted to the points it is compared with.
+TREVES_ROLLS_K = 0.2
+#: The range of the prefactor over the theory's variants (the figures shade it).
+TREVES_ROLLS_K_RANGE = (0.2, 0.3)
+
+
+def treves_rolls_capacity(C: float | np.ndarray, a: float | np.ndarray, k: float = TREVES_ROLLS_K) -> np.ndarray:
     """Treves-Rolls capacity of an autoassociative network with sparse patterns.
 
     ``P_max = k C / (a ln(1/a))`` patterns for ``C`` recurrent connections per cell and coding
-    level ``a`` (Treves & Rolls 1991, Network 2:371; Rolls & Treves 1998, "Neural Networks and
-    Brain Function", ch. 7). ``k`` (about 0.2-0.3 for threshold-linear units with the covariance
-    rule) depends on the details of the model; figures fit it to the simulations and draw the
-    scaling.
+    level ``a`` in (0, 1) (Treves & Rolls 1991, Network 2:371; Rolls & Treves 1998, "Neural
+    Networks and Brain Function", ch. 7). The prefactor ``k`` is the theory's own: about
+    0.2-0.3 for threshold-linear units with the covariance rule, depending on the details of
+    the units and the rule; the default is :data:`TREVES_ROLLS_K` = 0.2, the low end, which the
+    figures draw unfitted (the ca3_capacity figure with the 0.2-0.3 band). Example: C = 100,
+    a = 0.1 gives 0.2 * 100 / (0.1 ln 10) = 86.9 patterns.
     """
     a = np.asarray(a, dtype=np.float64)
     return k * np.asarray(C, dtype=np.float64) / (a * np.log(1.0 / a))
 
 
 def treves_rolls_fit(C: np.ndarray, a: np.ndarray, p_max: np.ndarray) -> float:
-    """Least-squares constant ``k`` (in log space) of ``P_max = k C / (a ln(1/a))``."""
+    """Least-squares constant ``k`` (in log space) of ``P_max = k C / (a ln(1/a))``: the geometric
+    mean of ``P_max / (C / (a ln(1/a)))`` over the finite positive points. A description of
+    measured capacities (the ``k`` they imply), not the theory: comparisons with the theory use
+    :data:`TREVES_ROLLS_K`."""
     C, a, p_max = (np.asarray(v, dtype=np.float64) for v in (C, a, p_max))
     ok = np.isfinite(p_max) & (p_max > 0)
     if not ok.any():

@@ -265,6 +265,20 @@ def test_slow_decay_scales_every_weight_once_per_pattern():
     np.testing.assert_allclose(net.weights()[2], 0.5 * 0.9**3, rtol=1e-12)
 
 
+def test_treves_rolls_capacity_is_the_formula_with_the_theory_constant():
+    """P_max = k C / (a ln(1/a)) with the theory's k = 0.2 by default, checked by hand."""
+    from assoc import theory
+
+    assert theory.TREVES_ROLLS_K == 0.2 and theory.TREVES_ROLLS_K_RANGE == (0.2, 0.3)
+    assert theory.treves_rolls_capacity(100, 0.1) == pytest.approx(86.8589, abs=1e-4)  # 20 / (0.1 ln 10)
+    assert theory.treves_rolls_capacity(50, 0.05, 0.3) == pytest.approx(100.1425, abs=1e-4)  # 15 / (0.05 ln 20)
+    np.testing.assert_allclose(theory.treves_rolls_capacity(np.array([100.0, 200.0]), 0.1), [86.8589, 173.7178],
+                               atol=1e-4)
+    # the fit describes measured capacities (the k they imply); the theory's k is not it
+    k_implied = theory.treves_rolls_fit(np.array([100.0]), np.array([0.1]), np.array([43.4294]))
+    assert k_implied == pytest.approx(0.1, abs=1e-6)
+
+
 def test_pattern_correlation_of_silence_is_zero():
     pats = np.array([[1, 0, 1, 0], [0, 1, 0, 1]])
     np.testing.assert_allclose(pattern_correlation(np.array([[2.0, 0, 2, 0], [0, 0, 0, 0]]), pats),
@@ -284,11 +298,55 @@ def test_pattern_correlation_of_silence_is_zero():
         ({"n": 100, "encode_ms": 30.3}, ValueError, "encode_ms"),
         ({"n": 100, "target": "gpu"}, ValueError, "target"),
         ({"n": 100, "decay": 1.0}, ValueError, "decay"),
+        ({"n": 100, "k_inh2": -1.0}, ValueError, "k_inh2"),
+        ({"n": 100, "k_inh2": float("nan")}, ValueError, "k_inh2"),
     ],
 )
 def test_bad_network_parameters_name_the_parameter(kwargs, exc, words):
     with pytest.raises(exc, match=words):
         CA3Network(**kwargs)
+
+
+def _activity_window(a: float, n: int, fractions: np.ndarray, factor: float = 1.5) -> tuple[float, float]:
+    """Where the mean active fraction of ``len(fractions)`` probes of ``n`` cells must lie to be
+    within ``factor`` of the coding level ``a``: ``[a / factor, factor a]`` widened by 3 standard
+    errors of the mean, the larger of the binomial one for ``n B`` cell-probes at rate ``a``
+    and the one of the probe-to-probe spread."""
+    B = len(fractions)
+    se = max(np.sqrt(a * (1 - a) / (n * B)), fractions.std(ddof=1) / np.sqrt(B))
+    return a / factor - 3 * se, factor * a + 3 * se
+
+
+def test_quadratic_inhibition_holds_the_activity_near_the_coding_level():
+    """a = 0.2, n = 300: with the quadratic inhibition of the ca3-capacity spec the mean active
+    fraction in the read window stays within a factor 1.5 of a (plus sampling error) both at a
+    low load, where the cued assembly is retrieved, and far past the capacity (P a**2 = 0.8);
+    the model's linear inhibition alone lets crosstalk recruit several times a cells there."""
+    from assoc.experiments.spiking import _partial, quadratic_inhibition_gain
+
+    n, a, B = 300, 0.2, 10
+    x = sparse_binary(20, n, k=int(a * n), rng=np.random.default_rng(1))
+    cue_rng = np.random.default_rng(2)
+    net = CA3Network(n, p=0.2, a=a, seed=2, k_inh=0.0, k_inh2=quadratic_inhibition_gain(25.0, 0.3, a))
+    assert net.k_inh2 == pytest.approx(25.0 * 2.0 ** 0.3)
+    net.store(x[:3])
+    which = np.arange(B) % 3
+    cues = _partial(x[which], 0.5, cue_rng)
+    low = net.recall(cues)
+    m_cue = np.mean([np.corrcoef(c, x[w])[0, 1] for c, w in zip(cues, which)])
+    np.testing.assert_array_equal(low.extra["correlation"].argmax(axis=1), which)  # retrieved, not silenced
+    assert low.extra["correlation"][np.arange(B), which].mean() > m_cue + 0.05
+    net.store(x[3:])
+    cues = _partial(x[:B], 0.5, cue_rng)
+    high = net.recall(cues)
+    for out in (low, high):
+        f = out.extra["active_fraction"]
+        lo, hi = _activity_window(a, n, f)
+        assert lo <= f.mean() <= hi, (f.mean() / a, lo / a, hi / a)
+    linear = CA3Network(n, p=0.2, a=a, seed=2)  # the model's k_inh = 12, no quadratic term
+    linear.store(x)
+    f = linear.recall(cues).extra["active_fraction"]
+    assert f.mean() > _activity_window(a, n, f)[1] and f.mean() > 2 * a
 
 
 def test_bad_patterns_and_cues_name_the_parameter():
@@ -362,7 +420,7 @@ def test_standalone_run_arguments_carry_connectivity_parameters_input_and_state(
     continue across runs (none past the input's end), and the spike times held in the state
     are shifted by one run's span."""
     n, chunk = 60, 4
-    net = CA3Network(n, p=0.3, a=0.1, seed=7, target="standalone", eta_plus=0.2, tau_m=12.0)
+    net = CA3Network(n, p=0.3, a=0.1, seed=7, target="standalone", eta_plus=0.2, tau_m=12.0, k_inh2=7.0)
     slot_s = net._slot * net.dt * 1e-3
     fake = _FakeProgram(n, chunk, slot_s)
     monkeypatch.setattr(standalone, "project", lambda builder, spec, **kw: fake)
@@ -387,6 +445,9 @@ def test_standalone_run_arguments_carry_connectivity_parameters_input_and_state(
     assert (steps - 2) * net.dt * 1e-3 < last["t_last"] < (steps - 1) * net.dt * 1e-3
     assert first["t_last"] > (4 * net._slot - 2) * net.dt * 1e-3
     assert net.t_ms == pytest.approx(10 * slot_s * 1e3)
+    assert first["k_inh"] == 0.0 and first["k_inh2"] == 0.0  # as passed (storage: no inhibition)
+    net.recall(x[:1])
+    assert fake.calls[-1][1]["k_inh"] == net.k_inh and fake.calls[-1][1]["k_inh2"] == 7.0
 
 
 def test_standalone_cache_key_follows_the_generated_code():
@@ -407,7 +468,7 @@ def test_standalone_program_gives_the_runtime_spikes_and_weights(standalone_cach
     n = 150
     x = sparse_binary(8, n, k=15, rng=rng)
     cues = _partial(x, 0.5, rng)
-    for kw in ({}, {"cholinergic": False, "decay": 0.05, "w_init": 0.2}):
+    for kw in ({}, {"cholinergic": False, "decay": 0.05, "w_init": 0.2}, {"k_inh": 2.0, "k_inh2": 20.0}):
         got = {}
         for target in ("numpy", "standalone"):
             net = CA3Network(n, p=0.2, a=0.1, seed=3, target=target, **kw)

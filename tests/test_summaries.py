@@ -139,8 +139,8 @@ DETERMINED = {
                                  *(v for _, vals in s["below"] for v in vals)],
     "ca3-completion": lambda s: [s[k] for k in ("m_small", "m_cue_small", "m_big_min", "m_big_max", "active_min",
                                                 "active_max", "rate_min", "rate_max", "retrieved_big", "retrieved_hi")],
-    "ca3-capacity": lambda s: [*s["p_max"], s["k"], s["C"], *(v for st in s["steps"] for v in st[2:]),
-                               s["active_crowded"], s["partners"]],
+    "ca3-capacity": lambda s: [*s["p_max"], *s["theory"], *s["ratio"], s["C"],
+                               *(v for st in s["steps"] for v in st[2:]), *s["activity_lo"], *s["activity_hi"]],
     "ca3-forgetting": lambda s: [v for g in s["groups"] for v in (g["newest_ok"], g["newest_m"], g["oldest"])],
     "agent-learning": lambda s: list(s["success"].values()),
     "rl-popgym": lambda s: [*(f[k] for e in s["envs"] for f in s["final"][e].values() for k in ("mean", "sd")),
@@ -432,21 +432,31 @@ def test_write_summaries_skips_absent_markers_only_when_not_required(tmp_path, q
 # --------------------------------------------------------------------------- spiking CA3 and agents
 
 
-def test_ca3_capacity_follows_the_figure_crossings_and_fit():
-    from assoc import theory
+def test_ca3_capacity_compares_with_the_unfitted_theory_and_reports_the_activity():
+    import assoc.figures.summaries as S
 
-    rows = [{"a": a, "patterns": p, "retrieved": r, "C": 100.0, "n": 1000, "p": 0.1, "active_fraction": af, "trial": 0}
-            for a, pts in ((0.05, ((10, 1.0, 0.05), (20, 0.8, 0.06), (40, 0.2, 0.07))),
-                           (0.1, ((10, 0.6, 0.2), (20, 0.0, 0.3), (40, 0.0, 0.4))))
+    rows = [{"a": a, "patterns": p, "retrieved": r, "C": 100.0, "n": 1000, "p": 0.1, "active_fraction": af, "trial": t}
+            for t in range(2)
+            for a, pts in ((0.05, ((10, 1.0, 0.04), (20, 0.8, 0.05), (40, 0.2, 0.07))),
+                           (0.1, ((10, 0.6, 0.07), (20, 0.0, 0.12), (40, 0.0, 0.16))))
             for p, r, af in pts]
     s = summarize("ca3-capacity", rows)
     assert s["a"] == [0.05, 0.1] and s["p_max"] == [pytest.approx(30.0), pytest.approx(10 + 10 / 6)]
-    assert s["k"] == pytest.approx(theory.treves_rolls_fit(np.array([100.0, 100.0]), np.array([0.05, 0.1]),
-                                                           np.array(s["p_max"])))
-    lo, hi, measured, scaling = s["steps"][0]
-    assert (lo, hi) == (0.05, 0.1) and measured == pytest.approx(30 / (10 + 10 / 6))
-    assert scaling == pytest.approx((0.1 * math.log(10)) / (0.05 * math.log(20)))
-    assert s["crowded_p"] == 10 and s["active_crowded"] == pytest.approx(0.2) and s["partners"] == pytest.approx(5.0)
+    # k = 0.2 C / (a ln(1/a)) by hand: 20 / (0.05 ln 20) and 20 / (0.1 ln 10)
+    assert s["k"] == 0.2 and s["theory"] == [pytest.approx(133.5233, abs=1e-4), pytest.approx(86.8589, abs=1e-4)]
+    assert s["ratio"] == [pytest.approx(0.224680, abs=1e-6), pytest.approx(0.134317, abs=1e-6)]
+    lo, hi, measured, scaling = s["steps"][0]  # local exponents of P_max ~ a^e
+    assert (lo, hi) == (0.05, 0.1) and measured == pytest.approx(math.log((10 + 10 / 6) / 30) / math.log(2))
+    assert scaling == pytest.approx(math.log((0.05 * math.log(20)) / (0.1 * math.log(10))) / math.log(2))
+    assert s["activity_lo"] == [pytest.approx(0.8), pytest.approx(0.7)]
+    assert s["activity_hi"] == [pytest.approx(1.4), pytest.approx(1.6)]
+    assert (s["activity_min"], s["activity_max"]) == (pytest.approx(0.7), pytest.approx(1.6))
+    assert "agree within 0.25 nowhere" in summary_text("ca3-capacity", rows)  # e = -1.36 against -0.62
+    assert "agree within 0.8 from a = 0.05 to 0.1" in S.get_summary("ca3-capacity").render({**s, "within": 0.8})
+    for r in rows:  # nothing is fitted: doubling every capacity doubles the ratios, not the theory
+        r["patterns"] *= 2
+    s2 = summarize("ca3-capacity", rows)
+    assert s2["theory"] == s["theory"] and s2["ratio"] == [pytest.approx(2 * v) for v in s["ratio"]]
 
 
 def test_ca3_forgetting_takes_the_newest_bin_and_the_oldest_retrieved_age():

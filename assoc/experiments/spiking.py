@@ -155,13 +155,14 @@ def _cue_fraction(default: float) -> Param:
                  "(at least one kept)", low=0, high=1, high_open=True)
 
 
-def _ca3_setup(params: dict, seed: np.random.SeedSequence, n_patterns: int):
-    """Network and ``n_patterns`` random patterns of exactly ``round(a n)`` active cells."""
+def _ca3_setup(params: dict, seed: np.random.SeedSequence, n_patterns: int, **net_kw):
+    """Network (``net_kw``: further constructor arguments) and ``n_patterns`` random patterns of
+    exactly ``round(a n)`` active cells."""
     from ..memories.spiking.ca3 import CA3Network
     from ..patterns import sparse_binary
 
     rng = np.random.default_rng(seed)
-    net = CA3Network(params["n"], **{k: params[k] for k in _CA3_NET if k != "n"},
+    net = CA3Network(params["n"], **{k: params[k] for k in _CA3_NET if k != "n"}, **net_kw,
                      seed=int(rng.integers(2**31)))
     k = max(1, int(round(net.a * net.n)))
     return net, sparse_binary(n_patterns, net.n, k=k, rng=rng), rng
@@ -213,23 +214,42 @@ def ca3_completion(params: dict, seed: np.random.SeedSequence) -> dict:
     return out
 
 
+#: coding level at which the ``k_inh2`` of ``ca3_capacity`` is the quadratic inhibition gain
+K_INH2_A_REF = 0.1
+
+
+def quadratic_inhibition_gain(k_inh2: float, exponent: float, a: float) -> float:
+    """The quadratic inhibition gain of ``ca3_capacity`` at coding level ``a``:
+    ``k_inh2 (a / K_INH2_A_REF) ** exponent``."""
+    return float(k_inh2) * (float(a) / K_INH2_A_REF) ** float(exponent)
+
+
 @driver("ca3_capacity",
         params=(*_CA3_PARAMS, Param("patterns", "int", 10, "stored assemblies", low=1), _CUE_ERASE,
-                _cue_fraction(0.5), Param("probes", "int", 8, "stored assemblies cued", low=1), _THRESHOLD),
-        columns=(*_RETRIEVAL, "C", "a"))
+                _cue_fraction(0.5), Param("probes", "int", 8, "stored assemblies cued", low=1), _THRESHOLD,
+                Param("k_inh2", "float", 0.0, f"quadratic feedback-inhibition gain at a = {K_INH2_A_REF} "
+                      "(a cell receives k_inh A + k_inh2_a A^2, A the pool activity in units of a n spikes)",
+                      low=0),
+                Param("k_inh2_exponent", "float", 0.0, "how the quadratic gain scales with the coding level: "
+                      f"k_inh2_a = k_inh2 (a / {K_INH2_A_REF})^k_inh2_exponent", low=-3, high=3)),
+        columns=(*_RETRIEVAL, "C", "a", "k_inh2_a"))
 def ca3_capacity(params: dict, seed: np.random.SeedSequence) -> dict:
     """Retrieval against the number of stored assemblies ``patterns``; probes are drawn uniformly
-    among all stored patterns (old and new). Same metrics as ``ca3_completion``, plus
-    ``C`` (recurrent synapses per cell) and ``a`` (the coding level)."""
-    out, net = _store_and_probe(params, seed, params["patterns"])
-    out.update({"C": float(net.n_synapses / net.n), "a": float(net.a)})
+    among all stored patterns (old and new). Same metrics as ``ca3_completion`` (among them
+    ``active_fraction``, the mean fraction of cells firing in the read window), plus ``C``
+    (recurrent synapses per cell), ``a`` (the coding level) and ``k_inh2_a`` (the quadratic
+    inhibition gain used at this coding level, :func:`quadratic_inhibition_gain`; 0 keeps the
+    network's linear inhibition)."""
+    k2 = quadratic_inhibition_gain(params["k_inh2"], params["k_inh2_exponent"], params["a"])
+    out, net = _store_and_probe(params, seed, params["patterns"], k_inh2=k2)
+    out.update({"C": float(net.n_synapses / net.n), "a": float(net.a), "k_inh2_a": k2})
     return out
 
 
-def _store_and_probe(params: dict, seed: np.random.SeedSequence, P: int):
+def _store_and_probe(params: dict, seed: np.random.SeedSequence, P: int, **net_kw):
     """Store ``P`` patterns, cue ``probes`` of them with ``cue_fraction`` of their cells erased;
-    returns the retrieval metrics and the network."""
-    net, x, rng = _ca3_setup(params, seed, P)
+    returns the retrieval metrics and the network (``net_kw``: further constructor arguments)."""
+    net, x, rng = _ca3_setup(params, seed, P, **net_kw)
     net.store(x)
     which = rng.choice(P, size=min(params["probes"], P), replace=False)
     cues = _partial(x[which], params["cue_fraction"], rng)

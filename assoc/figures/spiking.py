@@ -127,47 +127,116 @@ def ca3_completion(table: Sequence[dict], *, x: str = "cue_fraction", y: str = "
     return fig
 
 
-@figure_kind("ca3_capacity", columns=("patterns", "retrieved", "a", "C", "n", "p"))
+#: The band the inhibition should hold the active fraction in: within this factor of the coding level.
+ACTIVITY_FACTOR = 1.5
+
+
+def ca3_capacity_points(table: Sequence[dict], *, x: str = "patterns", y: str = "retrieved", by: str = "a",
+                        level: float = 0.5, k: float = theory.TREVES_ROLLS_K) -> dict:
+    """Per coding level (``by``), what the ``ca3_capacity`` figure draws and its summary quotes.
+
+    ``{"a": [...], "p_max": [...], "C": [...], "theory": [...], "ratio": [...], "activity": [...]}``:
+    the stored patterns where the trial-mean ``y`` falls through ``level`` (NaN where it never
+    does), the mean recurrent synapses per cell, the Treves-Rolls capacity ``k C / (a ln(1/a))``
+    with the theory's own ``k`` (:data:`assoc.theory.TREVES_ROLLS_K`, not fitted), the ratio
+    measured / theory, and ``{P: trial-mean active fraction / a}`` over the swept loads (where
+    the table has ``active_fraction``).
+    """
+    pts = transition_points(table, x=x, y=y, by=by, level=level)
+    C_of = {g: m for (g,), (m, _, _) in aggregate(table, [by], "C").items()}
+    act = aggregate([r for r in table if "active_fraction" in r], [by, x], "active_fraction")
+    gs = sorted(pts)
+    out: dict = {"a": [float(g) for g in gs], "p_max": [float(pts[g]) for g in gs],
+                 "C": [float(C_of.get(g, np.nan)) for g in gs], "k": float(k)}
+    out["theory"] = [float(theory.treves_rolls_capacity(c, g, k)) for c, g in zip(out["C"], out["a"])]
+    out["ratio"] = [pm / th for pm, th in zip(out["p_max"], out["theory"])]
+    out["activity"] = [{int(xv): float(m) / float(g) for (gg, xv), (m, _, _) in sorted(act.items()) if gg == g}
+                       for g in gs]
+    return out
+
+
+@figure_kind("ca3_capacity", columns=("patterns", "retrieved", "a", "C", "n", "p", "active_fraction"))
 def ca3_capacity(table: Sequence[dict], *, x: str = "patterns", y: str = "retrieved", by: str = "a",
                  level: float = 0.5, title: str = "Spiking CA3: capacity vs coding level") -> plt.Figure:
-    """Retrieval against the number of stored patterns for several coding levels ``a`` (left),
-    and the capacity ``P_max`` (stored patterns where half the probes are retrieved) against ``a`` with the
-    Treves-Rolls scaling ``k C / (a ln(1/a))``, ``k`` fitted to the points (right)."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    """Retrieval against the number of stored patterns for several coding levels ``a`` (left);
+    the capacity ``P_max`` (stored patterns where the fraction of probes retrieved falls through
+    ``level``) against ``a`` with the Treves-Rolls capacity ``k C / (a ln(1/a))`` (middle); and
+    the mean fraction of cells active in the read window over ``a`` against the load (right).
+
+    The theory is drawn with its own constant, nothing fitted to the points: ``k = 0.2``
+    (:data:`assoc.theory.TREVES_ROLLS_K`), the low end of the 0.2-0.3 that Treves & Rolls (1991)
+    and Rolls & Treves (1998) give for threshold-linear units with a covariance rule, with the
+    0.2-0.3 band shaded; each point is labelled with its ratio measured / theory (k = 0.2). The
+    right panel shades the band ``a / 1.5 ... 1.5 a`` that the inhibition should hold the
+    activity in (the theory sets the threshold so that a fraction a of the cells fires).
+    """
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(14, 4.2), constrained_layout=True)
     series = _series(table, x, y, by)
-    colors = _palette(len(series))
-    for c, (g, (xs, ms, es)) in zip(colors, series.items()):
-        ax1.errorbar(xs, ms, yerr=es, marker="o", ms=3, lw=1.2, color=c, label=f"{by} = {g}")
+    colors = dict(zip(series, _palette(len(series))))
+    for g, (xs, ms, es) in series.items():
+        ax1.errorbar(xs, ms, yerr=es, marker="o", ms=3, lw=1.2, color=colors[g], label=f"{by} = {g:g}")
     ax1.axhline(level, color="gray", lw=0.8, ls=":")
     ax1.set_xscale("log")
     ax1.set_xlabel("stored patterns P")
     ax1.set_ylabel(f"fraction retrieved ({y})")
     ax1.set_ylim(-0.02, 1.05)
+    ax1.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     ax1.legend(fontsize=8)
-    pts = transition_points(table, x=x, y=y, by=by, level=level)
-    C_of = {g: m for (g,), (m, _, _) in aggregate(table, [by], "C").items()}
-    gs = np.array([g for g in pts if np.isfinite(pts[g])], dtype=float)
-    pm = np.array([pts[g] for g in gs])
-    Cs = np.array([C_of.get(g, np.nan) for g in gs])
-    ax2.plot(gs, pm, "o", color="C0", label="simulation (half retrieved)")
-    if len(gs):
-        k = theory.treves_rolls_fit(Cs, gs, pm)
-        aa = np.linspace(min(gs) * 0.8, max(gs) * 1.2, 200)
-        ax2.plot(aa, theory.treves_rolls_capacity(np.nanmean(Cs), aa, k), "k--",
-                 label=f"Treves-Rolls k C / (a ln 1/a), k = {k:.3f}")
-        ax2.plot(aa, pm[0] * gs[0] / aa, ":", color="gray", lw=1, label="1 / a (for comparison)")
+
+    cap = ca3_capacity_points(table, x=x, y=y, by=by, level=level)
+    ok = [i for i, v in enumerate(cap["p_max"]) if np.isfinite(v)]
+    gs = np.array([cap["a"][i] for i in ok])
+    pm = np.array([cap["p_max"][i] for i in ok])
+    C = float(np.nanmean(cap["C"])) if cap["C"] else float("nan")
+    if len(cap["a"]):
+        aa = np.geomspace(min(cap["a"]) * 0.85, max(cap["a"]) * 1.15, 200)
+        lo, hi = theory.TREVES_ROLLS_K_RANGE
+        ax2.fill_between(aa, theory.treves_rolls_capacity(C, aa, lo), theory.treves_rolls_capacity(C, aa, hi),
+                         color="0.85", lw=0, label=f"Treves-Rolls, k = {lo:g}-{hi:g}")
+        ax2.plot(aa, theory.treves_rolls_capacity(C, aa, cap["k"]), "k--", lw=1.2,
+                 label=f"k C / (a ln 1/a), k = {cap['k']:g} (theory, not fitted)")
+    for i in ok:
+        g = cap["a"][i]
+        ax2.plot(g, cap["p_max"][i], "o", color=colors.get(g, "C0"))
+        ax2.annotate(f"{cap['ratio'][i]:.2f}", (g, cap["p_max"][i]), textcoords="offset points", xytext=(5, -11),
+                     fontsize=7, color="0.25")
+    ax2.plot([], [], "o", color="0.4", label="simulation (half retrieved); label: measured / theory")
     ax2.set_xscale("log")
     ax2.set_yscale("log")
+    ax2.yaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
     ax2.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-    ax2.yaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax2.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax2.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    if len(gs):
-        ax2.set_xticks(gs, [f"{g:g}" for g in gs])
+    if len(cap["a"]):
+        ax2.set_xticks(cap["a"], [f"{g:g}" for g in cap["a"]])
     ax2.set_xlabel("coding level a")
     ax2.set_ylabel("capacity P_max")
-    ax2.legend(fontsize=8)
+    ax2.legend(fontsize=7, loc="upper right")
+
+    ax3.axhspan(1 / ACTIVITY_FACTOR, ACTIVITY_FACTOR, color="0.9", lw=0, label=f"a / {ACTIVITY_FACTOR:g} ... "
+                f"{ACTIVITY_FACTOR:g} a")
+    ax3.axhline(1.0, color="gray", lw=0.8, ls=":")
+    for g, act in zip(cap["a"], cap["activity"]):
+        if act:
+            ax3.plot(list(act), list(act.values()), marker="o", ms=3, lw=1.2, color=colors.get(g, "C0"),
+                     label=f"{by} = {g:g}")
+    ax3.set_xscale("log")
+    ax3.set_yscale("log")
+    seen = [v for act in cap["activity"] for v in act.values() if np.isfinite(v) and v > 0]
+    ax3.set_ylim(min([0.5, *seen]) / 1.1, max([2.0, *seen]) * 1.1)
+    ax3.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax3.yaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.5, 0.67, 1.0, 1.5, 2.0, 3.0, 5.0]))
+    ax3.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax3.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax3.set_xlabel("stored patterns P")
+    ax3.set_ylabel("active fraction / a (read window)")
+    ax3.legend(fontsize=7)
     n, p = _first(table, "n"), _first(table, "p")
-    fig.suptitle(f"{title} (n = {n}, p = {p}, C = {np.nanmean(Cs) if len(gs) else float('nan'):.0f})", fontsize=11)
+    k2, k_inh = _first(table, "k_inh2"), _first(table, "k_inh")
+    quad = f"{k2:g} (a/0.1)^{_first(table, 'k_inh2_exponent', 0.0):g} A^2"
+    inh = (f"inhibition {k_inh:g} A + {quad}" if k2 and k_inh else f"inhibition {quad}" if k2
+           else f"linear inhibition k_inh = {k_inh:g}")
+    fig.suptitle(f"{title} (n = {n}, p = {p}, C = {C:.0f}; {inh})", fontsize=11)
     return fig
 
 

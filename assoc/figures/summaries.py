@@ -879,41 +879,54 @@ def ca3_completion_summary(table: Sequence[dict], small: float = 0.1, big_from: 
 
 def _render_ca3_capacity(s: dict) -> str:
     a = ", ".join(f"{v:g}" for v in s["a"])
-    text = (f"P_max = {', '.join(_fmt(v, 2) for v in s['p_max'])} for a = {a}, against the Treves-Rolls scaling "
-            f"k C / (a ln(1/a)) with k fitted (k = {_fmt(s['k'], 2)}, C = {s['C']:.0f}; the fit is of the amplitude only)")
+    text = (f"P_max = {', '.join(_fmt(v, 2) for v in s['p_max'])} stored patterns for a = {a} (C = {s['C']:.0f}). "
+            f"The Treves-Rolls capacity k C / (a ln(1/a)) with the theory's k = {s['k']:g} (not fitted) is "
+            f"{', '.join(f'{v:.0f}' for v in s['theory'])}: measured / theory = "
+            f"{', '.join(_fmt(v, 2) for v in s['ratio'])}")
     if s["steps"]:
-        text += (". From one coding level to the next the capacity falls by a factor "
-                 + ", ".join(f"{m:.2f} ({lo:g} to {hi:g})" for lo, hi, m, _ in s["steps"])
-                 + " where the scaling predicts " + ", ".join(f"{t:.2f}" for _, _, _, t in s["steps"]))
-    return text + (f"; at a = {s['a'][-1]:g}, {_pct(s['active_crowded'])} of the cells are active at "
-                   f"P = {s['crowded_p']}, and at a = {s['a'][0]:g} each cell has p a n = {s['partners']:.0f} "
-                   f"assembly partners")
+        text += (". Between successive coding levels P_max goes as a^e with e = "
+                 + ", ".join(f"{e:+.2f} ({lo:g} to {hi:g})" for lo, hi, e, _ in s["steps"])
+                 + " where the scaling has e = " + ", ".join(f"{t:+.2f}" for _, _, _, t in s["steps"]))
+        spans: list[list[float]] = []  # runs of successive steps that agree
+        for lo, hi, e, t in s["steps"]:
+            if abs(e - t) <= s["within"]:
+                if spans and spans[-1][1] == lo:
+                    spans[-1][1] = hi
+                else:
+                    spans.append([lo, hi])
+        text += (f"; the two agree within {s['within']:g} from a = "
+                 + " and from ".join(f"{lo:g} to {hi:g}" for lo, hi in spans) if spans
+                 else f"; they agree within {s['within']:g} nowhere")
+    return text + (f". The mean active fraction in the read window stays between {s['activity_min']:.2f} a and "
+                   f"{s['activity_max']:.2f} a over every coding level and load (per coding level: "
+                   + ", ".join(f"{lo:.2f}-{hi:.2f} a at a = {g:g}" for g, lo, hi in
+                               zip(s["a"], s["activity_lo"], s["activity_hi"])) + ")")
 
 
 @summary("ca3-capacity", ("ca3-capacity",), _render_ca3_capacity)
-def ca3_capacity_summary(table: Sequence[dict], crowded_at: int = 10) -> dict:
-    """As the figure: per coding level a, the stored patterns where the trial-mean fraction
-    retrieved falls through 1/2 (P_max) and the Treves-Rolls amplitude k fitted to them; the
-    factor by which P_max falls between successive coding levels against the scaling's; the
-    active fraction at the largest a and the swept P nearest ``crowded_at``; and the expected
-    assembly partners p a n of a cell at the smallest a."""
-    pts = transition_points(table, x="patterns", y="retrieved", by="a", level=0.5)
-    C = aggregate(table, ["a"], "C")
-    gs = [g for g in sorted(pts) if np.isfinite(pts[g])]
-    pm = np.array([pts[g] for g in gs])
-    Cs = np.array([C[(g,)][0] for g in gs])
-    k = theory.treves_rolls_fit(Cs, np.array(gs), pm) if gs else math.nan
-    pred = [float(theory.treves_rolls_capacity(c, g, 1.0)) for c, g in zip(Cs, gs)]
-    steps = [(gs[i], gs[i + 1], float(pm[i] / pm[i + 1]), pred[i] / pred[i + 1]) for i in range(len(gs) - 1)]
-    a_all = sorted({float(r["a"]) for r in table})
-    top = [r for r in table if float(r["a"]) == a_all[-1]]
-    crowded = min({int(r["patterns"]) for r in top}, key=lambda p: abs(p - crowded_at))
-    row = table[0]
-    return {"a": a_all, "p_max": [float(pts.get(g, math.nan)) for g in a_all], "k": float(k),
-            "C": float(np.mean(Cs)) if gs else float(np.mean([r["C"] for r in table])), "steps": steps,
-            "crowded_p": crowded,
-            "active_crowded": float(np.mean([r["active_fraction"] for r in top if int(r["patterns"]) == crowded])),
-            "partners": float(row["p"]) * a_all[0] * int(row["n"])}
+def ca3_capacity_summary(table: Sequence[dict], within: float = 0.25) -> dict:
+    """As the figure (:func:`assoc.figures.spiking.ca3_capacity_points`): per coding level a, the
+    stored patterns where the trial-mean fraction retrieved falls through 1/2 (P_max), the
+    Treves-Rolls capacity with the theory's k = 0.2 (nothing fitted) and the ratio measured /
+    theory; between successive coding levels, the local exponent e of P_max ~ a^e against the
+    scaling's (they agree where they differ by at most ``within``); and the range of the
+    trial-mean active fraction over a across the swept loads, per coding level and over all."""
+    from .spiking import ca3_capacity_points
+
+    cap = ca3_capacity_points(table)
+    gs = [i for i, v in enumerate(cap["p_max"]) if np.isfinite(v)]
+
+    def exponent(vals, i, j):
+        return math.log(vals[j] / vals[i]) / math.log(cap["a"][j] / cap["a"][i])
+
+    steps = [(cap["a"][i], cap["a"][j], exponent(cap["p_max"], i, j), exponent(cap["theory"], i, j))
+             for i, j in zip(gs[:-1], gs[1:])]
+    lo = [min(act.values(), default=math.nan) for act in cap["activity"]]
+    hi = [max(act.values(), default=math.nan) for act in cap["activity"]]
+    return {"a": cap["a"], "p_max": cap["p_max"], "C": float(np.nanmean(cap["C"])), "k": cap["k"],
+            "theory": cap["theory"], "ratio": cap["ratio"], "steps": steps, "within": within,
+            "activity_lo": lo, "activity_hi": hi, "activity_min": float(np.nanmin(lo)),
+            "activity_max": float(np.nanmax(hi))}
 
 
 def _render_ca3_forgetting(s: dict) -> str:

@@ -6,7 +6,9 @@ Treves & Rolls 1991, 1994; Hasselmo, Schnell & Barkai 1995) in leaky integrate-a
 * ``n`` excitatory LIF neurons, each receiving recurrent synapses from a random fraction ``p``
   of the others (``C = p n`` connections per cell; p ~ 0.01-0.04 in rodent CA3);
 * feedback inhibition proportional to the recent population activity (an interneuron pool
-  treated as one fast linear unit), which keeps activity sparse;
+  treated as one fast linear unit), which keeps activity sparse; an optional quadratic term
+  (``k_inh2``, off by default) grows faster than the activity and holds the active fraction
+  near the coding level when crosstalk would recruit more cells;
 * sparse binary patterns (``a n`` active cells) imposed during an encoding phase by a strong
   external drive (the dentate "teacher"), while the recurrent synapses learn by a
   spike-timing rule: a post-synaptic spike potentiates by ``eta_plus * x`` (``x`` the
@@ -51,7 +53,7 @@ from ...metrics import cosine_overlaps
 TARGETS = ("numpy", "cython", "auto", "standalone")
 
 #: version of the standalone program layout below (part of its cache key)
-_PROGRAM_VERSION = 1
+_PROGRAM_VERSION = 2
 
 
 def _chunk(n: int) -> int:
@@ -73,12 +75,13 @@ def _synapse_capacity(n: int, p: float) -> int:
     return int(np.ceil(mean + 8.0 * np.sqrt(mean * (1.0 - p)) + 64))
 
 _E_EQS = """
-dv/dt = (drive * stim(t - t_off, i) + ge - k_inh * A - v) / tau_m : 1 (unless refractory)
+dv/dt = (drive * stim(t - t_off, i) + ge - (k_inh + k_inh2 * A) * A - v) / tau_m : 1 (unless refractory)
 ref : second (shared, constant)
 dge/dt = -ge / tau_e : 1
 A : 1 (linked)
 drive : 1 (shared)
 k_inh : 1 (shared)
+k_inh2 : 1 (shared)
 t_off : second (shared)
 tau_m : second (shared, constant)
 tau_e : second (shared, constant)
@@ -176,8 +179,8 @@ def _connectivity(n: int, p: float, seed) -> tuple[np.ndarray, np.ndarray]:
 _SA_STATE = [("v", "E", "v"), ("ge", "E", "ge"), ("lastspike", "E", "lastspike"),
              ("not_refractory", "E", "not_refractory"), ("A", "I", "A"), ("x", "S", "x"),
              ("lastupdate", "S", "lastupdate"), ("w", "S", "w")]
-_SA_PARAMS = [("drive", "E"), ("k_inh", "E"), ("tau_m", "E"), ("tau_e", "E"), ("ref", "E"), ("tau_i", "I"),
-              ("inc", "ei"), ("j_eff", "S"), ("g_rec", "S"), ("plastic", "S"), ("eta_plus", "S"),
+_SA_PARAMS = [("drive", "E"), ("k_inh", "E"), ("k_inh2", "E"), ("tau_m", "E"), ("tau_e", "E"), ("ref", "E"),
+              ("tau_i", "I"), ("inc", "ei"), ("j_eff", "S"), ("g_rec", "S"), ("plastic", "S"), ("eta_plus", "S"),
               ("eta_minus", "S"), ("w_max", "S"), ("tau_stdp", "S"), ("t_last", "I")]
 
 
@@ -236,6 +239,14 @@ class CA3Network:
         Recurrent excitation a fully potentiated assembly gives one of its cells (> 0).
     k_inh : float
         Gain of the feedback inhibition (>= 0).
+    k_inh2 : float
+        Quadratic gain of the feedback inhibition (>= 0): a cell receives
+        ``k_inh A + k_inh2 A**2``, where ``A`` is the interneuron pool's activity (spikes of the
+        last ``tau_i``, one unit per ``a n`` spikes, so about ``rate * tau_i`` times the active
+        fraction over ``a``). The default 0 is the linear inhibition; a positive value makes
+        the inhibition grow faster than the activity, which holds the active fraction near
+        ``a`` when crosstalk would otherwise recruit more and more cells (a soft
+        winner-take-all, as the threshold of the Treves-Rolls analysis does).
     eta_plus, eta_minus : float
         Potentiation per post spike and unit trace; depression per pre spike (>= 0).
     w_max : float
@@ -264,8 +275,8 @@ class CA3Network:
     alphabet = "binary"
 
     def __init__(self, n: int = 1000, *, p: float = 0.1, a: float = 0.05, J: float = 30.0,
-                 k_inh: float = 12.0, eta_plus: float = 0.15, eta_minus: float = 0.03, w_max: float = 1.0,
-                 w_init: float = 0.0, decay: float = 0.0, cholinergic: bool = True, dt: float = 0.5,
+                 k_inh: float = 12.0, k_inh2: float = 0.0, eta_plus: float = 0.15, eta_minus: float = 0.03,
+                 w_max: float = 1.0, w_init: float = 0.0, decay: float = 0.0, cholinergic: bool = True, dt: float = 0.5,
                  tau_m: float = 10.0, tau_e: float = 5.0, tau_i: float = 3.0, tau_stdp: float = 10.0,
                  refractory: float = 2.0, encode_ms: float = 30.0, gap_ms: float = 60.0, cue_ms: float = 20.0,
                  free_ms: float = 60.0, read_ms: float = 40.0, reset_ms: float = 30.0, drive_encode: float = 2.0,
@@ -275,6 +286,7 @@ class CA3Network:
         self.a = check_float("a", a, low=0, high=0.5, low_open=True)
         self.J = check_float("J", J, low=0, low_open=True)
         self.k_inh = check_float("k_inh", k_inh, low=0)
+        self.k_inh2 = check_float("k_inh2", k_inh2, low=0)
         self.eta_plus = check_float("eta_plus", eta_plus, low=0)
         self.eta_minus = check_float("eta_minus", eta_minus, low=0)
         self.w_max = check_float("w_max", w_max, low=0, low_open=True)
@@ -394,7 +406,7 @@ class CA3Network:
         return np.asarray(self._S.i[:]), np.asarray(self._S.j[:]), np.asarray(self._S.w[:])
 
     def _run(self, stim: np.ndarray, slot_steps: int, drive: float, *, g_rec: float, plastic: float,
-             k_inh: float) -> tuple:
+             k_inh: float, k_inh2: float = 0.0) -> tuple:
         """Run ``len(stim)`` slots of ``slot_steps`` steps with external input ``drive * stim[slot]``.
 
         The input goes through TimedArrays of a fixed shape (``_chunk(n)`` slots) with fixed names,
@@ -409,7 +421,7 @@ class CA3Network:
         if slot_steps != self._slot:
             raise RuntimeError(f"slot of {slot_steps} steps differs from the network's {self._slot}")
         if self.target == "standalone":
-            return self._run_standalone(stim, drive, g_rec=g_rec, plastic=plastic, k_inh=k_inh)
+            return self._run_standalone(stim, drive, g_rec=g_rec, plastic=plastic, k_inh=k_inh, k_inh2=k_inh2)
         n_before = self._mon.num_spikes
         t0 = self.t_ms
         # every call starts from rest, so a recall depends only on the weights and the cues
@@ -418,6 +430,7 @@ class CA3Network:
         self._S.x = 0.0
         self._E.drive = drive
         self._E.k_inh = k_inh
+        self._E.k_inh2 = k_inh2
         self._S.g_rec, self._S.plastic = g_rec, plastic
         ta_dt = slot_steps * self.dt * b2.ms
         chunk = _chunk(self.n)
@@ -438,15 +451,15 @@ class CA3Network:
         return i, t
 
     def _run_standalone(self, stim: np.ndarray, drive: float, *, g_rec: float, plastic: float,
-                        k_inh: float) -> tuple:
+                        k_inh: float, k_inh2: float = 0.0) -> tuple:
         """:meth:`_run` on the compiled standalone program: one program run per ``chunk`` slots
         (a last, shorter one stops early), the state (membranes, traces, refractoriness,
         weights) carried from run to run."""
         proj = self._project
         chunk, n, dt = proj.manifest["chunk"], self.n, self.dt
         span_s = chunk * self._slot * dt * 1e-3
-        params = {"drive": drive, "k_inh": k_inh, "tau_m": self.tau_m * 1e-3, "tau_e": self.tau_e * 1e-3,
-                  "ref": self.refractory * 1e-3, "tau_i": self.tau_i * 1e-3, "inc": 1.0 / (self.a * n),
+        params = {"drive": drive, "k_inh": k_inh, "k_inh2": k_inh2, "tau_m": self.tau_m * 1e-3,
+                  "tau_e": self.tau_e * 1e-3, "ref": self.refractory * 1e-3, "tau_i": self.tau_i * 1e-3, "inc": 1.0 / (self.a * n),
                   "j_eff": self.J / (self.p * self.a * n), "g_rec": g_rec, "plastic": plastic,
                   "eta_plus": self.eta_plus, "eta_minus": self.eta_minus, "w_max": self.w_max,
                   "tau_stdp": self.tau_stdp * 1e-3}
@@ -540,7 +553,8 @@ class CA3Network:
             stim[b * per: b * per + nc // slot] = row
             # hyperpolarising reset, then one slot to relax towards rest before the next cue
             stim[b * per + (nc + nf) // slot: (b + 1) * per - (1 if nr // slot > 1 else 0)] = -1.0
-        i, rel = self._run(stim, slot, self.drive_cue, g_rec=1.0, plastic=0.0, k_inh=self.k_inh)
+        i, rel = self._run(stim, slot, self.drive_cue, g_rec=1.0, plastic=0.0, k_inh=self.k_inh,
+                           k_inh2=self.k_inh2)
         counts = np.zeros((len(x), self.n))
         period = per * slot * self.dt
         b = np.floor(rel / period + 1e-9).astype(int)
@@ -560,8 +574,8 @@ class CA3Network:
         _, _, w = self.weights()
         return {"class": type(self).__name__, "n": self.n, "patterns": self.patterns.copy(), "w": w.copy(),
                 "params": {k: getattr(self, k) for k in (
-                    "p", "a", "J", "k_inh", "eta_plus", "eta_minus", "w_max", "w_init", "decay", "cholinergic",
-                    "dt", "seed", "target")}}
+                    "p", "a", "J", "k_inh", "k_inh2", "eta_plus", "eta_minus", "w_max", "w_init", "decay",
+                    "cholinergic", "dt", "seed", "target")}}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore weights and patterns saved by :meth:`state_dict` (same n, p and seed)."""
