@@ -13,8 +13,10 @@ from assoc.figures import FIGURES, check_figure_args, figure_kind, get_figure
 from assoc.gallery import quick_data
 from assoc.sweep import _read_toml, bundled, load_spec, run_spec
 
-#: Public functions of the figure modules that return something other than a figure.
-NOT_FIGURES = {"mqar_capacity", "finite_size_fit"}
+#: Public functions of the figure modules that return something other than a figure (the
+#: tables and fits that figures and their summaries share).
+NOT_FIGURES = {"mqar_capacity", "finite_size_fit", "agent_learning_table", "load_example", "popgym_recall_rows",
+               "popgym_table", "ca3_capacity_points"}
 
 
 def _figure_tables():
