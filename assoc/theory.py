@@ -773,9 +773,9 @@ def dense_hebbian_overlap(r, m, beta=None, degree=4, *, iterations=2000, tol=1e-
 # omega_i / r = xi_i (1 + sqrt(rho) Y_i), at fixed dataset entropy rho = (1 - r**2)/(M r**2).
 # The equations below are our derivation in that setting, written in the units of
 # :class:`assoc.memories.dense_hebbian.DenseHebbian` (Boltzmann weight exp(-beta H) with the
-# H of its docstring: no 1/2, no 1/P!). The papers' own printed equations (their equation
-# numbers, their beta' and normalisation of the order parameters) could not be read here: the
-# stored copies of both papers stop after the introduction. Their abstracts fix the setting
+# H of its docstring: no 1/2, no 1/P!). They have not been compared term by term with the
+# papers' printed equations (equation numbers, their beta' and normalisation of the order
+# parameters), so no equation number is cited. The papers' abstracts fix the setting
 # (control parameters: dataset quality and quantity, storage, noise; RS via Guerra
 # interpolation; large N, structureless data); the equations are checked against exact limits
 # and independent evaluations (tests/test_dense_hebbian_theory.py).
