@@ -454,32 +454,34 @@ class Hopfield(BaseMemory):
             xi = be.asarray(self.patterns, dtype=dtype)
 
             def field(x):
-                h = (x @ xi.T) @ xi
-                h -= p * x
+                xf = x.astype(dtype)
+                h = (xf @ xi.T) @ xi
+                xf *= p
+                h -= xf
                 return h
         else:
             w = be.asarray(self.weights())
 
             def field(x):
-                return x @ w
-            dtype = xp.float64
+                return x.astype(xp.float64) @ w
         clamp_d = None if clamp is None else be.asarray(clamp)
 
         def step(rows, cur):
-            # the fields of the running cues only, as one product
+            # the fields of the running cues only, as one product; the states stay int8, so the
+            # driver's copies and comparisons move a quarter of the bytes of float32 states
             idx = None if len(rows) == cur.shape[0] else be.asarray(rows)
             x = cur if idx is None else cur[idx]
-            new = field(x)
-            xp.sign(new, out=new)
-            tie = new == 0
+            h = field(x)
+            new = (h > 0).view(xp.int8) - (h < 0).view(xp.int8)
+            tie = h == 0
             if bool(tie.any()):  # zero field: keep the spin (an unknown spin becomes +1)
                 new[tie] = xp.where(x[tie] == 0, 1, x[tie])
             if clamp_d is not None:
                 new = xp.where(clamp_d if idx is None else clamp_d[idx], x, new)
             return new
 
-        cur, steps, status = run_to_fixed_point(step, be.asarray(s, dtype=dtype), limit, backend=be)
-        return be.to_numpy(cur).astype(np.int8), steps, status
+        cur, steps, status = run_to_fixed_point(step, be.asarray(s, dtype=xp.int8), limit, backend=be)
+        return be.to_numpy(cur), steps, status
 
     # ------------------------------------------------------------------ state
     def _extra_state(self) -> dict:
