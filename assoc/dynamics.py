@@ -39,7 +39,8 @@ import numpy as np
 from .kernels import kernel
 from .memory import STATUS_CYCLE, STATUS_FIXED, STATUS_LIMIT, check_float, to_numpy
 
-__all__ = ["check_clamp", "check_temperature", "draw_keys", "draw_orders", "draw_uniforms", "run_async_sweeps", "run_async_sweeps_chunked", "run_to_fixed_point"]
+__all__ = ["check_clamp", "check_temperature", "draw_keys", "draw_orders", "draw_uniforms", "run_async_sweeps",
+           "run_async_sweeps_chunked", "run_to_fixed_point"]
 
 
 def check_temperature(dynamics: str, temperature: Any) -> float:
@@ -78,7 +79,7 @@ def draw_keys(rng: np.random.Generator) -> np.ndarray:
 def draw_orders(keys: np.ndarray, first: int, sweep: int, active: np.ndarray, n: int) -> np.ndarray:
     """Visiting orders of ``n`` spins for the cues ``first, first + 1, ...`` (one row each) at
     sweep ``sweep``: a uniformly random permutation per row where ``active`` (other rows are
-    left unset), a function of ``(keys[0], cue, sweep)`` alone (kernel ``random_orders``:
+    zeros), a function of ``(keys[0], cue, sweep)`` alone (kernel ``random_orders``:
     Fisher-Yates driven by a SplitMix64 stream). Rows of a chunk of the batch therefore get
     the orders they would get in the whole batch, finished cues cost nothing, and the compiled
     kernel runs for every backend so every backend sees the same orders."""

@@ -429,12 +429,12 @@ class Hopfield(BaseMemory):
             if run["counts"] is None and run["spent"] >= threshold:
                 if 2 * self._counts_bytes() > memory_budget():  # they do not fit: stay in pattern space
                     run["spent"] = -np.inf
-            if run["counts"] is None and run["spent"] >= threshold:
-                run["counts"] = self.hebbian_counts()
-                fdt = np.int32 if n * p < 2**31 else np.int64
-                # fields = overlaps @ xi - P s, exact in float64 (|h| <= n P < 2**53)
-                h = np.asarray(ov, dtype=np.float64) @ self.patterns.astype(np.float64) - p * state.astype(np.float64)
-                run["fields"] = h.astype(fdt)
+                else:
+                    run["counts"] = self.hebbian_counts()
+                    fdt = np.int32 if n * p < 2**31 else np.int64
+                    # fields = overlaps @ xi - P s, exact in float64 (|h| <= n P < 2**53)
+                    h = np.asarray(ov, dtype=np.float64) @ self.patterns.astype(np.float64) - p * state.astype(np.float64)
+                    run["fields"] = h.astype(fdt)
             if run["counts"] is not None:
                 return w_sweep(state, run["fields"], run["counts"], order, active, clamp_d, self.temperature,
                                uniforms, float(n))
