@@ -309,3 +309,48 @@ def test_check_clamp():
             mem.recall(np.array([[1, 1, 1]], dtype=np.int8), clamp=np.ones((1, 2), bool))
         out = mem.recall(np.array([[-1, -1, -1]], dtype=np.int8), clamp=np.array([[True, False, False]]))
         assert out.states[0, 0] == -1  # the clamped entry keeps its cue value
+
+
+@pytest.mark.parametrize("regime", ["many flips", "few flips"])
+def test_t0_sweep_on_explicit_fields_skips_only_visits_that_change_nothing(regime):
+    """The compiled T = 0 sweep on explicit fields jumps between candidates (spins that are
+    unknown or opposed to their field) by scans of all spins; it must make exactly the moves of
+    the reference twin's sequential visits, with integer counts and with float weights, unknown
+    and clamped entries, at high load (many flips per sweep: the walk) and near the stored
+    patterns (a few flips per sweep, long stretches without one: the scans)."""
+    rng = np.random.default_rng(41)
+    n, b = 400, 12
+    p = 90 if regime == "many flips" else 20
+    xi = rng.choice(np.array([-1, 1], dtype=np.int8), size=(p, n))
+    x = xi.astype(np.int64)
+    counts = (x.T @ x).astype(np.int16)
+    np.fill_diagonal(counts, 0)
+    cues = xi[rng.integers(0, p, b)].copy()
+    flip = rng.random((b, n)) < (0.3 if regime == "many flips" else 0.01)
+    cues[flip] *= -1
+    cues[:3, :40] = 0  # unknown entries
+    clamp = rng.random((b, n)) < 0.05
+    clamp[3, :] = False
+    cues[4, clamp[4]] = 0  # clamped unknown entries stay unknown
+    keys = np.array([3, 5], dtype=np.uint64)
+    for w in (counts, counts / n):  # integer counts (int32 fields) and float64 couplings
+        runs = []
+        for backend in BACKENDS:
+            s = cues.copy()
+            fields = s.astype(np.int64) @ counts.astype(np.int64)
+            fields = fields.astype(np.int32) if w.dtype == np.int16 else fields / n
+            sweep = kernel("async_sweep_weights", backend)
+            flips = []
+            for k in range(12):
+                active = np.ones(b, dtype=bool)
+                order = cpu.random_orders(active, keys[0], 0, k, n)
+                flips.append(np.asarray(sweep(s, fields, w, order, active, clamp, 0.0, np.zeros((b, n)), 1.0)).copy())
+            runs.append((s, fields, np.array(flips)))
+        np.testing.assert_array_equal(runs[0][0], runs[1][0])
+        np.testing.assert_array_equal(runs[0][1], runs[1][1])
+        np.testing.assert_array_equal(runs[0][2], runs[1][2])
+        per_sweep = runs[0][2].sum(axis=1) / b
+        if regime == "few flips":
+            assert 0 < per_sweep[0] < 20  # sparse flips: most stretches are crossed by scans
+        else:
+            assert per_sweep[1] > 20

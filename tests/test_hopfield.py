@@ -185,16 +185,16 @@ def test_pattern_space_and_weight_matrix_agree():
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 @pytest.mark.parametrize("dynamics,temperature", [("async", 0.0), ("glauber", 0.3)])
-@pytest.mark.parametrize("advantage", [10**9, 20.0])  # counts from the first sweep; from the second
-def test_hebbian_counts_make_the_same_moves_as_pattern_space(backend, dynamics, temperature, advantage,
-                                                             monkeypatch):
+@pytest.mark.parametrize("cost", [0, 1])  # counts from the first sweep; from the second
+def test_hebbian_counts_make_the_same_moves_as_pattern_space(backend, dynamics, temperature, cost, monkeypatch):
     """A Hebbian recall that moves to the integer counts (at the first sweep, or part way
     through a run) gives exactly the states and steps of pattern space: same orders, same
     fields (integers, divided by n at T > 0). Online storage extends the counts; erased and
     clamped entries behave the same."""
     import assoc.memories.hopfield as hop
 
-    monkeypatch.setattr(hop, "COUNTS_GEMM_ADVANTAGE", advantage)
+    monkeypatch.setattr(hop, "COUNTS_PASS_COST", cost)
+    monkeypatch.setattr(hop, "COUNTS_WORD_COST", cost)
     n = 200
     xi = pt.random_pm1(60, n, rng=21)  # alpha = 0.3: long runs with few flips per sweep
     cues = pt.flip(xi[:12], 0.2, rng=22)
@@ -388,3 +388,22 @@ def test_critical_load_at_n_300_is_the_finite_size_value():
 @pytest.mark.parametrize("block", range(1, 11))
 def test_critical_load_at_n_300_over_seeds(block):
     _check_critical_load_at_300(block)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("k,dtype", [(1, np.int16), (63, np.int16), (64, np.int16), (65, np.int16), (130, np.int32)])
+def test_hebbian_counts_kernel_adds_the_exact_integer_couplings(backend, k, dtype):
+    """``hebbian_counts_add`` (bit-packed popcounts on numba, a float32 product on numpy) adds
+    ``sum_mu xi_i xi_j`` over k new patterns, word boundaries and the int32 dtype included."""
+    from assoc.kernels import kernel
+    from assoc.memories.bits import pack_bits
+
+    rng = np.random.default_rng(k)
+    n = 150
+    xi = rng.choice(np.array([-1, 1], dtype=np.int8), size=(k, n))
+    start = rng.integers(-300, 300, size=(n, n)).astype(dtype)
+    bits_t = np.ascontiguousarray(pack_bits(np.ascontiguousarray(xi.T > 0)).T)
+    got = kernel("hebbian_counts_add", backend)(start.copy(), bits_t, k)
+    x = xi.astype(np.int64)
+    np.testing.assert_array_equal(got, start.astype(np.int64) + x.T @ x)
+    assert got.dtype == dtype

@@ -38,6 +38,7 @@ TABLE: dict[str, KernelRow] = {
     # Hopfield networks (assoc.memories.hopfield, assoc.memories.cascade)
     "async_sweep_patterns": _row("ref", "async_sweep_patterns", numba="cpu", cupy="gpu"),
     "async_sweep_weights": _row("ref", "async_sweep_weights", numba="cpu", cupy="gpu"),
+    "hebbian_counts_add": _row("ref", "hebbian_counts_add", numba="cpu_counts"),
     "random_orders": _row("ref", "random_orders", numba="cpu"),
     "random_uniforms": _row("ref", "random_uniforms", numba="cpu"),
     # sparse-distributed memories (assoc.memories.willshaw, kanerva, segments, sparsey, index)

@@ -43,6 +43,9 @@ _new_spin = njit(cache=True, inline="always")(sweeps.new_spin)
 _dot_row = njit(cache=True, fastmath={"reassoc"})(sweeps.dot_row)
 _patterns_cue = njit(cache=True, fastmath={"reassoc"})(sweeps.bind(sweeps.sweep_patterns_cue, new_spin=_new_spin, dot_row=_dot_row))
 _weights_cue = njit(cache=True)(sweeps.bind(sweeps.sweep_weights_cue, new_spin=_new_spin))
+_weights_events_cue = njit(cache=True)(sweeps.bind(
+    sweeps.sweep_weights_events_cue, new_spin=_new_spin,
+    is_candidate=njit(cache=True, inline="always")(sweeps.is_candidate)))
 
 
 def _sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, uniforms):
@@ -75,12 +78,17 @@ def _sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms, sc
         integers (int32 / int64) with integer ``w``
     w : (N, N) float64, or the int16 / int32 Hebbian counts
     scale : a spin's field is ``fields / scale`` (1 for float couplings, n for the counts)
-    Other arguments as in :func:`_sweep_patterns`.
+    Other arguments as in :func:`_sweep_patterns`. At T = 0 the sweep visits only the spins
+    that move (``sweeps.sweep_weights_events_cue``: the same states, O(n) per flip and per
+    sweep).
     """
     flips = np.zeros(s.shape[0], dtype=np.int64)
     for b in prange(s.shape[0]):
         if active[b]:
-            flips[b] = _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms, scale)
+            if temperature == 0.0:
+                flips[b] = _weights_events_cue(b, s, fields, w, order, clamp, scale)
+            else:
+                flips[b] = _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms, scale)
     return flips
 
 

@@ -129,3 +129,20 @@ def random_orders(active, key, first, sweep, n):
         order[rows, j] = a
     order[~act] = 0
     return order
+
+
+def hebbian_counts_add(counts, bits_t, k):
+    """Reference twin of :func:`assoc.kernels.cpu_counts.hebbian_counts_add`: the same integers
+    from a float32 matrix product of the unpacked +/-1 patterns (exact: |C_ij| <= k < 2**24),
+    a block of rows at a time."""
+    import numpy as np
+
+    n = counts.shape[0]
+    bits = np.unpackbits(np.ascontiguousarray(bits_t.T).astype("<u8").view(np.uint8).reshape(n, -1),
+                         axis=1, bitorder="little")[:, :k]
+    x = (2.0 * bits - 1.0).astype(np.float32)  # (n, k)
+    step = max(1, (1 << 24) // max(1, n))
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        counts[lo:hi] += (x[lo:hi] @ x.T).astype(counts.dtype)
+    return counts
