@@ -448,3 +448,193 @@ def test_sparsey_validation():
         Sparsey(100, 5, 0)
     with pytest.raises(ValueError, match="inputs"):
         Sparsey(100, 5, 5).familiarity(np.full((1, 100), 3))
+
+
+# --------------------------------------------------------------------------- fused per-call kernels
+
+
+def _bits(rng, b, n, p):
+    return (rng.random((b, n)) < p).astype(np.int8)
+
+
+@pytest.mark.parametrize("batch", [0, 1, 5])
+def test_fused_kernels_equal_reference_twins(batch):
+    from assoc.kernels import cpu_sdr, ref_sdr
+
+    rng = np.random.default_rng(21)
+    x = _bits(rng, batch, 130, 0.1)
+    if batch:
+        x[0] = 0  # an empty row: size 0, cosine 0
+    for a, b in zip(cpu_sdr.pack_rows(x), ref_sdr.pack_rows(x)):
+        assert np.array_equal(a, b)
+    assert cpu_sdr.pack_rows(x)[2] == (0 if batch else 0)
+    targets = _bits(rng, 9, 130, 0.2)
+    targets[3] = 0
+    tp, ts = pack_bits(targets), targets.sum(axis=1, dtype=np.int64)
+    for bits in (0, 130):
+        a, b = cpu_sdr.binary_overlaps(tp, ts, x, bits), ref_sdr.binary_overlaps(tp, ts, x, bits)
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and a[1].shape == (batch, 9 if bits else 0)
+    cues = _bits(rng, batch, 130, 0.1)
+    packed, sizes = pack_bits(cues), cues.sum(axis=1, dtype=np.int64)
+    wt = pack_bits(_bits(rng, 40, 130, 0.3)).T.copy()
+    mask_t = pack_bits(_bits(rng, 40, 130, 0.8)).T.copy()
+    for rule, theta, winners in ((0, 0, 0), (1, 0, 0), (2, 2, 0), (3, 0, 1), (3, 0, 7), (3, 0, 40)):
+        for a, b in zip(cpu_sdr.willshaw_step(wt, mask_t, packed, sizes, rule, theta, winners),
+                        ref_sdr.willshaw_step(wt, mask_t, packed, sizes, rule, theta, winners)):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+    vals = _bits(rng, batch, 40, 0.2)
+    w1, w2 = wt.copy(), wt.copy()
+    cpu_sdr.or_values(w1, packed, vals, mask_t)
+    ref_sdr.or_values(w2, packed, vals, mask_t)
+    assert np.array_equal(w1, w2) and (batch == 0 or not np.array_equal(w1, wt))
+    addresses = pack_bits(_bits(rng, 300, 130, 0.5))
+    c1 = rng.integers(-3, 4, size=(300, 40)).astype(np.int32)
+    c2 = c1.copy()
+    cpu_sdr.sdm_write(addresses, c1, packed, vals, 62)
+    ref_sdr.sdm_write(addresses, c2, packed, vals, 62)
+    assert np.array_equal(c1, c2)
+    for a, b in zip(cpu_sdr.sdm_read(addresses, c1, packed, 62), ref_sdr.sdm_read(addresses, c1, packed, 62)):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    stored = rng.integers(0, 4, size=(12, 6))
+    codes = np.concatenate([stored[:1], rng.integers(0, 4, size=(max(0, batch - 1), 6))])[:batch]
+    for a, b in zip(cpu_sdr.code_agreement(stored, codes, 6), ref_sdr.code_agreement(stored, codes, 6)):
+        assert np.array_equal(a, b)
+    seg, sub = pack_bits(_bits(rng, 4, 130, 0.1)), pack_bits(_bits(rng, 12, 130, 0.05))
+    pats = _bits(rng, 12, 130, 0.1)
+    for theta in (1, 3, 200):  # 200: no segment matches, states are zeros
+        for a, b in zip(cpu_sdr.segment_detect(seg, sub, packed, theta, 3, pats),
+                        ref_sdr.segment_detect(seg, sub, packed, theta, 3, pats)):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_sparsey_kernels_equal_reference_bit_for_bit():
+    """The compiled match (pairwise-summed familiarity) and draw give NumPy's float64 numbers."""
+    from assoc.kernels import cpu_sdr, ref_sdr
+
+    rng = np.random.default_rng(22)
+    for q, k in ((1, 1), (7, 5), (20, 20), (150, 3)):  # 150 modules: NumPy's pairwise split
+        w = pack_bits(_bits(rng, q * k, 200, 0.3))
+        x = _bits(rng, 4, 200, 0.1)
+        x[:, 0] = 1
+        packed, sizes = pack_bits(x), x.sum(axis=1, dtype=np.int64)
+        a = cpu_sdr.sparsey_match(w, packed, sizes, q, k, 20.0, 0.5, 0.3)
+        b = ref_sdr.sparsey_match(w, packed, sizes, q, k, 20.0, 0.5, 0.3)
+        for u, v in zip(a, b):
+            assert np.array_equal(u, v)
+        e = np.exp(a[0])
+        draws = rng.random((4, q))
+        w1, w2 = w.copy(), w.copy()
+        win = cpu_sdr.sparsey_draw(e, a[3] ** 1.5, 1000.0, draws, w1, packed)
+        assert np.array_equal(win, ref_sdr.sparsey_draw(e, a[3] ** 1.5, 1000.0, draws, w2, packed))
+        assert np.array_equal(w1, w2)
+    from assoc.kernels.cpu_sdr import _pairwise_sum
+
+    for n in (1, 7, 8, 9, 128, 129, 300, 1000, 5000):
+        row = rng.random(n) * 10.0 ** rng.integers(-3, 6, size=n)
+        assert _pairwise_sum(row, n) / n == row.mean()
+
+
+def test_fused_kernels_parallel_paths_equal_serial_paths(monkeypatch):
+    from assoc.kernels import cpu, cpu_sdr
+
+    rng = np.random.default_rng(23)
+    x = _bits(rng, 30, 200, 0.1)
+    x[:, 0] = 1
+    packed, sizes = pack_bits(x), x.sum(axis=1, dtype=np.int64)
+    wt = pack_bits(_bits(rng, 50, 200, 0.3)).T.copy()
+    mask_t = pack_bits(_bits(rng, 50, 200, 0.8)).T.copy()
+    addresses = pack_bits(_bits(rng, 100, 200, 0.5))
+    counters = rng.integers(-3, 4, size=(100, 50)).astype(np.int32)
+    w = pack_bits(_bits(rng, 30, 200, 0.3))
+    seg, sub = pack_bits(_bits(rng, 5, 200, 0.1)), pack_bits(_bits(rng, 10, 200, 0.05))
+
+    def run():
+        wt2, c2 = wt.copy(), counters.copy()
+        cpu_sdr.or_values(wt2, packed, x[:, :50], mask_t)
+        cpu_sdr.sdm_write(addresses, c2, packed, x[:, :50], 100)
+        return (cpu_sdr.pack_rows(x)[:2], cpu_sdr.binary_overlaps(w, sizes[:30], x, 200),
+                [cpu_sdr.willshaw_step(wt, mask_t, packed, sizes, r, 3, 5) for r in range(4)], (wt2, c2),
+                cpu_sdr.sdm_read(addresses, counters, packed, 100), cpu_sdr.sparsey_match(w, packed, sizes, 6, 5, 20.0, 0.5, 0.3),
+                cpu_sdr.segment_detect(seg, sub, packed, 2, 2, x[:10]))
+
+    serial = run()
+    monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 0)
+    parallel = run()
+
+    def same(a, b):
+        if isinstance(a, (tuple, list)):
+            return all(same(u, v) for u, v in zip(a, b))
+        return np.array_equal(a, b)
+
+    assert same(serial, parallel)
+
+
+def _family_runs(be, single):
+    """Every family stored and recalled on fixed seeds, one row per call (``single``) or in
+    batches; the recalls, states and generator states they leave."""
+    rng = np.random.default_rng(24)
+    keys = sparse_binary(12, 160, k=9, rng=rng)
+    vals = sparse_binary(12, 40, k=5, rng=rng)
+    cues = _keep(keys[:6], 6, rng)
+    mems = {
+        "willshaw": Willshaw(160, 40, "kwta", backend=be, seed=1),
+        "willshaw_classic": Willshaw(160, 40, "classic", dilution=0.2, backend=be, seed=1),
+        "kanerva": KanervaSDM(160, 400, radius=70, n_out=40, backend=be, seed=2),
+        "sparsey": Sparsey(160, 8, 6, backend=be, seed=3),
+        "segments": DendriticSegments(160, 6, 3, union=2, backend=be, seed=4),
+    }
+    out = {}
+    for name, mem in mems.items():
+        hetero = name.startswith(("willshaw", "kanerva"))
+        rows = [slice(i, i + 1) for i in range(12)] if single else [slice(0, 5), slice(5, 12)]
+        for r in rows:
+            mem.store(keys[r], vals[r]) if hetero else mem.store(keys[r])
+        recalls = [mem.recall(cues[i : i + 1]) for i in range(6)] if single else [mem.recall(cues)]
+        state = mem.state_dict()
+        out[name] = (recalls, {k: v for k, v in state.items() if k != "backend"})
+    return out
+
+
+def _same(a, b):
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
+    if isinstance(a, np.ndarray):
+        return a.dtype == np.asarray(b).dtype and np.array_equal(a, np.asarray(b))
+    if hasattr(a, "states"):
+        return _same([a.states, a.overlaps, a.steps, a.converged, a.status, a.extra],
+                     [b.states, b.overlaps, b.steps, b.converged, b.status, b.extra])
+    return a == b
+
+
+def test_single_row_calls_equal_between_backends_and_batches():
+    """Row-by-row stores and recalls (the compiled single-call path) leave the same weights,
+    codes and generator state, and return the same recalls, as the NumPy reference; a single
+    row's recall is that row of the batch recall (same state stored by batches)."""
+    single = {be: _family_runs(be, True) for be in BACKENDS}
+    batch = {be: _family_runs(be, False) for be in BACKENDS}
+    assert _same(single["numpy"], single["numba"])
+    assert _same(batch["numpy"], batch["numba"])
+    for name in ("willshaw", "willshaw_classic", "kanerva"):  # no draws at store: same state either way
+        one, whole = single["numba"][name][0], batch["numba"][name][0][0]
+        for i, r in enumerate(one):
+            assert np.array_equal(r.states[0], whole.states[i]) and np.array_equal(r.overlaps[0], whole.overlaps[i])
+    for name in ("sparsey", "segments"):  # draws row by row in either case: the same stream
+        assert _same(single["numba"][name][1]["rng"], batch["numba"][name][1]["rng"])
+        assert _same(single["numba"][name][1], batch["numba"][name][1])
+
+
+@pytest.mark.parametrize("be", BACKENDS)
+def test_empty_cue_rows_are_refused_by_name(be):
+    x = sparse_binary(5, 100, k=5, rng=25)
+    for mem in (Willshaw(100, backend=be), Sparsey(100, 4, 4, backend=be)):
+        mem.store(x)
+        bad = x[:3].copy()
+        bad[1] = 0
+        with pytest.raises(ValueError, match=r"cues must have at least one active bit per row; rows \[1\]"):
+            mem.recall(bad)
+    seg = DendriticSegments(100, 6, 3, backend=be)
+    with pytest.raises(ValueError, match=r"patterns must have at least synapses=6 active cells; rows \[0\] have \[5\]"):
+        seg.store(x[:1])
+    assert len(seg) == 0

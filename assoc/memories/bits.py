@@ -9,14 +9,14 @@ popcount kernels live in :mod:`assoc.kernels.cpu_sdr` (Numba) and :mod:`assoc.ke
 
 from __future__ import annotations
 
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from ..kernels import kernel
 from ..memory import check_patterns, chunk_rows
-from ..metrics import cosine_from_dots
-from .overlaps import cosine_with_norms
 
 _LE_WORD = np.dtype("<u8")
 
@@ -69,15 +69,43 @@ def random_bit_mask(rows: int, n: int, p_one: float, rng: np.random.Generator) -
 
 
 
+#: The kernels of the sparse binary families (:mod:`assoc.kernels.cpu_sdr`, ``ref_sdr``).
+_SDR_KERNELS = ("and_popcount", "and_popcount_t", "xor_popcount", "or_columns", "pack_rows", "binary_overlaps",
+                "or_values", "willshaw_step", "sdm_write", "sdm_read", "sparsey_match", "sparsey_draw",
+                "code_agreement", "segment_detect")
+
+
+@lru_cache(maxsize=None)
+def sdr_kernels(backend_name: str) -> SimpleNamespace:
+    """The sparse families' kernels for a backend, looked up once (attribute per kernel name):
+    a call on one row then pays no table lookup."""
+    return SimpleNamespace(**{name: kernel(name, backend_name) for name in _SDR_KERNELS})
+
+
 def _check_sparse_batch(name: str, x: Any, n: int) -> np.ndarray:
     """Binary batch with at least one active bit per row."""
     x = check_patterns(name, x, alphabet="binary", n=n)
-    empty = np.nonzero(x.sum(axis=1) == 0)[0]
-    if empty.size:
+    _refuse_empty_rows(name, x.sum(axis=1))
+    return x
+
+
+def _refuse_empty_rows(name: str, sizes: np.ndarray) -> None:
+    """ValueError naming ``name`` and its all-zero rows, if any row has no active bit."""
+    if not sizes.all():
+        empty = np.nonzero(sizes == 0)[0]
         raise ValueError(
             f"{name} must have at least one active bit per row; rows {empty[:5].tolist()} are all zero"
         )
-    return x
+
+
+def _check_sparse_packed(name: str, x: Any, n: int, backend_name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_check_sparse_batch`, also returning the rows bit-packed and their active bits
+    (host NumPy ``(x, packed, sizes)``), packed by the backend's ``pack_rows`` kernel."""
+    x = check_patterns(name, x, alphabet="binary", n=n)
+    packed, sizes, least = sdr_kernels(backend_name).pack_rows(x)
+    if least == 0:
+        _refuse_empty_rows(name, sizes)
+    return x, packed, sizes
 
 
 def _binary_overlaps(backend: Any, states: np.ndarray, targets_packed: Any, target_sizes: np.ndarray) -> Any:
@@ -85,22 +113,18 @@ def _binary_overlaps(backend: Any, states: np.ndarray, targets_packed: Any, targ
 
     The popcount form of :func:`assoc.metrics.cosine_overlaps` (the same numbers): ``states``
     (B, n) int8 on the host, ``targets_packed`` (P, W) uint64 from :func:`pack_bits` and
-    ``target_sizes`` (P,) their active bits. Returns (B, P) float64 on ``backend``.
+    ``target_sizes`` (P,) int64 their active bits. Returns (B, P) float64 on ``backend``.
     """
     b, p = states.shape[0], targets_packed.shape[0]
-    rows, cues = backend.asarray(targets_packed), backend.asarray(pack_bits(states))
-    sizes, tsizes = backend.asarray(states.sum(axis=1)), backend.asarray(target_sizes)
+    rows = backend.asarray(targets_packed)
+    overlaps = sdr_kernels(backend.name).binary_overlaps
     # a chunk of states at a time (integer counts: identical results): per state the counts
     # and the cosine's temporaries
     step = chunk_rows(b, 8 * 6 * p, f"overlaps of {b} states with {p} stored items", fixed_bytes=8 * b * p)
     if step >= b:
-        counts = kernel("and_popcount", backend.name)(rows, cues)
-        if isinstance(counts, np.ndarray):  # host arrays: the division without masks where no size is 0
-            return cosine_with_norms(counts, sizes, tsizes)
-        return cosine_from_dots(counts, sizes, tsizes)
+        return overlaps(rows, target_sizes, states)[0]
     xp = backend.xp
     out = xp.empty((b, p), dtype=xp.float64)
     for lo in range(0, b, step):
-        counts = kernel("and_popcount", backend.name)(rows, cues[lo:lo + step])
-        out[lo:lo + step] = cosine_from_dots(counts, sizes[lo:lo + step], tsizes)
+        out[lo:lo + step] = overlaps(rows, target_sizes, states[lo:lo + step])[0]
     return out

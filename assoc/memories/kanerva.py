@@ -15,7 +15,6 @@ from ..dynamics import run_to_fixed_point
 from ..kernels import kernel
 from ..memory import (
     STATUS_FIXED,
-    STATUS_LIMIT,
     BaseMemory,
     Recall,
     check_float,
@@ -24,8 +23,7 @@ from ..memory import (
     check_patterns,
     chunk_rows,
 )
-from .overlaps import cosine_with_norms
-from .bits import n_words, pack_bits, random_bit_mask
+from .bits import n_words, pack_bits, random_bit_mask, sdr_kernels
 
 #: Batches of at most this many rows update and read the activated locations' counters
 #: directly instead of through a (B, locations) matrix product (same integers).
@@ -122,7 +120,8 @@ class KanervaSDM(BaseMemory):
         xp = self.backend.xp
         self._counters = xp.zeros((self.locations, self.n_out), dtype=xp.int32)
         self.values = np.zeros((0, self.n_out), dtype=np.int8)
-        self._vpacked = None
+        self._vpacked = np.zeros((0, n_words(self.n_out)), dtype=np.uint64)  # the data bit-packed
+        self._vsizes = np.zeros(0, dtype=np.int64)  # and their active bits
 
     def reset(self) -> None:
         """Clear the counters and the stored items (the hard-location addresses stay)."""
@@ -134,9 +133,11 @@ class KanervaSDM(BaseMemory):
         x = check_patterns("addresses", addresses, alphabet="binary", n=self.n)
         return self._activate(x)
 
-    def _activate(self, x: np.ndarray) -> Any:
+    def _activate(self, x: np.ndarray, packed: np.ndarray | None = None) -> Any:
+        """(B, N) bool activations of a (B, n) batch (``packed``: its rows bit-packed)."""
         be = self.backend
-        dist = kernel("xor_popcount", be.name)(self._addresses, be.asarray(pack_bits(x)))
+        packed = pack_bits(x) if packed is None else packed
+        dist = kernel("xor_popcount", be.name)(self._addresses, be.asarray(packed))
         return dist <= self.radius
 
     def store(self, patterns: Any, values: Any = None) -> None:
@@ -152,22 +153,25 @@ class KanervaSDM(BaseMemory):
                 raise ValueError(f"values must have one row per address: got {y.shape[0]} for {x.shape[0]}")
         be = self.backend
         xp = be.xp
+        k = sdr_kernels(be.name)
+        xpacked, xsizes, _ = k.pack_rows(x)
+        ypacked, ysizes, _ = (xpacked, xsizes, 0) if values is None else k.pack_rows(y)
         # per pair: its activations (bool and float64), distances and +/-1 data
         step = chunk_rows(x.shape[0], 13 * self.locations + 16 * self.n_out,
                           f"storing {x.shape[0]} pairs in {self.locations} hard locations",
                           fixed_bytes=3 * 4 * self.locations * self.n_out)
         for p0 in range(0, x.shape[0], step):
-            act = self._activate(x[p0 : p0 + step])
-            if act.shape[0] <= _FEW:  # a few pairs: add to the activated locations' counters only
-                for r in range(act.shape[0]):
-                    rows = xp.nonzero(act[r])[0]
-                    self._counters[rows] += be.asarray(2 * y[p0 + r].astype(np.int32) - 1)[None, :]
+            if min(step, x.shape[0] - p0) <= _FEW:  # a few pairs: add to the activated locations' counters only
+                k.sdm_write(self._addresses, self._counters, be.asarray(xpacked[p0 : p0 + step]), y[p0 : p0 + step],
+                            self.radius)
                 continue
+            act = self._activate(x[p0 : p0 + step], xpacked[p0 : p0 + step])
             data = be.asarray(2.0 * y[p0 : p0 + step] - 1.0)
             self._counters += xp.rint(act.astype(xp.float64).T @ data).astype(xp.int32)
         self.patterns = np.concatenate([self.patterns, x])
         self.values = np.concatenate([self.values, y])
-        self._vpacked = None
+        self._vpacked = np.concatenate([self._vpacked, ypacked])
+        self._vsizes = np.concatenate([self._vsizes, ysizes])
 
     def read(self, addresses: Any) -> tuple[np.ndarray, np.ndarray]:
         """One read: (data (B, n_out) int8, number of activated locations (B,))."""
@@ -180,6 +184,11 @@ class KanervaSDM(BaseMemory):
         be = self.backend
         xp = be.xp
         b = x.shape[0]
+        k = sdr_kernels(be.name)
+        packed, _, _ = k.pack_rows(x)
+        if b <= _FEW:  # a few addresses: sum the activated rows only
+            data, count = k.sdm_read(self._addresses, self._counters, be.asarray(packed), self.radius)
+            return be.to_numpy(data), be.to_numpy(count)
         data = np.empty((b, self.n_out), dtype=np.int8)
         count = np.empty(b, dtype=np.int64)
         step = chunk_rows(b, 13 * self.locations + 9 * self.n_out,
@@ -188,15 +197,15 @@ class KanervaSDM(BaseMemory):
         wide = None
         for lo in range(0, b, step):
             hi = min(b, lo + step)
-            act = self._activate(x[lo:hi])
-            if hi - lo <= _FEW:  # a few addresses: sum the activated rows only
-                sums = xp.stack([self._counters[xp.nonzero(a)[0]].sum(axis=0, dtype=xp.int64) for a in act])
+            if hi - lo <= _FEW:  # a short last chunk: sum the activated rows only
+                fire, n_act = k.sdm_read(self._addresses, self._counters, be.asarray(packed[lo:hi]), self.radius)
             else:
+                act = self._activate(x[lo:hi], packed[lo:hi])
                 if wide is None:
                     wide = self._counters.astype(xp.float64)
-                sums = act.astype(xp.float64) @ wide
-            data[lo:hi] = be.to_numpy(sums > 0)
-            count[lo:hi] = be.to_numpy(act.sum(axis=1))
+                fire, n_act = act.astype(xp.float64) @ wide > 0, act.sum(axis=1)
+            data[lo:hi] = be.to_numpy(fire)
+            count[lo:hi] = be.to_numpy(n_act)
         return data, count
 
     def recall(self, cues: Any, *, max_steps: int | None = None) -> Recall:
@@ -219,14 +228,12 @@ class KanervaSDM(BaseMemory):
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
         b = x.shape[0]
-        steps = np.zeros(b, dtype=np.int64)
-        status = np.full(b, STATUS_LIMIT, dtype=np.int8)
-        activated = np.zeros(b, dtype=np.int64)
         if limit == 1:
             cur, activated = self._read(x)
-            steps[:] = 1
-            status[:] = STATUS_FIXED
+            steps = np.ones(b, dtype=np.int64)
+            status = np.full(b, STATUS_FIXED, dtype=np.int8)
         else:
+            activated = np.zeros(b, dtype=np.int64)
 
             def step(rows, cur):
                 new, activated[rows] = self._read(cur[rows])
@@ -236,34 +243,26 @@ class KanervaSDM(BaseMemory):
             cur, steps, status = run_to_fixed_point(step, x, limit, cycles=False)
         be = self.backend
         p = len(self.values)
-        overlaps = np.empty((b, p))
-        similarity = np.empty((b, p))
-        vpacked = be.asarray(self._packed_values())
-        v_sizes = self.values.sum(axis=1, dtype=np.int64)
-        s_sizes = cur.sum(axis=1, dtype=np.int64)
-        # per cue: distances (int32, int64), shared bits and the cosine's temporaries
+        overlaps_of = sdr_kernels(be.name).binary_overlaps
+        vpacked = be.asarray(self._vpacked)
+        # per cue: the cosines and similarities, and the kernel's temporaries
         step = chunk_rows(b, 8 * 9 * p, f"overlaps of {b} states with {p} stored data", fixed_bytes=16 * b * p)
-        for lo in range(0, b, step):
-            hi = min(b, lo + step)
-            dist = be.to_numpy(kernel("xor_popcount", be.name)(vpacked, be.asarray(pack_bits(cur[lo:hi])))).astype(
-                np.int64)
-            both = (s_sizes[lo:hi, None] + v_sizes[None, :] - dist) // 2  # |s & y| = (|s| + |y| - |s ^ y|) / 2
-            overlaps[lo:hi] = cosine_with_norms(both, s_sizes[lo:hi], v_sizes)
-            similarity[lo:hi] = 1.0 - dist / self.n_out
+        if step >= b:
+            overlaps, similarity = overlaps_of(vpacked, self._vsizes, cur, self.n_out)
+        else:
+            overlaps = be.xp.empty((b, p), dtype=be.xp.float64)
+            similarity = be.xp.empty((b, p), dtype=be.xp.float64)
+            for lo in range(0, b, step):
+                overlaps[lo : lo + step], similarity[lo : lo + step] = overlaps_of(
+                    vpacked, self._vsizes, cur[lo : lo + step], self.n_out)
         return Recall(
             states=be.asarray(cur),
-            overlaps=be.asarray(overlaps),
+            overlaps=overlaps,
             steps=steps,
             converged=status == STATUS_FIXED,
             status=status,
-            extra={"hamming_similarity": be.asarray(similarity), "activated": activated},
+            extra={"hamming_similarity": similarity, "activated": activated},
         )
-
-    def _packed_values(self) -> np.ndarray:
-        """The stored data, bit-packed (kept until the next store)."""
-        if self._vpacked is None:
-            self._vpacked = pack_bits(self.values)
-        return self._vpacked
 
     def _extra_state(self) -> dict:
         be = self.backend
@@ -276,6 +275,7 @@ class KanervaSDM(BaseMemory):
     def _load_extra_state(self, state: dict) -> None:
         be = self.backend
         self.values = np.array(state["values"], dtype=np.int8)
-        self._vpacked = None
+        self._vpacked = pack_bits(self.values)
+        self._vsizes = self.values.sum(axis=1, dtype=np.int64)
         self._counters = be.asarray(np.array(state["counters"], dtype=np.int32))
         self._addresses = be.asarray(np.array(state["addresses"], dtype=np.uint64))

@@ -10,9 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import kernel
 from ..memory import STATUS_FIXED, STATUS_LIMIT, BaseMemory, Recall, check_int, chunk_rows
-from .bits import _binary_overlaps, n_words, pack_bits, unpack_bits
+from .bits import _binary_overlaps, n_words, pack_bits, sdr_kernels, unpack_bits
 
 
 class DendriticSegments(BaseMemory):
@@ -59,7 +58,8 @@ class DendriticSegments(BaseMemory):
         self._reset()
 
     def _reset(self) -> None:
-        self._packed = self._sizes = None
+        self._packed = np.zeros((0, n_words(self.n)), dtype=np.uint64)  # the stored patterns bit-packed
+        self._sizes = np.zeros(0, dtype=np.int64)  # and their active cells
         self._sub = np.zeros((0, n_words(self.n)), dtype=np.uint64)
         self._seg = np.zeros((0, n_words(self.n)), dtype=np.uint64)
 
@@ -76,26 +76,28 @@ class DendriticSegments(BaseMemory):
         if values is not None:
             raise ValueError("values must be None: dendritic segments detect (auto-associate) patterns")
         x = self._check_store(patterns)
-        few = np.nonzero(x.sum(axis=1) < self.synapses)[0]
-        if few.size:
+        k = sdr_kernels(self.backend.name)
+        xpacked, xsizes, least = k.pack_rows(x)
+        if least < self.synapses:
+            few = np.nonzero(xsizes < self.synapses)[0]
             raise ValueError(
                 f"patterns must have at least synapses={self.synapses} active cells; rows "
-                f"{few[:5].tolist()} have {x[few[:5]].sum(axis=1).tolist()}"
+                f"{few[:5].tolist()} have {xsizes[few[:5]].tolist()}"
             )
         sub = np.zeros_like(x)
         for b in range(x.shape[0]):
             on = np.flatnonzero(x[b])
             sub[b, self.rng.choice(on, size=self.synapses, replace=False)] = 1
-        packed = pack_bits(sub)
+        packed, _, _ = k.pack_rows(sub)
         start = len(self)
         self.patterns = np.concatenate([self.patterns, x])
-        self._packed = self._sizes = None
+        self._packed = np.concatenate([self._packed, xpacked])
+        self._sizes = np.concatenate([self._sizes, xsizes])
         self._sub = np.concatenate([self._sub, packed])
         g_new = (len(self) + self.union - 1) // self.union
         seg = np.zeros((g_new, self._sub.shape[1]), dtype=np.uint64)
         seg[: self._seg.shape[0]] = self._seg
-        for i, mu in enumerate(range(start, len(self))):
-            seg[mu // self.union] |= packed[i]
+        np.bitwise_or.at(seg, np.arange(start, len(self)) // self.union, packed)
         self._seg = seg
 
     def recall(self, cues: Any) -> Recall:
@@ -118,28 +120,32 @@ class DendriticSegments(BaseMemory):
             raise ValueError("recall needs stored patterns: call store() first")
         be = self.backend
         b, p, g = x.shape[0], len(self), self.n_segments
-        states = np.empty(x.shape, dtype=np.int8)
-        seg_ov = np.empty((b, g), dtype=np.int32)
-        sub_ov = np.empty((b, p), dtype=np.int32)
-        owner = np.arange(p) // self.union
+        k = sdr_kernels(be.name)
+        packed, _, _ = k.pack_rows(x)
         seg_d, sub_d = be.asarray(self._seg), be.asarray(self._sub)
+
+        def detect(lo, hi):  # seg_ov, sub_ov, match, states, hit of cues lo..hi, on the host
+            out = k.segment_detect(seg_d, sub_d, be.asarray(packed[lo:hi]), self.theta, self.union, self.patterns)
+            return [be.to_numpy(a) for a in out]
+
         # a chunk of cues at a time (integer counts: identical results): per cue its overlaps
-        # with the subsamples, the allowed mask and the scores
+        # with the segments and the subsamples, the matches and the state
         step = chunk_rows(b, 13 * p + 5 * g, f"detection of {b} cues by {g} segments of {p} patterns",
                           fixed_bytes=4 * b * (p + g) + 8 * b * p)
-        for lo in range(0, b, step):
-            hi = min(b, lo + step)
-            cp = be.asarray(pack_bits(x[lo:hi]))
-            seg_ov[lo:hi] = be.to_numpy(kernel("and_popcount", be.name)(seg_d, cp))
-            sub_ov[lo:hi] = be.to_numpy(kernel("and_popcount", be.name)(sub_d, cp))
-            match = seg_ov[lo:hi] >= self.theta
-            best = np.where(match[:, owner], sub_ov[lo:hi], -1).argmax(axis=1)
-            states[lo:hi] = np.where(match.any(axis=1)[:, None], self.patterns[best], 0)
-        match = seg_ov >= self.theta
-        hit = match.any(axis=1)
+        if step >= b:
+            seg_ov, sub_ov, match, states, hit = detect(0, b)
+        else:
+            seg_ov = np.empty((b, g), dtype=np.int32)
+            sub_ov = np.empty((b, p), dtype=np.int32)
+            match = np.empty((b, g), dtype=bool)
+            states = np.empty(x.shape, dtype=np.int8)
+            hit = np.empty(b, dtype=bool)
+            for lo in range(0, b, step):
+                hi = min(b, lo + step)
+                seg_ov[lo:hi], sub_ov[lo:hi], match[lo:hi], states[lo:hi], hit[lo:hi] = detect(lo, hi)
         return Recall(
             states=be.asarray(states),
-            overlaps=_binary_overlaps(be, states, self._packed_patterns(), self._pattern_sizes()),
+            overlaps=_binary_overlaps(be, states, self._packed, self._sizes),
             steps=np.ones(b, dtype=np.int64),
             converged=hit,
             status=np.where(hit, STATUS_FIXED, STATUS_LIMIT).astype(np.int8),
@@ -147,21 +153,11 @@ class DendriticSegments(BaseMemory):
                    "segment_match": match},
         )
 
-    def _packed_patterns(self) -> np.ndarray:
-        """The stored patterns bit-packed, kept until the next store."""
-        if self._packed is None:
-            self._packed = pack_bits(self.patterns)
-        return self._packed
-
-    def _pattern_sizes(self) -> np.ndarray:
-        if self._sizes is None:
-            self._sizes = self.patterns.sum(axis=1, dtype=np.int64)
-        return self._sizes
-
     def _extra_state(self) -> dict:
         return {"subsamples": self._sub.copy(), "segment_bits": self._seg.copy()}
 
     def _load_extra_state(self, state: dict) -> None:
-        self._packed = self._sizes = None
+        self._packed = pack_bits(self.patterns)
+        self._sizes = self.patterns.sum(axis=1, dtype=np.int64)
         self._sub = np.array(state["subsamples"], dtype=np.uint64)
         self._seg = np.array(state["segment_bits"], dtype=np.uint64)

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels import kernel
 from ..memory import (
     STATUS_FIXED,
     STATUS_LIMIT,
@@ -21,7 +20,7 @@ from ..memory import (
     check_int,
     check_memory_estimate,
 )
-from .bits import _binary_overlaps, _check_sparse_batch, n_words, pack_bits
+from .bits import _binary_overlaps, _check_sparse_packed, n_words, pack_bits, sdr_kernels
 from .index import SDRIndex
 
 
@@ -97,8 +96,8 @@ class Sparsey(BaseMemory):
         self._reset()
 
     def _index_backend(self) -> str:
-        """Backend of the code index: the compiled kernels under numba, else NumPy (the codes
-        are small host arrays)."""
+        """Backend of the code index and of the selection kernels: the compiled kernels under
+        numba, else NumPy (the weights and codes are small host arrays)."""
         return "numba" if self.backend.name == "numba" else "numpy"
 
     def _reset(self) -> None:
@@ -112,42 +111,45 @@ class Sparsey(BaseMemory):
         self._sizes = np.zeros(0, dtype=np.int64)  # their active bits
 
     # ------------------------------------------------------------------ the algorithm
-    def _match(self, x: np.ndarray, packed: np.ndarray | None = None) -> tuple[np.ndarray, int]:
-        """V (B, Q, K) and the operations spent: |u| synapse reads per cell, one divide each
-        (``packed``: ``pack_bits(x)`` where the caller has it)."""
-        be = self.backend
-        packed = pack_bits(x) if packed is None else packed
-        u = kernel("and_popcount", be.name)(be.asarray(self._w), be.asarray(packed))
-        u = be.to_numpy(u).astype(np.float64)
-        size = x.sum(axis=1).astype(np.float64)
-        v = (u / size[:, None]).reshape(-1, self.modules, self.cells)
+    def _match(self, packed: np.ndarray, sizes: np.ndarray):
+        """The match of packed inputs (B, W) with ``sizes`` (B,) active bits (the
+        ``sparsey_match`` kernel): ``(z, G, best, base, ops)``, ``z`` (B, Q, K) the sigmoid
+        exponents ``-lam (V - sigma)``, ``G`` the familiarity, ``best`` (B, Q) the cell of
+        largest V per module, ``base = max(0, (G - g_floor) / (1 - g_floor))`` and the
+        operations spent: |u| synapse reads per cell, one divide each."""
+        z, g, best, base = self._kernels.sparsey_match(
+            self._w, packed, sizes, self.modules, self.cells, self.lam, self.sigma, self.g_floor)
         qk = self.modules * self.cells
-        return v, int((size.sum() + x.shape[0]) * qk)
+        return z, g, best, base, int((float(sizes.sum()) + packed.shape[0]) * qk)
 
-    def _select(self, v: np.ndarray, deterministic: bool) -> tuple[np.ndarray, np.ndarray, int]:
-        """Winners (B, Q), familiarity G (B,), operations spent."""
-        g = v.max(axis=2).mean(axis=1)
+    def _draw(self, z: np.ndarray, base: np.ndarray, learn: np.ndarray | None = None) -> np.ndarray:
+        """Winners (B, Q) drawn with probability psi_i / sum_module psi: the exponentials and
+        the familiarity power in NumPy, the cumulative sums and the comparisons with uniforms
+        from the memory's generator (B Q of them, row by row) in the ``sparsey_draw`` kernel.
+        ``learn``: packed inputs (B, W) whose active bits the winners' weights take."""
+        draws = self.rng.random((z.shape[0], self.modules))
+        w, packed = (self._w, learn) if learn is not None else (self._w[:0], self._w[:0])
+        return self._kernels.sparsey_draw(np.exp(z, out=z), base ** self.gamma, self.chi, draws, w, packed)
+
+    def _select_ops(self, b: int, deterministic: bool) -> int:
+        """Operations of selecting b codes: max + mean for G, and argmax (deterministic) or
+        sigmoid, cumulative sum and comparison per cell."""
         qk = self.modules * self.cells
-        b = v.shape[0]
-        if deterministic:
-            return v.argmax(axis=2), g, b * (qk + self.modules)
-        eta = 1.0 + self.chi * np.maximum(0.0, (g - self.g_floor) / (1.0 - self.g_floor)) ** self.gamma
-        psi = 1.0 + (eta[:, None, None] - 1.0) / (1.0 + np.exp(-self.lam * (v - self.sigma)))
-        cdf = np.cumsum(psi, axis=2)
-        draw = self.rng.random((b, self.modules, 1)) * cdf[:, :, -1:]
-        winners = np.minimum((cdf < draw).sum(axis=2), self.cells - 1)
-        # max + mean for G, sigmoid, cumulative sum and comparison per cell
-        return winners, g, b * (4 * qk + 2 * self.modules)
+        return b * (qk + self.modules) if deterministic else b * (4 * qk + 2 * self.modules)
 
-    def _check_inputs(self, name: str, x: Any) -> np.ndarray:
-        return _check_sparse_batch(name, x, self.n)
+    def _check_inputs(self, name: str, x: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(x, packed, sizes)`` of a batch with at least one active bit per row."""
+        return _check_sparse_packed(name, x, self.n, self._index_backend())
+
+    @property
+    def _kernels(self):
+        return sdr_kernels(self._index_backend())
 
     def familiarity(self, inputs: Any) -> np.ndarray:
         """G in [0, 1] for a ``(B, n)`` batch: how familiar each input is (the novelty signal
         is 1 - G). A stored input has G = 1; an input unlike any stored one has G near 0."""
-        x = self._check_inputs("inputs", inputs)
-        v, _ = self._match(x)
-        return v.max(axis=2).mean(axis=1)
+        _, packed, sizes = self._check_inputs("inputs", inputs)
+        return self._match(packed, sizes)[1]
 
     def encode(self, inputs: Any, *, learn: bool = False, deterministic: bool = False):
         """Choose codes for a ``(B, n)`` batch without changing the weights (``learn=False``)
@@ -155,28 +157,27 @@ class Sparsey(BaseMemory):
 
         Returns ``(codes, G)``: ``codes`` (B, Q) int winner per module, ``G`` (B,) familiarity.
         """
-        x = self._check_inputs("inputs", inputs)
+        _, packed, sizes = self._check_inputs("inputs", inputs)
         if learn:
-            return self._learn(x)
-        v, ops = self._match(x)
-        codes, g, ops2 = self._select(v, deterministic)
-        self.last_ops = ops + ops2
+            return self._learn(packed, sizes)
+        z, g, best, base, ops = self._match(packed, sizes)
+        codes = best if deterministic else self._draw(z, base)
+        self.last_ops = ops + self._select_ops(len(g), deterministic)
         return codes, g
 
-    def _learn(self, x: np.ndarray, packed: np.ndarray | None = None):
-        codes = np.zeros((x.shape[0], self.modules), dtype=np.int64)
-        gs = np.zeros(x.shape[0])
-        packed = pack_bits(x) if packed is None else packed
+    def _learn(self, packed: np.ndarray, sizes: np.ndarray):
+        """Learn packed inputs one at a time: match, draw the code, set the winners' weights
+        from the input's active bits. Returns ``(codes, G)``."""
+        b = packed.shape[0]
+        codes = np.zeros((b, self.modules), dtype=np.int64)
+        gs = np.zeros(b)
         total = 0
-        offsets = np.arange(self.modules) * self.cells
-        for b in range(x.shape[0]):
-            v, ops = self._match(x[b : b + 1], packed[b : b + 1])
-            win, g, ops2 = self._select(v, False)
-            cells = offsets + win[0]
-            self._w[cells] |= packed[b]
-            total += ops + ops2 + self.modules * int(x[b].sum())  # synapses set
-            codes[b] = win[0]
-            gs[b] = g[0]
+        for r in range(b):
+            z, g, _, base, ops = self._match(packed[r : r + 1], sizes[r : r + 1])
+            win = self._draw(z, base, learn=packed[r : r + 1])
+            total += ops + self._select_ops(1, False) + self.modules * int(sizes[r])  # synapses set
+            codes[r] = win[0]
+            gs[r] = g[0]
         self.last_ops = total
         return codes, gs
 
@@ -193,13 +194,12 @@ class Sparsey(BaseMemory):
         codes are appended to ``codes``."""
         if values is not None:
             raise ValueError("values must be None: Sparsey's macrocolumn is auto-associative here")
-        x = self._check_inputs("patterns", patterns)
-        packed = pack_bits(x)
-        codes, _ = self._learn(x, packed)
+        x, packed, sizes = self._check_inputs("patterns", patterns)
+        codes, _ = self._learn(packed, sizes)
         self.ops["store"] += self.last_ops
         self.patterns = np.concatenate([self.patterns, x])
         self._packed = np.concatenate([self._packed, packed])
-        self._sizes = np.concatenate([self._sizes, x.sum(axis=1, dtype=np.int64)])
+        self._sizes = np.concatenate([self._sizes, sizes])
         self.codes = np.concatenate([self.codes, codes])
 
     def recall(self, cues: Any) -> Recall:
@@ -218,22 +218,21 @@ class Sparsey(BaseMemory):
             code agrees with each stored code (on the backend); ``extra["codes"]`` (B, Q),
             ``extra["familiarity"]`` G (B,), ``extra["best"]`` item index (B,).
         """
-        x = self._check_inputs("cues", cues)
+        x, packed, sizes = self._check_inputs("cues", cues)
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
-        v, ops = self._match(x)
-        codes, g, ops2 = self._select(v, True)
-        self.last_ops = ops + ops2
+        _, g, codes, _, ops = self._match(packed, sizes)
+        self.last_ops = ops + self._select_ops(len(g), True)
         self.ops["retrieve"] += self.last_ops
         if codes.shape[0] * len(self) * self.modules <= _DIRECT_AGREEMENT:  # compare the codes directly
-            agree = (self.codes[None, :, :] == codes[:, None, :]).sum(axis=2, dtype=np.int32) / self.modules
+            agree, best, exact = self._kernels.code_agreement(self.codes, codes, self.modules)
         else:  # through the inverted index of the stored codes
             if self._indexed < len(self.codes):
                 self._index.add(self.code_bits(self.codes[self._indexed:]))
                 self._indexed = len(self.codes)
             agree = self._index.overlaps(self.code_bits(codes)) / self.modules
-        best = agree.argmax(axis=1)
-        exact = agree[np.arange(len(best)), best] == 1.0
+            best = agree.argmax(axis=1)
+            exact = agree[np.arange(len(best)), best] == 1.0
         be = self.backend
         states = self.patterns[best]
         return Recall(

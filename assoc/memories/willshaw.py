@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from ..dynamics import run_to_fixed_point
-from ..kernels import kernel
 from ..memory import (
     STATUS_FIXED,
     STATUS_LIMIT,
@@ -25,19 +24,10 @@ from ..memory import (
     check_memory_estimate,
     check_patterns,
 )
-from .bits import _binary_overlaps, _check_sparse_batch, n_words, pack_bits, random_bit_mask, unpack_bits
+from ..kernels.ref_sdr import CLASSIC, CLASSIC_DILUTED, FIXED, KWTA
+from .bits import _binary_overlaps, _check_sparse_packed, n_words, pack_bits, random_bit_mask, sdr_kernels, unpack_bits
 
 THRESHOLDS = ("classic", "kwta", "fixed")
-
-
-def _csr_by_column(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CSR lists of the rows active in each column of a {0,1} matrix: (indptr, members)."""
-    cols, rows = np.nonzero(values.T)
-    counts = np.bincount(cols, minlength=values.shape[1])
-    indptr = np.zeros(values.shape[1] + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    return indptr, rows.astype(np.int64)
-
 
 
 class Willshaw(BaseMemory):
@@ -153,7 +143,8 @@ class Willshaw(BaseMemory):
         xp = self.backend.xp
         self._w = xp.zeros((self.nw_in, self.n_out), dtype=xp.uint64)
         self.values = np.zeros((0, self.n_out), dtype=np.int8)
-        self._vpacked = np.zeros((0, self.nw_out), dtype=np.uint64)
+        self._vpacked = np.zeros((0, self.nw_out), dtype=np.uint64)  # the values bit-packed
+        self._vsizes = np.zeros(0, dtype=np.int64)  # and their active bits
         self._count = 0
         self._value_sizes: list[float] = []
 
@@ -185,16 +176,17 @@ class Willshaw(BaseMemory):
                     f"values must have one row per key: got {vals.shape[0]} values for {keys.shape[0]} keys"
                 )
         be = self.backend
-        indptr, members = _csr_by_column(vals)
-        kernel("or_columns", be.name)(
-            self._w, be.asarray(indptr), be.asarray(members), be.asarray(pack_bits(keys)), self._mask
-        )
+        k = sdr_kernels(be.name)
+        kpacked, ksizes, _ = k.pack_rows(keys)
+        vpacked, vsizes, _ = (kpacked, ksizes, 0) if values is None else k.pack_rows(vals)
+        k.or_values(self._w, be.asarray(kpacked), vals, self._mask)
         self._count += keys.shape[0]
-        self._value_sizes.append(float(vals.sum()))
+        self._value_sizes.append(float(vsizes.sum()))
         if self.keep_patterns:
             self.patterns = np.concatenate([self.patterns, keys])
             self.values = np.concatenate([self.values, vals])
-            self._vpacked = np.concatenate([self._vpacked, pack_bits(vals)])
+            self._vpacked = np.concatenate([self._vpacked, vpacked])
+            self._vsizes = np.concatenate([self._vsizes, vsizes])
 
     def depress(self, fraction: float) -> None:
         """Random synaptic depression: clear each set synapse independently with probability
@@ -254,22 +246,18 @@ class Willshaw(BaseMemory):
         return max(1, int(round(sum(self._value_sizes) / self._count)))
 
     def _step(self, cues_packed: Any, cue_sizes: np.ndarray):
-        """One retrieval step: (new states (B, n_out) int8 host, sums, thresholds)."""
+        """One retrieval step (the ``willshaw_step`` kernel): (new states (B, n_out) int8
+        host, sums, thresholds); ``cue_sizes`` int64 (B,) host."""
         be = self.backend
-        xp = be.xp
-        sums = kernel("and_popcount_t", be.name)(self._w, cues_packed)
         if self.threshold == "classic":
-            if self.dilution > 0:
-                thr = kernel("and_popcount_t", be.name)(self._mask, cues_packed)
-            else:
-                thr = be.asarray(cue_sizes.astype(np.int32))[:, None]
+            rule, theta, winners = (CLASSIC_DILUTED if self.dilution > 0 else CLASSIC), 0, 0
         elif self.threshold == "fixed":
-            thr = xp.full((sums.shape[0], 1), self.theta, dtype=xp.int32)
+            rule, theta, winners = FIXED, self.theta, 0
         else:
-            w = self._winners()
-            thr = xp.partition(sums, self.n_out - w, axis=1)[:, self.n_out - w : self.n_out - w + 1]
-        fire = (sums >= thr) & (sums >= 1)
-        return be.to_numpy(fire).astype(np.int8), sums, thr
+            rule, theta, winners = KWTA, 0, self._winners()
+        states, sums, thr = sdr_kernels(be.name).willshaw_step(
+            self._w, self._mask, cues_packed, cue_sizes, rule, theta, winners)
+        return be.to_numpy(states), sums, thr
 
     def recall(self, cues: Any, *, max_steps: int | None = None) -> Recall:
         """Retrieve from a ``(B, n)`` batch of {0,1} cues (each with at least one active bit).
@@ -284,21 +272,20 @@ class Willshaw(BaseMemory):
             ``extra["sums"]`` the last dendritic sums (B, n_out) and ``extra["thresholds"]``
             the thresholds they were compared with.
         """
-        x = _check_sparse_batch("cues", cues, self.n)
+        be = self.backend
+        x, packed, sizes = _check_sparse_packed("cues", cues, self.n, be.name)
         limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
         if limit > 1 and self.n_out != self.n:
             raise ValueError(f"max_steps={limit} needs n_out == n, got n={self.n}, n_out={self.n_out}")
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
-        be = self.backend
         b = x.shape[0]
-        steps = np.zeros(b, dtype=np.int64)
-        status = np.full(b, STATUS_LIMIT, dtype=np.int8)
         if limit == 1:
-            states, sums, thr = self._step(be.asarray(pack_bits(x)), x.sum(axis=1))
-            steps[:] = 1
-            status[:] = STATUS_FIXED
+            states, sums, thr = self._step(be.asarray(packed), sizes)
+            steps = np.ones(b, dtype=np.int64)
+            status = np.full(b, STATUS_FIXED, dtype=np.int8)
         else:
+            pack_rows = sdr_kernels(be.name).pack_rows
             sums = np.zeros((b, self.n_out), dtype=np.int32)  # the last sums and thresholds of each cue
             thr = np.zeros((b, self.n_out), dtype=np.int32)
 
@@ -308,14 +295,15 @@ class Willshaw(BaseMemory):
                 new = np.zeros_like(sub)
                 if alive.any():
                     r = np.nonzero(alive)[0]
-                    new[r], d, t = self._step(be.asarray(pack_bits(sub[r])), sub[r].sum(axis=1))
+                    packed_r, sizes_r, _ = pack_rows(sub[r])
+                    new[r], d, t = self._step(be.asarray(packed_r), sizes_r)
                     sums[rows[r]] = be.to_numpy(d)
                     thr[rows[r]] = np.broadcast_to(be.to_numpy(t), (len(r), self.n_out))
                 return new
 
             states, steps, status = run_to_fixed_point(step, x, limit)
         if self.keep_patterns:
-            overlaps = _binary_overlaps(be, states, self._vpacked, self.values.sum(axis=1))
+            overlaps = _binary_overlaps(be, states, self._vpacked, self._vsizes)
         else:
             overlaps = be.xp.zeros((b, 0))
         return Recall(
@@ -342,6 +330,7 @@ class Willshaw(BaseMemory):
         be = self.backend
         self.values = np.array(state["values"], dtype=np.int8)
         self._vpacked = pack_bits(self.values)
+        self._vsizes = self.values.sum(axis=1, dtype=np.int64)
         self._w = be.asarray(np.array(state["w"], dtype=np.uint64))
         self._mask = be.asarray(np.array(state["mask"], dtype=np.uint64))
         self._count = int(state["count"])
