@@ -419,25 +419,52 @@ class Hopfield(BaseMemory):
         xi_t = self._derived("xi_t", lambda: be.asarray(np.ascontiguousarray(self.patterns.T)))
         odt = overlap_dtype(n, p)
         # s @ xi.T as a float32 product: integers of magnitude <= n, exact
-        ov = be.asarray((s.astype(np.float32) @ self.patterns.T.astype(np.float32)).astype(odt))
+        pat32 = self._derived("host_float32", lambda: np.asarray(self.patterns, dtype=np.float32))
+        ov = be.asarray((s.astype(np.float32) @ pat32.T).astype(odt))
         # pattern-space work (in units of n multiply-adds) after which the counts pay
         counts_ok = self.representation == "auto" and be.xp is np
-        new_words = -(-(p - self._counted) // 64)
-        threshold = n * (COUNTS_PASS_COST + COUNTS_WORD_COST * new_words) if counts_ok and p > self._counted else np.inf
-        if counts_ok and p == self._counted:
+        if not counts_ok:
+            threshold = np.inf
+        elif self._counts is not None and p == self._counted:
             threshold = 0  # the counts are up to date: use them from the first sweep
+        else:
+            threshold = n * (COUNTS_PASS_COST + COUNTS_WORD_COST * -(-(p - self._counted) // 64))
         run = {"spent": 0, "counts": None, "fields": None}
+
+        def exact_fields():
+            """``overlaps @ xi - P s``: integers of magnitude <= n P, exact in a float32 product
+            while n P < 2**24, float64 beyond (< 2**53)."""
+            dt = np.float32 if n * p < FLOAT32_EXACT else np.float64
+            pat = self._derived("host_" + np.dtype(dt).name, lambda: np.asarray(self.patterns, dtype=dt))
+            h = np.asarray(ov, dtype=dt) @ pat - dt(p) * state.astype(dt)
+            return h.astype(np.int32 if n * p < 2**31 else np.int64)
+
+        def to_counts(h=None):
+            if 2 * self._counts_bytes() > memory_budget():  # they do not fit: stay in pattern space
+                run["spent"] = -np.inf
+            else:
+                run["counts"] = self.hebbian_counts()
+                run["fields"] = exact_fields() if h is None else h
+
+        # pattern-space work every run certainly spends: all sweeps of every cue (Glauber), or
+        # one sweep of every cue plus a second of each cue with a spin that moves (T = 0: its
+        # first sweep flips that spin, so a quiet sweep follows). Enough of it buys the counts
+        # before the first sweep.
+        if np.isfinite(threshold) and threshold > 0:
+            b = s.shape[0]
+            if glauber and limit * b * p >= threshold:
+                to_counts()
+            elif not glauber and 2 * b * p >= threshold:
+                h = exact_fields()
+                moves = ((h * s < 0) | (s == 0)) & ~clamp
+                if (b + int(np.count_nonzero(moves.any(axis=1)))) * p >= threshold:
+                    to_counts(h)
+        elif threshold == 0:
+            to_counts()
 
         def one_sweep(order, active, uniforms):
             if run["counts"] is None and run["spent"] >= threshold:
-                if 2 * self._counts_bytes() > memory_budget():  # they do not fit: stay in pattern space
-                    run["spent"] = -np.inf
-                else:
-                    run["counts"] = self.hebbian_counts()
-                    fdt = np.int32 if n * p < 2**31 else np.int64
-                    # fields = overlaps @ xi - P s, exact in float64 (|h| <= n P < 2**53)
-                    h = np.asarray(ov, dtype=np.float64) @ self.patterns.astype(np.float64) - p * state.astype(np.float64)
-                    run["fields"] = h.astype(fdt)
+                to_counts()
             if run["counts"] is not None:
                 return w_sweep(state, run["fields"], run["counts"], order, active, clamp_d, self.temperature,
                                uniforms, float(n))
