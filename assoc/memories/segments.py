@@ -97,7 +97,8 @@ class DendriticSegments(BaseMemory):
         g_new = (len(self) + self.union - 1) // self.union
         seg = np.zeros((g_new, self._sub.shape[1]), dtype=np.uint64)
         seg[: self._seg.shape[0]] = self._seg
-        np.bitwise_or.at(seg, np.arange(start, len(self)) // self.union, packed)
+        for i, mu in enumerate(range(start, len(self))):
+            seg[mu // self.union] |= packed[i]
         self._seg = seg
 
     def recall(self, cues: Any) -> Recall:
