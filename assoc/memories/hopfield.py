@@ -355,7 +355,7 @@ class Hopfield(BaseMemory):
         # state the raw overlaps, their float64 copy and the cosine's temporaries
         step = chunk_rows(b, 8 * 7 * p, f"overlaps of {b} states with {p} patterns",
                           fixed_bytes=8 * b * p + 8 * p * self.n)
-        pat = self._derived("patterns_" + np.dtype(dtype).name, lambda: be.asarray(self.patterns, dtype=dtype))
+        pat = self._patterns_as(dtype, be)
         counts = np.count_nonzero(states, axis=1)
         full = bool((counts == self.n).all())  # +/-1 states: the cosine is raw / n exactly
         overlaps = xp.empty((b, p), dtype=xp.float64)
@@ -374,6 +374,14 @@ class Hopfield(BaseMemory):
             s64 = be.asarray(states, dtype=xp.float64)
             energy = -0.5 * ((s64 @ be.asarray(self.weights())) * s64).sum(axis=1)
         return overlaps, be.to_numpy(energy)
+
+    def _patterns_as(self, dtype, backend=None):
+        """The stored patterns as ``dtype``, on ``backend`` (None: the host), made once per set
+        of patterns; one copy serves both where the backend keeps host arrays."""
+        be = backend if backend is not None and backend.xp is not np else None
+        put = (lambda a: a) if be is None else be.asarray
+        key = ("host_" if be is None else be.name + "_") + np.dtype(dtype).name
+        return self._derived(key, lambda: put(np.asarray(self.patterns, dtype=dtype)))
 
     def _derived(self, name: str, make):
         """An array derived from the stored patterns, made once per set of patterns (storage
@@ -419,7 +427,7 @@ class Hopfield(BaseMemory):
         xi_t = self._derived("xi_t", lambda: be.asarray(np.ascontiguousarray(self.patterns.T)))
         odt = overlap_dtype(n, p)
         # s @ xi.T as a float32 product: integers of magnitude <= n, exact
-        pat32 = self._derived("host_float32", lambda: np.asarray(self.patterns, dtype=np.float32))
+        pat32 = self._patterns_as(np.float32)
         ov = be.asarray((s.astype(np.float32) @ pat32.T).astype(odt))
         # pattern-space work (in units of n multiply-adds) after which the counts pay
         counts_ok = self.representation == "auto" and be.xp is np
@@ -435,7 +443,7 @@ class Hopfield(BaseMemory):
             """``overlaps @ xi - P s``: integers of magnitude <= n P, exact in a float32 product
             while n P < 2**24, float64 beyond (< 2**53)."""
             dt = np.float32 if n * p < FLOAT32_EXACT else np.float64
-            pat = self._derived("host_" + np.dtype(dt).name, lambda: np.asarray(self.patterns, dtype=dt))
+            pat = self._patterns_as(dt)
             h = np.asarray(ov, dtype=dt) @ pat - dt(p) * state.astype(dt)
             return h.astype(np.int32 if n * p < 2**31 else np.int64)
 
