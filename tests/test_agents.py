@@ -755,3 +755,107 @@ def test_vector_memory_observation_follows_every_autoreset_mode(mode):
         obs, _ = env.reset(options={"reset_mask": np.array([True, False])})
         assert [len(m) for m in mems] == [1, 2]
         assert not obs["recall"][0].any() and np.array_equal(obs["recall"][1], hints[1])
+
+
+# --------------------------------------------------------------------------- per-call paths
+
+_REAL_FAMILIES = sorted(name for name, fam in episodic_families().items() if fam.alphabet == "real")
+
+
+def _real_items(rng, p, key_dim=6, value_dim=5):
+    return rng.standard_normal((p, key_dim)), rng.standard_normal((p, value_dim))
+
+
+@pytest.mark.parametrize("family", _REAL_FAMILIES)
+def test_rows_checked_once_give_what_the_families_own_checks_give(family):
+    """Real keys used as they are reach the family through its entries for checked rows; the
+    same writes and reads through the public store / recall leave the same state and read the
+    same values and scores, row by row and in batches."""
+    rng = np.random.default_rng(50)
+    keys, values = _real_items(rng, 12)
+    fast = EpisodicMemory(family, 6, 5, backend="numpy", seed=1, capacity=10, eviction="lru")
+    slow = EpisodicMemory(family, 6, 5, backend="numpy", seed=1, capacity=10, eviction="lru")
+    assert fast._checked
+    slow._checked = False
+    for mem in (fast, slow):
+        mem.write(keys[:4], values[:4])
+    for t in range(4, 12):
+        got = [mem.write(keys[t], values[t]) or mem.read_recall(keys[t - 3]) for mem in (fast, slow)]
+        for a, b in zip(got[0][:2], got[1][:2]):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(got[0][2].overlaps, got[1][2].overlaps)
+    for a, b in zip(fast.read(keys), slow.read(keys)):
+        np.testing.assert_array_equal(a, b)
+    sa, sb = fast.state_dict(), slow.state_dict()
+    for k in ("keys", "values", "used", "tick"):
+        np.testing.assert_array_equal(sa[k], sb[k])
+    for k, v in sa["memory"].items():
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(sb["memory"][k], v)
+
+
+@pytest.mark.parametrize("family", _REAL_FAMILIES)
+def test_single_rows_write_what_one_batch_writes(family):
+    """An agent's one row per step leaves exactly the memory one batch of the same rows leaves
+    (on the numba backend every real family writes pair by pair)."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(51)
+    keys, values = _real_items(rng, 7)
+    batch = EpisodicMemory(family, 6, 5, backend="numba", seed=2)
+    rows = EpisodicMemory(family, 6, 5, backend="numba", seed=2)
+    batch.write(keys, values)
+    for t in range(7):
+        rows.write(keys[t], values[t])
+    sa, sb = batch.state_dict(), rows.state_dict()
+    for k in ("keys", "values", "used", "tick"):
+        np.testing.assert_array_equal(sb[k], sa[k])
+    for k, v in sa["memory"].items():
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(sb["memory"][k], v, err_msg=k)
+
+
+@pytest.mark.parametrize("family", _REAL_FAMILIES)
+def test_bad_rows_on_the_checked_path_are_refused_by_name_and_nothing_is_stored(family):
+    mem = EpisodicMemory(family, 3, 2, backend="numpy", seed=0)
+    mem.write([0.5, -1.0, 2.0], [1.0, 0.0])
+    before = mem.state_dict()
+    for keys, values, name in [([np.nan, 0, 1], [1.0, 0.0], "keys"), ([0, 1, 2], [np.inf, 0.0], "values"),
+                               ([0, 1], [1.0, 0.0], "keys"), ([0, 1, 2], [1.0, 0.0, 3.0], "values"),
+                               (["a", "b", "c"], [1.0, 0.0], "keys"), ([[0, 1, 2]], [[1.0, 0.0]] * 2, "values")]:
+        with pytest.raises((ValueError, TypeError), match=name):
+            mem.write(keys, values)
+        assert len(mem) == 1 and len(mem.memory) == 1
+    with pytest.raises(ValueError, match="keys"):
+        mem.read([0.0, np.nan, 1.0])
+    after = mem.state_dict()
+    for k, v in before["memory"].items():
+        if isinstance(v, np.ndarray):
+            np.testing.assert_array_equal(after["memory"][k], v)
+
+
+def test_a_subclass_that_overrides_store_or_recall_is_called_through_them():
+    """The entries for checked rows are used only where the class's own store and recall are
+    those the entries belong to: a subclass's store or recall is never bypassed."""
+    from assoc.agents.episodic import _checked_entry
+    from assoc.memories.fastweight import DeltaNet
+    from assoc.memories.modern import ModernHopfield
+
+    class OwnStore(DeltaNet):
+        def store(self, patterns, values=None):
+            super().store(patterns, values)
+
+    class OwnRecall(ModernHopfield):
+        def recall(self, cues, **kwargs):
+            return super().recall(cues, **kwargs)
+
+    class OwnEntry(OwnStore):
+        def _store_checked(self, keys, values):
+            super()._store_checked(keys, values)
+
+    assert _checked_entry(DeltaNet(4), "store", "_store_checked")
+    assert _checked_entry(ModernHopfield(4), "recall", "_recall_checked")
+    assert not _checked_entry(OwnStore(4), "store", "_store_checked")
+    assert not _checked_entry(OwnRecall(4), "recall", "_recall_checked")
+    assert _checked_entry(OwnEntry(4), "store", "_store_checked")
+    assert not _checked_entry(check_patterns, "store", "_store_checked")  # no such methods at all

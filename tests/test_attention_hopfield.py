@@ -50,3 +50,82 @@ def test_softmax_attention_read_is_one_modern_hopfield_update_entry_by_entry():
 @pytest.mark.parametrize("seed", range(1, 11))
 def test_softmax_attention_read_is_one_modern_hopfield_update_over_seeds(seed):
     _check(seed)
+
+
+# --------------------------------------------------------------------------- the per-call paths of the modern network
+
+
+def _modern(seed=40, p=30, n=20, beta=2.0, backend="numpy"):
+    from assoc.memories.modern import ModernHopfield
+
+    rng = np.random.default_rng(seed)
+    mem = ModernHopfield(n, beta=beta, backend=backend, max_steps=50)
+    mem.store(rng.standard_normal((p, n)))
+    return mem, rng
+
+
+def test_regimes_of_a_few_queries_equal_those_of_the_numpy_selection():
+    """Participation numbers on both sides of 1.5 and of 0.9 P, exactly at them, and NaN: the
+    Python comparisons of a small batch give the names and dtype of ``np.where``'s."""
+    from assoc.memories.modern import ModernHopfield
+
+    p = 10
+    k = np.array([1.0, 1.4999999, 1.5, 5.0, 0.9 * p, 0.9 * p - 1e-9, p, np.nan])
+    weights = np.sqrt(1.0 / k)[:, None] * np.eye(1, p)  # one weight w with 1 / w**2 = k
+    small, k_small = ModernHopfield.classify(weights)
+    big, k_big = ModernHopfield.classify(np.repeat(weights, 10, axis=0))  # past the small-batch size
+    want = np.where(k_small < 1.5, "single", np.where(k_small >= 0.9 * p, "global", "metastable"))
+    assert small.dtype == want.dtype == big.dtype
+    np.testing.assert_array_equal(small, want)
+    np.testing.assert_array_equal(big, np.repeat(want, 10))
+    assert ModernHopfield.classify(weights[:1])[0].dtype == want.dtype  # one name, the dtype of all three
+    assert ModernHopfield.classify(np.ones((2, 1)))[0].tolist() == ["single", "single"]
+
+
+@pytest.mark.parametrize("one_step", [True, False])
+def test_recall_energy_and_attention_are_those_of_its_final_states(one_step):
+    """The energy and attention a recall reports (computed from one softmax of the final states)
+    equal :meth:`energy` and :meth:`softmax` of the states it returns, bit for bit."""
+    mem, rng = _modern()
+    cues = mem.patterns[:4] + 0.3 * rng.standard_normal((4, mem.n))
+    out = mem.recall(cues, one_step=one_step)
+    s, x = out.states, mem.patterns
+    z = mem.beta * (s @ x.T)
+    c = z.max(axis=1)
+    lse = (c + np.log(np.exp(z - c[:, None]).sum(axis=1))) / mem.beta
+    written_out = -lse + 0.5 * (s * s).sum(axis=1) + np.log(len(x)) / mem.beta + 0.5 * (x**2).sum(axis=1).max()
+    np.testing.assert_array_equal(out.energy, written_out)
+    np.testing.assert_array_equal(out.energy, mem.energy(out.states))
+    np.testing.assert_array_equal(out.extra["attention"], mem.softmax(out.states))
+    assert out.status.dtype == np.int8 and out.steps.dtype == np.int64
+
+
+def test_checked_entries_of_the_modern_network_equal_the_public_calls():
+    from assoc.memory import check_real
+
+    a, rng = _modern()
+    b, _ = _modern()
+    x = rng.standard_normal((3, a.n))
+    a.store(x)
+    b._store_checked(check_real("patterns", x, a.n))
+    np.testing.assert_array_equal(a.patterns, b.patterns)
+    for kwargs in ({"one_step": True}, {"max_steps": 3}, {}):
+        r1, r2 = a.recall(x, **kwargs), b._recall_checked(check_real("cues", x, a.n), **kwargs)
+        for field in ("states", "overlaps", "steps", "converged", "status", "energy"):
+            np.testing.assert_array_equal(getattr(r1, field), getattr(r2, field))
+        for key in ("attention", "regime", "k_eff"):
+            np.testing.assert_array_equal(r1.extra[key], r2.extra[key])
+    with pytest.raises(TypeError, match="one_step"):
+        b._recall_checked(x, one_step=1)
+
+
+def test_an_item_whose_key_and_value_overflow_together_is_refused_whole():
+    """Key and value each have a finite squared norm, their [key | value] row does not: the
+    write is refused by the network's own check (on the path for checked rows), nothing stored."""
+    mem = EpisodicMemory("modern_hopfield", 1, 1, backend="numpy")
+    assert mem._checked
+    with pytest.raises(ValueError, match="patterns are too large"):
+        mem.write([[1.2e154]], [[1.2e154]])
+    assert len(mem) == 0 and len(mem.memory) == 0
+    mem.write([[1.0]], [[2.0]])
+    assert len(mem) == 1

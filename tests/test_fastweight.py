@@ -301,3 +301,121 @@ def test_linear_attention_read_cosine_follows_the_large_n_theory():
         if load >= 0.2:  # where the test resolves the auto-association terms
             hetero = float(linear_attention_cosine((p - 1) / n, 0.8, auto=False))
             assert abs(hetero - theory) > 3 * tol
+
+
+# --------------------------------------------------------------------------- per-call paths
+
+
+def _normalize_rows_reference(x):
+    """Unit rows as the ellipsis einsum and one NumPy test of the norms give them."""
+    norm = np.sqrt(np.einsum("...i,...i->...", x, x))[..., None]
+    if norm.size and norm.min() > 0:
+        return x / norm
+    return np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)
+
+
+@pytest.mark.parametrize("shape", [(1, 16), (3, 24), (64, 7), (65, 7), (300, 40), (2, 5, 9), (16,)])
+def test_normalize_rows_equals_the_ellipsis_form_bit_for_bit(shape):
+    """The 2-D einsum and the Python test of a few norms give the reference's numbers, zero and
+    NaN rows included (a NaN row is not divided through: it comes back as zeros)."""
+    rng = np.random.default_rng(30)
+    x = rng.standard_normal(shape) * 10.0 ** rng.integers(-150, 150, size=shape[:-1] + (1,))
+    cases = [x]
+    if x.ndim == 2:
+        zero, nan = x.copy(), x.copy()
+        zero[-1] = 0.0
+        nan[-1, 0] = np.nan  # after finite rows: a smallest norm taken in Python floats would skip it
+        cases += [zero, nan, np.zeros((0, shape[1]))]
+    for case in cases:
+        got, want = fw.normalize_rows(case), _normalize_rows_reference(case)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_all_finite_decides_overflowing_sums_entry_by_entry():
+    a = np.full((4, 3), 1e308)  # finite entries whose sum overflows
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert fw._all_finite(a)
+        for bad in (np.inf, -np.inf, np.nan):
+            b = a.copy()
+            b[2, 1] = bad
+            assert not fw._all_finite(b)
+            c = np.zeros((2, 2))
+            c[1, 1] = bad
+            assert not fw._all_finite(c)
+        assert fw._all_finite(np.zeros((0, 3)))
+
+
+def _fastweight_memories(backend):
+    return [cls(N, N_OUT, backend=backend, seed=4) for cls in fw.CLASSES.values()]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_checked_entries_equal_the_public_calls(backend):
+    """``_store_checked`` / ``_recall_checked`` (the entries EpisodicMemory uses for rows it has
+    checked) leave the same state and return the same recall as ``store`` / ``recall``."""
+    from assoc.memory import check_real
+
+    if backend == "numba":
+        pytest.importorskip("numba")
+    keys, values = _pairs(9, seed=31)
+    for public, checked in zip(_fastweight_memories(backend), _fastweight_memories(backend)):
+        for lo, hi in ((0, 5), (5, 6), (6, 9)):
+            public.store(keys[lo:hi].tolist(), values[lo:hi])
+            checked._store_checked(check_real("patterns", keys[lo:hi], N), check_real("values", values[lo:hi], N_OUT))
+        a, b = public.state_dict(), checked.state_dict()
+        for k, v in a.items():
+            if isinstance(v, np.ndarray):
+                np.testing.assert_array_equal(b[k], v)
+        r1, r2 = public.recall(keys[:3]), checked._recall_checked(check_real("cues", keys[:3], N))
+        for field in ("states", "overlaps", "steps", "converged", "status"):
+            x, y = getattr(r1, field), getattr(r2, field)
+            assert x.dtype == y.dtype
+            np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_pair_by_pair_writes_equal_one_write_of_the_sequence(backend):
+    """Every rule writes token by token: nine single-pair stores leave exactly the state of one
+    store of the nine pairs (DeltaNet's chunk is longer than the write)."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    keys, values = _pairs(9, seed=32)
+    for cls in fw.CLASSES.values():
+        if cls is fw.LinearAttention and backend == "numpy":
+            continue  # the numpy backend writes a sequence in closed form
+        whole, single = cls(N, N_OUT, backend=backend, seed=5), cls(N, N_OUT, backend=backend, seed=5)
+        whole.store(keys, values)
+        for t in range(len(keys)):
+            single.store(keys[t:t + 1], values[t:t + 1])
+        a, b = whole.state_dict(), single.state_dict()
+        for k, v in a.items():
+            if isinstance(v, np.ndarray):
+                np.testing.assert_array_equal(b[k], v, err_msg=f"{cls.__name__} {k}")
+
+
+def test_cached_cosine_overlaps_equal_the_metric_bit_for_bit():
+    """The one-test division (smallest state norm times smallest target norm positive) against
+    :func:`assoc.metrics.cosine_overlaps`: ordinary rows, zero rows, norms whose products
+    underflow, NaN, many states and no targets."""
+    from assoc.memories.overlaps import TargetNorms, cosine_overlaps_cached
+    from assoc.metrics import cosine_overlaps
+
+    rng = np.random.default_rng(33)
+    s, t = rng.standard_normal((3, 8)), rng.standard_normal((6, 8))
+    tiny = t.copy()
+    tiny[2] *= 1e-160  # squared norm ~1e-320: its product with any state norm underflows
+    zero_s, zero_t, nan_s = s.copy(), t.copy(), s.copy()
+    zero_s[1] = 0.0
+    zero_t[4] = 0.0
+    nan_s[2, 3] = np.nan
+    cases = [(s, t), (s * 1e-160, t), (s, tiny), (zero_s, t), (s, zero_t), (nan_s, t),
+             (rng.standard_normal((100, 8)), t), (s, np.zeros((0, 8)))]
+    for states, targets in cases:
+        with np.errstate(invalid="ignore"):
+            want = cosine_overlaps(states, targets)
+            norms = TargetNorms()
+            for _ in range(2):  # computed, then cached
+                got = cosine_overlaps_cached(states, targets, norms)
+                assert got.shape == want.shape
+                np.testing.assert_array_equal(got, want)

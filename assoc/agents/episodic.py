@@ -53,10 +53,13 @@ _AUTO_ENCODER = {"sign": "SignProjection", "kwta": "KWTAProjection", "binary_sig
 def _rows(name: str, x: Any, dim: int, dim_name: str) -> tuple[Any, bool]:
     """``x`` as a batch of rows, and whether it was a single 1-D item of ``dim`` entries."""
     arr = to_numpy(x)
-    try:
-        shape = np.shape(arr)
-    except Exception:  # ragged nested lists: the validators name the problem
-        return arr, False
+    if type(arr) is np.ndarray:
+        shape = arr.shape
+    else:
+        try:
+            shape = np.shape(arr)
+        except Exception:  # ragged nested lists: the validators name the problem
+            return arr, False
     expected = f"(batch, {dim_name}) = (batch, {dim}), or ({dim},) for a single item"
     if len(shape) == 1:
         if shape[0] != dim:
@@ -74,6 +77,15 @@ def _check_batch(name: str, x: Any, alphabet: str, dim: int, *, what: str) -> np
     if alphabet == "real":
         return check_real(name, x, dim, what=what, allow_bool=True)
     return check_patterns(name, x, alphabet=alphabet, n=dim)
+
+
+def _checked_entry(memory: Any, public: str, entry: str) -> bool:
+    """Whether ``memory``'s class offers ``entry``, the form of its method ``public`` for rows
+    already checked, and does not override ``public`` below the class that defines ``entry``
+    (a subclass's own ``store`` or ``recall`` is always the one called)."""
+    mro = type(memory).__mro__
+    owner = {name: next((i for i, c in enumerate(mro) if name in c.__dict__), None) for name in (public, entry)}
+    return owner[entry] is not None and owner[public] is not None and owner[entry] <= owner[public]
 
 
 # --------------------------------------------------------------------------- families
@@ -236,6 +248,17 @@ class EpisodicMemory:
         self.code_dim = self.key_dim if self.encoder is None else int(self.encoder.out_dim)
         self.memory = self.family.build_for_agent(self.code_dim, self.value_dim, backend=backend, seed=self.seed,
                                         **self.family_kwargs)
+        # Real keys used as they are reach a family of real patterns as check_real returns them
+        # (fresh finite float64 rows of the right length): the family's entries for checked rows
+        # (_store_checked, _recall_checked) take them without checking them a second time.
+        self._checked = (self.encoder is None and alphabet == "real"
+                         and _checked_entry(self.memory, "store", "_store_checked")
+                         and _checked_entry(self.memory, "recall", "_recall_checked"))
+        self._auto = self.family.episodic_mode == "auto"
+        be = self.backend
+        # a backend whose asarray of a NumPy array is that array (numpy, numba), or none
+        self._host = be is None or not hasattr(be, "asarray") or (
+            getattr(be, "xp", None) is np and getattr(getattr(be, "spec", None), "asarray", True) is None)
         self._clear()
 
     # ------------------------------------------------------------------ bookkeeping
@@ -338,7 +361,7 @@ class EpisodicMemory:
         if len(codes) != len(vals):
             raise ValueError(f"values must have one row per key: got {len(vals)} values for {len(codes)} keys")
         b = len(codes)
-        ticks = self._tick + np.arange(1, b + 1, dtype=np.int64)
+        ticks = np.arange(self._tick + 1, self._tick + b + 1, dtype=np.int64)
         self._tick += b
         if self.capacity is not None and len(self) + b > self.capacity:
             if self.eviction is None:
@@ -369,10 +392,12 @@ class EpisodicMemory:
         self._used = np.concatenate([self._used, ticks])
 
     def _store(self, codes: np.ndarray, vals: np.ndarray) -> None:
-        if self.family.episodic_mode == "auto":
-            self.memory.store(np.concatenate([codes, vals], axis=1))
+        mem = self.memory
+        store = mem._store_checked if self._checked else mem.store
+        if self._auto:
+            store(np.concatenate([codes, vals], axis=1))
         else:
-            self.memory.store(codes, vals)
+            store(codes, vals)
 
     # ------------------------------------------------------------------ read
     def read(self, keys: Any) -> tuple[Any, Any]:
@@ -399,37 +424,41 @@ class EpisodicMemory:
         rows, single = _rows("keys", keys, self.key_dim, "key_dim")
         codes = self._encode_rows(rows)
         b = len(codes)
-        dtype = np.float64 if self.family.alphabet == "real" else np.int8
         if len(self) == 0:
+            dtype = np.float64 if self.family.alphabet == "real" else np.int8
             values, scores, out = np.zeros((b, self.value_dim), dtype=dtype), np.zeros(b), None
         else:
             values, scores, out = self._recall(codes)
-        values, scores = self._out(values, keys), self._out(scores, keys)
+        if type(keys) is not np.ndarray or not self._host:  # host results of NumPy keys are the results
+            values, scores, out = self._out(values, keys), self._out(scores, keys), recall_like(out, keys)
         if single:  # [0, ...]: the indexing every array library defines
             values, scores = values[0, ...], scores[0, ...]
-        return values, scores, recall_like(out, keys)
+        return values, scores, out
 
     def _recall(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, Recall]:
         b = len(codes)
-        if self.family.episodic_mode == "auto":
-            cue = np.concatenate([codes, np.zeros((b, self.value_dim), dtype=codes.dtype)], axis=1)
-            kwargs = dict(self.family.recall_kwargs)
-            if self.family.clamp and getattr(self.memory, "dynamics", None) != "sync":
+        fam = self.family
+        mem = self.memory
+        recall = mem._recall_checked if self._checked else mem.recall
+        if self._auto:
+            cue = np.zeros((b, self.code_dim + self.value_dim), dtype=codes.dtype)
+            cue[:, : self.code_dim] = codes
+            kwargs = dict(fam.recall_kwargs)
+            if fam.clamp and getattr(mem, "dynamics", None) != "sync":
                 mask = np.zeros(cue.shape, dtype=bool)
                 mask[:, : self.code_dim] = True
                 kwargs["clamp"] = mask
-            out = self.memory.recall(cue, **kwargs)
+            out = recall(cue, **kwargs)
             states = np.asarray(to_numpy(out.states))[:, self.code_dim:]
         else:
-            out = self.memory.recall(codes, **self.family.recall_kwargs)
+            out = recall(codes, **fam.recall_kwargs)
             states = np.asarray(to_numpy(out.states))
         overlaps = np.asarray(to_numpy(_match_scores(out)), dtype=np.float64)
         scores = overlaps.max(axis=1) if overlaps.size else np.zeros(b)
         if self.eviction == "lru" and overlaps.shape[1] == len(self):
             self._tick += 1
             self._used[overlaps.argmax(axis=1)] = self._tick
-        dtype = np.float64 if self.family.alphabet == "real" else np.int8
-        return states.astype(dtype), scores, out
+        return states.astype(np.float64 if fam.alphabet == "real" else np.int8), scores, out
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:

@@ -60,23 +60,32 @@ are given, not projected from tokens.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ..kernels import kernel
 from ..kernels.ref_fastweight import NEURAL_RULES, mlp_forward, q_normalised
-from ..memory import (STATUS_FIXED, BaseMemory, Recall, check_choice, check_float, check_int, check_memory_estimate,
-                      check_real)
-from .overlaps import TargetNorms, cosine_overlaps_cached
+from ..memory import BaseMemory, Recall, check_choice, check_float, check_int, check_memory_estimate, check_real
+from .overlaps import TargetNorms, cosine_overlaps_cached, one_step_books
 
 FEATURE_MAPS = ("identity", "elu1")
+#: Arrays of at most this many rows (norms) are tested in Python floats rather than by NumPy
+#: reductions, whose fixed cost dominates a call of a few rows.
+_SMALL_ROWS = 64
 
 
 def normalize_rows(x: np.ndarray) -> np.ndarray:
     """Rows scaled to unit l2 norm (zero rows stay zero)."""
-    norm = np.sqrt(np.einsum("...i,...i->...", x, x))[..., None]
-    if norm.size and norm.min() > 0:  # no zero row: the masked division divides every entry
+    # a batch of rows takes the einsum without an ellipsis (the same loop, less parsing)
+    sq = np.einsum("ij,ij->i", x, x) if x.ndim == 2 else np.einsum("...i,...i->...", x, x)
+    norm = np.sqrt(sq)[..., None]
+    if norm.size <= _SMALL_ROWS:  # a few rows (an agent's step): the test in Python floats
+        positive = norm.size > 0 and all(v > 0 for v in norm.ravel().tolist())
+    else:
+        positive = norm.min() > 0
+    if positive:  # no zero row (and no NaN): the masked division divides every entry
         return x / norm
     return np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)
 
@@ -109,6 +118,13 @@ def delta_chunked(state: np.ndarray, keys: np.ndarray, values: np.ndarray, lr: f
             w, u = wu[:, :k.shape[1]], wu[:, k.shape[1]:]
             s += (u - w @ s.T).T @ k
     return state
+
+
+def _all_finite(a: np.ndarray) -> bool:
+    """Whether every entry of ``a`` is finite: a finite sum says so at once (a NaN or an infinity
+    makes the sum non-finite); a non-finite sum (an overflow, or a bad entry) is decided entry by
+    entry. Call it where overflow warnings are ignored."""
+    return math.isfinite(np.add.reduce(a, axis=None)) or bool(np.isfinite(a).all())
 
 
 def _check_gate(name: str, value: Any) -> float:
@@ -157,12 +173,20 @@ class _FastWeight(BaseMemory):
             vals = check_real("values", values, self.n_out)
             if len(vals) != len(keys):
                 raise ValueError(f"values must have one row per key: got {len(vals)} values for {len(keys)} keys")
+        self._store_checked(keys, vals)
+
+    def _store_checked(self, keys: np.ndarray, vals: np.ndarray) -> None:
+        """:meth:`store` of checked pairs: ``keys`` (B, n) and ``vals`` (B, n_out), B >= 1, as
+        :func:`~assoc.memory.check_real` returns them (fresh C-contiguous float64 copies, finite,
+        with finite squared row norms). :class:`assoc.agents.EpisodicMemory` writes through it
+        after checking its keys and values itself."""
         total = len(self) + len(keys)
         check_memory_estimate(8 * total * (self.n + self.n_out), f"{total} stored pairs")
-        saved = dict(self._arrays())  # _write rebinds the arrays it changes: these stay as they are
+        saved = self._arrays()  # _write rebinds the arrays it changes: these stay as they are
         with np.errstate(over="ignore", invalid="ignore"):
             self._write(self._keys(keys), vals)
-        if not all(np.isfinite(v).all() for v in self._arrays().values()):
+            finite = all(arr is saved[k] or _all_finite(arr) for k, arr in self._arrays().items())
+        if not finite:
             self._set_arrays(saved)
             raise ValueError(f"the state diverged (non-finite) while writing these pairs with {self._rates()}; "
                              "nothing was stored: lower lr")
@@ -183,16 +207,19 @@ class _FastWeight(BaseMemory):
             ``states`` (B, n_out) the reads; ``overlaps`` (B, P) cosine of each read with each
             stored value; ``steps`` 1 and ``converged`` True (a read is one step).
         """
-        q = check_real("cues", cues, self.n)
+        return self._recall_checked(check_real("cues", cues, self.n))
+
+    def _recall_checked(self, q: np.ndarray) -> Recall:
+        """:meth:`recall` of checked queries (as :func:`~assoc.memory.check_real` returns them);
+        :class:`assoc.agents.EpisodicMemory` reads through it."""
         if len(self) == 0:
             raise ValueError("recall needs stored pairs: call store() first")
         out = self._read(self._keys(q))
-        b = len(q)
         be = self.backend
         overlaps = cosine_overlaps_cached(np.asarray(out, dtype=np.float64), self.values, self._value_norms)
-        return Recall(states=be.asarray(out), overlaps=be.asarray(overlaps),
-                      steps=np.ones(b, dtype=np.int64), converged=np.ones(b, dtype=bool),
-                      status=np.full(b, STATUS_FIXED, dtype=np.int8))
+        steps, converged, status = one_step_books(len(q))
+        return Recall(states=be.asarray(out), overlaps=be.asarray(overlaps), steps=steps, converged=converged,
+                      status=status)
 
     def _extra_state(self) -> dict:
         return {"values": self.values.copy(), **{k: np.array(v, copy=True) for k, v in self._arrays().items()}}

@@ -42,7 +42,11 @@ def _check_real(name: str, x: Any, n: int | None = None, ndim: int = 2) -> np.nd
         raise ValueError(f"{name} must have {n} columns (the memory's n), got shape {arr.shape}")
     if arr.shape[0] == 0 or arr.shape[-1] == 0:
         raise ValueError(f"{name} must hold at least one row and one column, got shape {arr.shape}")
-    arr = arr.astype(np.float64)
+    return _check_finite_rows(name, arr.astype(np.float64))
+
+
+def _check_finite_rows(name: str, arr: np.ndarray) -> np.ndarray:
+    """``arr`` (a float64 array) C-contiguous, if its entries and each row's squared norm are finite."""
     if arr.size <= _SMALL_REAL_ENTRIES:
         # a finite sum of squares well below the largest float64 (in Python floats, without
         # NumPy reductions): every entry and every row's squared norm is finite
@@ -55,6 +59,13 @@ def _check_real(name: str, x: Any, n: int | None = None, ndim: int = 2) -> np.nd
         if not np.all(np.isfinite((arr * arr).sum(axis=-1))):  # dot products and the energy would overflow
             raise ValueError(f"{name} are too large: the squared norm of a row overflows float64")
     return np.ascontiguousarray(arr)
+
+
+#: Batches of at most this many queries read their regimes in Python (two NumPy selections of
+#: strings cost more than the comparisons of a few numbers).
+_SMALL_BATCH = 64
+#: The dtype of the regime names (``np.where`` of the three names gives it).
+_REGIME_DTYPE = np.dtype(f"<U{max(map(len, REGIMES))}")
 
 
 class ModernHopfield(BaseMemory):
@@ -119,7 +130,15 @@ class ModernHopfield(BaseMemory):
         """Store a ``(P, n)`` batch of real patterns (online: may be called again)."""
         if values is not None:
             raise ValueError("values must be None: this modern Hopfield network is auto-associative")
-        x = _check_real("patterns", patterns, self.n)
+        self._add(_check_real("patterns", patterns, self.n))
+
+    def _store_checked(self, patterns: np.ndarray) -> None:
+        """:meth:`store` of a ``(P, n)`` float64 batch of finite entries, P >= 1 (the rows' squared
+        norms are checked here): :class:`assoc.agents.EpisodicMemory` stores ``[key | value]``
+        rows it has checked through it."""
+        self._add(_check_finite_rows("patterns", patterns))
+
+    def _add(self, x: np.ndarray) -> None:
         check_memory_estimate(8 * (len(self) + len(x)) * self.n, f"{len(self) + len(x)} patterns of n={self.n}")
         self.patterns = np.concatenate([self.patterns, x])
 
@@ -135,10 +154,17 @@ class ModernHopfield(BaseMemory):
         return self.backend.to_numpy(self._softmax(xp, x, self.backend.asarray(self.patterns)))
 
     def _softmax(self, xp, x, pat):
+        _, e, total = self._softmax_terms(xp, x, pat)
+        return e / total
+
+    def _softmax_terms(self, xp, x, pat):
+        """``(c, e, total)`` of states ``x``: ``c`` the largest of ``beta X x`` per state, ``e =
+        exp(beta X x - c)`` and ``total`` its sum per state (``c`` and ``total`` of shape (B, 1)),
+        the terms of both the softmax ``e / total`` and the energy."""
         z = self.beta * (x @ pat.T)
-        z = z - z.max(axis=1, keepdims=True)
-        e = xp.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        c = z.max(axis=1, keepdims=True)
+        e = xp.exp(z - c)
+        return c, e, e.sum(axis=1, keepdims=True)
 
     def energy(self, states: Any) -> np.ndarray:
         """Ramsauer energy of each state, shape (B,)."""
@@ -146,9 +172,13 @@ class ModernHopfield(BaseMemory):
         return self._energy(_check_real("states", states, self.n))
 
     def _energy(self, x: np.ndarray) -> np.ndarray:
-        z = self.beta * (x @ self.patterns.T)
-        c = z.max(axis=1)
-        lse = (c + np.log(np.exp(z - c[:, None]).sum(axis=1))) / self.beta
+        c, _, total = self._softmax_terms(np, x, self.patterns)
+        return self._energy_from(x, c, total)
+
+    def _energy_from(self, x: np.ndarray, c: np.ndarray, total: np.ndarray) -> np.ndarray:
+        """The energy of host states ``x`` from the terms ``c`` and ``total`` of
+        :meth:`_softmax_terms` (of ``x`` and the stored patterns)."""
+        lse = (c[:, 0] + np.log(total[:, 0])) / self.beta
         if self._largest[0] is not self.patterns:  # M**2, the largest squared norm of a stored pattern
             self._largest = (self.patterns, float((self.patterns**2).sum(axis=1).max()))
         big = self._largest[1]
@@ -168,9 +198,13 @@ class ModernHopfield(BaseMemory):
         p = np.asarray(weights, dtype=np.float64)
         k = 1.0 / (p * p).sum(axis=1)
         big = p.shape[1]
-        regime = np.where(k < 1.5, "single", np.where(k >= 0.9 * big, "global", "metastable"))
         if big == 1:
             regime = np.full(len(p), "single")
+        elif len(k) <= _SMALL_BATCH:  # the same comparisons in Python floats
+            regime = np.array(["single" if v < 1.5 else "global" if v >= 0.9 * big else "metastable"
+                               for v in k.tolist()], dtype=_REGIME_DTYPE)
+        else:
+            regime = np.where(k < 1.5, "single", np.where(k >= 0.9 * big, "global", "metastable"))
         return regime, k
 
     def recall(self, cues: Any, *, one_step: bool = False, max_steps: int | None = None) -> Recall:
@@ -195,18 +229,31 @@ class ModernHopfield(BaseMemory):
             (participation number of the weights).
         """
         self._need()
+        limit = self._limit(one_step, max_steps)
+        return self._run(_check_real("cues", cues, self.n), limit)
+
+    def _recall_checked(self, cues: np.ndarray, *, one_step: bool = False, max_steps: int | None = None) -> Recall:
+        """:meth:`recall` of checked cues: a ``(B, n)`` C-contiguous float64 batch, B >= 1, of
+        finite entries and finite squared row norms (:class:`assoc.agents.EpisodicMemory` reads
+        through it with ``[key | 0]`` rows of keys it has checked)."""
+        self._need()
+        return self._run(cues, self._limit(one_step, max_steps))
+
+    def _limit(self, one_step: Any, max_steps: Any) -> int:
+        """The most updates of a recall, from its ``one_step`` and ``max_steps`` arguments."""
         if not isinstance(one_step, (bool, np.bool_)):
             raise TypeError(f"one_step must be a bool, got {one_step!r}")
-        limit = 1 if one_step else (self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1))
+        return 1 if one_step else (self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1))
+
+    def _run(self, cues: np.ndarray, limit: int) -> Recall:
+        """Up to ``limit`` updates of checked cues, and the :class:`Recall` of the final states."""
         be = self.backend
         xp = be.xp
-        x = be.asarray(_check_real("cues", cues, self.n))
+        x = be.asarray(cues)
         pat = be.asarray(self.patterns)
         b = x.shape[0]
         steps = np.zeros(b, dtype=np.int64)
-        moved = np.full(b, np.inf)
-        active = np.ones(b, dtype=bool)
-        for it in range(limit):
+        for it in range(limit):  # limit >= 1: the first update sets moved and active for every cue
             if it == 0:  # every cue runs: the update of the whole batch, no gathering
                 new = self._softmax(xp, x, pat) @ pat
                 moved = np.array(be.to_numpy(xp.abs(new - x).max(axis=1)), dtype=np.float64)
@@ -225,11 +272,17 @@ class ModernHopfield(BaseMemory):
             if not active.any():
                 break
         final = be.to_numpy(x)
-        p = be.to_numpy(self._softmax(xp, x, pat))
+        if xp is np and pat is self.patterns:  # host arrays: the energy shares the softmax's terms
+            c, e, total = self._softmax_terms(np, x, pat)
+            p = e / total
+            energy = self._energy_from(final, c, total)
+        else:
+            p = be.to_numpy(self._softmax(xp, x, pat))
+            energy = self._energy(final)
         regime, k = self.classify(p)
         converged = moved <= self.tol
-        status = np.where(converged, STATUS_FIXED, STATUS_LIMIT).astype(np.int8)
+        status = np.where(converged, np.int8(STATUS_FIXED), np.int8(STATUS_LIMIT))
         overlaps = cosine_overlaps_cached(np.asarray(final, dtype=np.float64), self.patterns, self._norms)
         return Recall(states=be.asarray(final), overlaps=be.asarray(overlaps),
-                      steps=steps, converged=converged, status=status, energy=self._energy(final),
+                      steps=steps, converged=converged, status=status, energy=energy,
                       extra={"attention": be.asarray(p), "regime": regime, "k_eff": k})
