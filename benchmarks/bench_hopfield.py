@@ -131,7 +131,7 @@ def batched_sync(quick: bool, gemm32: float) -> list[Result]:
     n, p, b = (2048, 200, 512) if quick else (4096, 400, 1024)
     xi = pt.random_pm1(p, n, rng=3)
     cues = pt.flip(xi[np.arange(b) % p], 0.1, rng=4)
-    mem = assoc.Hopfield(n, "hebbian", "sync", backend="numpy", seed=0)
+    mem = assoc.Hopfield(n, "hebbian", "sync", backend="numba", seed=0)
     mem.store(xi)
     steps = {}
 

@@ -354,3 +354,24 @@ def test_t0_sweep_on_explicit_fields_skips_only_visits_that_change_nothing(regim
             assert 0 < per_sweep[0] < 20  # sparse flips: most stretches are crossed by scans
         else:
             assert per_sweep[1] > 20
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sync_sign_twins_agree_on_ties_unknowns_and_clamps(dtype):
+    """The compiled parallel sign update equals its reference twin: sign(h - p x), a zero
+    keeping the spin (an unknown one becomes +1), clamped entries kept."""
+    rng = np.random.default_rng(9)
+    b, n, p = 7, 300, 5
+    x = rng.choice(np.array([-1, 0, 1], dtype=np.int8), size=(b, n))
+    h = (rng.integers(-3, 4, size=(b, n)) + p * x).astype(dtype)  # many ties: h - p x == 0
+    clamp = rng.random((b, n)) < 0.1
+    for c in (np.zeros((0, 0), dtype=bool), clamp):
+        for diag in (p, 0):
+            got = cpu.sync_sign(h, x, diag, c)
+            want = ref.sync_sign(h, x, diag, c)
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == np.int8
+    d = h - p * x
+    want = np.where(d > 0, 1, np.where(d < 0, -1, np.where(x == 0, 1, x)))
+    np.testing.assert_array_equal(cpu.sync_sign(h, x, p, np.zeros((0, 0), dtype=bool)), want)
+    assert (d == 0).sum() > 50 and (x == 0).sum() > 50

@@ -41,6 +41,7 @@ TABLE: dict[str, KernelRow] = {
     "hebbian_counts_add": _row("ref", "hebbian_counts_add", numba="cpu_counts"),
     "random_orders": _row("ref", "random_orders", numba="cpu"),
     "random_uniforms": _row("ref", "random_uniforms", numba="cpu"),
+    "sync_sign": _row("ref", "sync_sign", numba="cpu"),
     # sparse-distributed memories (assoc.memories.willshaw, kanerva, segments, sparsey, index)
     "and_popcount": _row("ref_sdr", "and_popcount", numba="cpu_sdr"),
     "xor_popcount": _row("ref_sdr", "xor_popcount", numba="cpu_sdr"),

@@ -125,6 +125,35 @@ async_sweep_patterns = Dual(_sweep_patterns, lambda s, o, xi_t, *rest: s.shape[0
 async_sweep_weights = Dual(_sweep_weights, lambda s, *rest: s.shape[0] * s.shape[1] * max(1, s.shape[1] // 10))
 
 
+def _sync_sign(h, x, p, clamp):
+    """The parallel T = 0 update of a batch from its fields: ``sign(h - p x)`` as int8, a zero
+    keeping the spin (an unknown spin, 0, becomes +1), clamped entries kept.
+
+    h : (B, n) fields without the diagonal term (float32 or float64 integers, exact)
+    x : (B, n) int8 current states
+    p : the diagonal term's weight (P for Hebbian pattern-space fields, 0 for explicit weights)
+    clamp : (B, n) bool, or shape (0, 0) for none
+    Returns int8 (B, n): one pass over the fields, in place of the separate array passes of the
+    reference twin (identical values: the comparisons are of exact integers).
+    """
+    rows, n = x.shape
+    new = np.empty((rows, n), dtype=np.int8)
+    clamped = clamp.shape[0] > 0
+    for r in prange(rows):
+        for j in range(n):
+            old = x[r, j]
+            d = h[r, j] - p * old
+            v = np.int8(1) if d > 0 else (np.int8(-1) if d < 0 else (np.int8(1) if old == 0 else old))
+            if clamped and clamp[r, j]:
+                v = old
+            new[r, j] = v
+    return new
+
+
+#: The synchronous sign update (see ``_sync_sign``).
+sync_sign = Dual(_sync_sign, lambda h, x, p, clamp: 4 * x.shape[0] * x.shape[1])
+
+
 # the counter-based streams of the asynchronous sweeps (see assoc.kernels.ref: SplitMix64)
 _G = np.uint64(ref.GOLDEN)
 _M1 = np.uint64(ref.MIX1)

@@ -146,3 +146,20 @@ def hebbian_counts_add(counts, bits_t, k):
         hi = min(n, lo + step)
         counts[lo:hi] += (x[lo:hi] @ x.T).astype(counts.dtype)
     return counts
+
+
+def sync_sign(h, x, p, clamp):
+    """Reference twin of :func:`assoc.kernels.cpu.sync_sign` (NumPy or CuPy arrays)."""
+    xp = _xp(h)
+    if p:
+        d = xp.multiply(x, p, dtype=h.dtype)
+        xp.subtract(h, d, out=d)
+    else:
+        d = h
+    new = (d > 0).view(xp.int8) - (d < 0).view(xp.int8)
+    tie = d == 0
+    if bool(tie.any()):  # zero field: keep the spin (an unknown spin becomes +1)
+        new[tie] = xp.where(x[tie] == 0, 1, x[tie])
+    if clamp.shape[0]:
+        new = xp.where(clamp, x, new)
+    return new

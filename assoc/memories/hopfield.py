@@ -489,34 +489,27 @@ class Hopfield(BaseMemory):
         p = len(self)
         if self.uses_pattern_space():
             dtype = xp.float32 if p * n < FLOAT32_EXACT else xp.float64
-            xi = be.asarray(self.patterns, dtype=dtype)
+            xi = self._patterns_as(dtype, be)
+            diagonal = p  # the field's diagonal term P s_i, removed by the sign kernel
 
             def field(x):
-                xf = x.astype(dtype)
-                h = (xf @ xi.T) @ xi
-                xf *= p
-                h -= xf
-                return h
+                return (x.astype(dtype) @ xi.T) @ xi
         else:
             w = be.asarray(self.weights())
+            diagonal = 0
 
             def field(x):
                 return x.astype(xp.float64) @ w
-        clamp_d = None if clamp is None else be.asarray(clamp)
+        clamp_d = xp.zeros((0, 0), dtype=bool) if clamp is None else be.asarray(clamp)
+        sign = kernel("sync_sign", be.name)
 
         def step(rows, cur):
             # the fields of the running cues only, as one product; the states stay int8, so the
             # driver's copies and comparisons move a quarter of the bytes of float32 states
             idx = None if len(rows) == cur.shape[0] else be.asarray(rows)
             x = cur if idx is None else cur[idx]
-            h = field(x)
-            new = (h > 0).view(xp.int8) - (h < 0).view(xp.int8)
-            tie = h == 0
-            if bool(tie.any()):  # zero field: keep the spin (an unknown spin becomes +1)
-                new[tie] = xp.where(x[tie] == 0, 1, x[tie])
-            if clamp_d is not None:
-                new = xp.where(clamp_d if idx is None else clamp_d[idx], x, new)
-            return new
+            c = clamp_d if idx is None or clamp is None else clamp_d[idx]
+            return sign(field(x), x, diagonal, c)
 
         cur, steps, status = run_to_fixed_point(step, be.asarray(s, dtype=xp.int8), limit, backend=be)
         return be.to_numpy(cur), steps, status
