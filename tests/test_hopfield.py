@@ -198,6 +198,7 @@ def test_hebbian_counts_make_the_same_moves_as_pattern_space(backend, dynamics, 
 
     monkeypatch.setattr(hop, "COUNTS_PASS_COST", cost)
     monkeypatch.setattr(hop, "COUNTS_WORD_COST", cost)
+    monkeypatch.setattr(hop.Hopfield, "_whole_run", lambda self, shape, n_per_visit: False)  # the sweep-by-sweep driver
     n = 200
     xi = pt.random_pm1(60, n, rng=21)  # alpha = 0.3: long runs with few flips per sweep
     cues = pt.flip(xi[:12], 0.2, rng=22)
@@ -410,3 +411,71 @@ def test_hebbian_counts_kernel_adds_the_exact_integer_couplings(backend, k, dtyp
     x = xi.astype(np.int64)
     np.testing.assert_array_equal(got, start.astype(np.int64) + x.T @ x)
     assert got.dtype == dtype
+
+
+@pytest.mark.parametrize("form", ["patterns", "counts", "storkey"])
+@pytest.mark.parametrize("dynamics,temperature", [("async", 0.0), ("glauber", 0.4)])
+def test_whole_compiled_run_equals_the_sweep_by_sweep_driver(form, dynamics, temperature, monkeypatch):
+    """A small batch on the numba backend runs all its sweeps in one compiled call; states,
+    steps, status, overlaps and the generator's next draw equal those of the Python driver
+    (pattern space, the integer counts, float weights; T = 0 and Glauber; unknown and
+    clamped entries; cues that stop at different sweeps)."""
+    import assoc.memories.hopfield as hop
+
+    n = 120
+    xi = pt.random_pm1(30, n, rng=31)
+    cues = pt.flip(xi[:9], 0.25, rng=32)
+    cues[0, :30] = 0
+    clamp = np.zeros(cues.shape, dtype=bool)
+    clamp[1, :20] = True
+    clamp[2, :10] = True
+    cues[2, :10] = 0
+    rule = "storkey" if form == "storkey" else "hebbian"
+    rep = "patterns" if form == "patterns" else "auto"
+    if form == "counts":
+        monkeypatch.setattr(hop, "COUNTS_PASS_COST", 0)
+        monkeypatch.setattr(hop, "COUNTS_WORD_COST", 0)
+    outs = []
+    for whole in (True, False):
+        monkeypatch.setattr(hop.Hopfield, "_whole_run", lambda self, shape, n_per_visit, w=whole: w)
+        mem = assoc.Hopfield(n, rule=rule, dynamics=dynamics, temperature=temperature, representation=rep,
+                             max_steps=25, backend="numba", seed=7)
+        mem.store(xi)
+        out = mem.recall(cues, clamp=clamp)
+        outs.append((out, mem.rng.integers(1 << 30)))
+        if form == "counts":
+            assert mem._counted == 30
+    (a, ra), (b, rb) = outs
+    np.testing.assert_array_equal(np.asarray(a.states), np.asarray(b.states))
+    np.testing.assert_array_equal(a.steps, b.steps)
+    np.testing.assert_array_equal(a.status, b.status)
+    np.testing.assert_array_equal(np.asarray(a.overlaps), np.asarray(b.overlaps))
+    assert ra == rb
+    if dynamics == "async":
+        assert len(set(a.steps.tolist())) > 1  # cues stop at different sweeps
+
+
+@pytest.mark.parametrize("rule", ["hebbian", "storkey"])
+def test_small_batch_summaries_equal_the_matrix_product_path(rule, monkeypatch):
+    """Overlaps and energies of a few states come from one compiled call of exact integer
+    dot products; they equal the float32 matrix-product path to the last bit, +/-1 states and
+    states with zeros (cosines over the known entries) alike."""
+    from assoc.kernels import cpu
+
+    n = 90
+    xi = pt.random_pm1(20, n, rng=41)
+    mem = assoc.Hopfield(n, rule=rule, backend="numba", seed=1)
+    mem.store(xi)
+    states = pt.flip(xi[:5], 0.3, rng=42)
+    states[1, :25] = 0
+    for full in (states[[0, 2]], states):
+        small = mem._summaries(full)
+        monkeypatch.setattr(cpu, "run_parallel", lambda work, rows: True)
+        big = mem._summaries(full)
+        monkeypatch.undo()
+        for a, b in zip(small, big):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    ov = np.asarray(small[0])
+    dots = states.astype(np.int64) @ xi.T.astype(np.int64)
+    np.testing.assert_allclose(ov[1], dots[1] / np.sqrt(65 * n), rtol=1e-12)  # 65 known entries
+    np.testing.assert_allclose(ov[0], dots[0] / n, rtol=1e-12)

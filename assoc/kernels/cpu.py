@@ -21,6 +21,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from ..memory import STATUS_FIXED, STATUS_LIMIT
 from . import ref, sweeps
 
 #: Calls with less work than this (inner-loop operations: multiply-adds, 64-bit word
@@ -177,25 +178,37 @@ def _uniform(seed, t):
     return np.float64(_mix(seed + _G * np.uint64(t + 1)) >> np.uint64(11)) * 2.0**-53
 
 
+@njit(cache=True, inline="always")
+def _fill_order(order, r, seed):
+    """Row ``r`` of ``order``: a uniformly random permutation of ``arange(n)`` by Fisher-Yates,
+    position t (from n - 1 down to 1) swapped with ``j = min(floor(u_t (t + 1)), t)``, u_t the
+    t-th uniform of the SplitMix64 stream ``seed``."""
+    n = order.shape[1]
+    for t in range(n):
+        order[r, t] = t
+    for t in range(n - 1, 0, -1):
+        j = min(int(_uniform(seed, t) * (t + 1)), t)
+        a = order[r, t]
+        order[r, t] = order[r, j]
+        order[r, j] = a
+
+
+@njit(cache=True, inline="always")
+def _fill_uniforms(u, r, seed):
+    """Row ``r`` of ``u``: the first n uniforms of the stream ``seed``."""
+    for t in range(u.shape[1]):
+        u[r, t] = _uniform(seed, t)
+
+
 def _random_orders(active, key, first, sweep, n):
     """Visiting orders at sweep ``sweep`` for the cues ``first, first + 1, ...`` (one row per
-    entry of ``active``): on active rows a uniformly random permutation of ``arange(n)`` by
-    Fisher-Yates, position t (from n - 1 down to 1) swapped with ``j = min(floor(u_t (t + 1)),
-    t)``, u_t the t-th uniform of the row's SplitMix64 stream; inactive rows are zeros.
-    Returns int64 (rows, n)."""
+    entry of ``active``): on active rows the permutation of :func:`_fill_order` from the stream
+    of (key, cue, sweep); inactive rows are zeros. Returns int64 (rows, n)."""
     rows = active.shape[0]
     order = np.zeros((rows, n), dtype=np.int64)
     for r in prange(rows):
-        if not active[r]:
-            continue
-        seed = _seed(key, first + r, sweep)
-        for t in range(n):
-            order[r, t] = t
-        for t in range(n - 1, 0, -1):
-            j = min(int(_uniform(seed, t) * (t + 1)), t)
-            a = order[r, t]
-            order[r, t] = order[r, j]
-            order[r, j] = a
+        if active[r]:
+            _fill_order(order, r, _seed(key, first + r, sweep))
     return order
 
 
@@ -206,9 +219,7 @@ def _random_uniforms(active, key, first, sweep, n):
     u = np.zeros((rows, n))
     for r in prange(rows):
         if active[r]:
-            seed = _seed(key, first + r, sweep)
-            for t in range(n):
-                u[r, t] = _uniform(seed, t)
+            _fill_uniforms(u, r, _seed(key, first + r, sweep))
     return u
 
 
@@ -216,3 +227,97 @@ def _random_uniforms(active, key, first, sweep, n):
 random_orders = Dual(_random_orders, lambda active, key, first, sweep, n: 8 * active.shape[0] * n)
 #: Heat-bath uniforms (see ``_random_uniforms``).
 random_uniforms = Dual(_random_uniforms, lambda active, key, first, sweep, n: 4 * active.shape[0] * n)
+
+
+# ---------------------------------------------------------------- whole runs of small batches
+# A batch whose sweeps are small work (an agent's single-cue read) spends most of its time in
+# the Python driver between sweeps: drawing the orders, dispatching the kernel, keeping the
+# books. These run every sweep of such a batch in one compiled call, with the same streams,
+# bodies and books as ``assoc.dynamics.run_async_sweeps`` (so the same states, steps and
+# status), serially.
+
+
+@njit(cache=True, inline="always")
+def _run_books(steps, status, active, b, flips, glauber):
+    steps[b] += 1
+    if not glauber and flips == 0:
+        status[b] = STATUS_FIXED
+        active[b] = False
+
+
+def _async_run_patterns(s, overlaps, xi_t, clamp, temperature, key_order, key_uniform, limit):
+    """Every sweep of :func:`_sweep_patterns` over the batch (cues numbered from 0): a cue runs
+    until a sweep flips nothing (T = 0) or ``limit`` sweeps. Returns steps (int64) and status
+    (int8: fixed or limit) per cue."""
+    rows, n = s.shape
+    glauber = temperature > 0.0
+    steps = np.zeros(rows, dtype=np.int64)
+    status = np.full(rows, STATUS_LIMIT, dtype=np.int8)
+    active = np.ones(rows, dtype=np.bool_)
+    order = np.zeros((rows, n), dtype=np.int64)
+    uniforms = np.zeros((rows, n) if glauber else (1, 1))
+    for k in range(limit):
+        running = False
+        for b in range(rows):
+            if active[b]:
+                _fill_order(order, b, _seed(key_order, b, k))
+                if glauber:
+                    _fill_uniforms(uniforms, b, _seed(key_uniform, b, k))
+                flips = _patterns_cue(b, s, overlaps, xi_t, order, clamp, temperature, uniforms)
+                _run_books(steps, status, active, b, flips, glauber)
+                running = True
+        if not running:
+            break
+    return steps, status
+
+
+def _async_run_weights(s, fields, w, clamp, temperature, key_order, key_uniform, limit, scale):
+    """Every sweep of :func:`_sweep_weights` over the batch, as :func:`_async_run_patterns`."""
+    rows, n = s.shape
+    glauber = temperature > 0.0
+    steps = np.zeros(rows, dtype=np.int64)
+    status = np.full(rows, STATUS_LIMIT, dtype=np.int8)
+    active = np.ones(rows, dtype=np.bool_)
+    order = np.zeros((rows, n), dtype=np.int64)
+    uniforms = np.zeros((rows, n) if glauber else (1, 1))
+    for k in range(limit):
+        running = False
+        for b in range(rows):
+            if active[b]:
+                _fill_order(order, b, _seed(key_order, b, k))
+                if glauber:
+                    _fill_uniforms(uniforms, b, _seed(key_uniform, b, k))
+                    flips = _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms, scale)
+                else:
+                    flips = _weights_events_cue(b, s, fields, w, order, clamp, scale)
+                _run_books(steps, status, active, b, flips, glauber)
+                running = True
+        if not running:
+            break
+    return steps, status
+
+
+#: Whole asynchronous runs of small batches in pattern space (see ``_async_run_patterns``).
+async_run_patterns = njit(cache=True)(_async_run_patterns)
+#: Whole asynchronous runs of small batches on explicit fields (see ``_async_run_weights``).
+async_run_weights = njit(cache=True)(_async_run_weights)
+
+
+@njit(cache=True)
+def pattern_dots(states, patterns):
+    """``states @ patterns.T`` for int8 arrays, exact in int64, with the nonzero entries of
+    each state: (B, P) int64 and (B,) int64. Serial (for small batches, where a BLAS call
+    and its conversions cost more than the products)."""
+    b, n = states.shape
+    p = patterns.shape[0]
+    dots = np.zeros((b, p), dtype=np.int64)
+    nonzero = np.zeros(b, dtype=np.int64)
+    for r in range(b):
+        for i in range(n):
+            nonzero[r] += states[r, i] != 0
+        for mu in range(p):
+            acc = 0
+            for i in range(n):
+                acc += states[r, i] * patterns[mu, i]
+            dots[r, mu] = acc
+    return dots, nonzero

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..dynamics import check_clamp, check_temperature, run_async_sweeps, run_to_fixed_point
+from ..dynamics import check_clamp, check_temperature, draw_keys, run_async_sweeps, run_to_fixed_point
 from ..kernels import kernel
 from ..memory import (
     STATUS_FIXED,
@@ -66,6 +66,13 @@ FLOAT32_EXACT = 2**24
 #: the counts cost (the rent-or-buy rule: never more than about twice the better of the two).
 COUNTS_PASS_COST = 2
 COUNTS_WORD_COST = 2
+
+
+def _cpu():
+    """The Numba CPU kernels (imported when a numba-backend run first needs them)."""
+    from ..kernels import cpu
+
+    return cpu
 
 
 def overlap_dtype(n: int, p: int):
@@ -349,8 +356,21 @@ class Hopfield(BaseMemory):
         A +/-1 state has squared norm n, so its cosine overlap is the Mattis overlap raw / n.
         """
         be, xp = self.backend, self.backend.xp
-        dtype = xp.float32 if self.n < FLOAT32_EXACT else xp.float64
         b, p = states.shape[0], len(self)
+        if xp is np and not _cpu().run_parallel(b * p * self.n, b):  # small: one compiled call
+            dots, counts = _cpu().pattern_dots(states, self.patterns)
+            raw = dots.astype(np.float64)
+            if (counts == self.n).all():
+                overlaps = raw / self.n
+            else:
+                overlaps = cosine_from_dots(raw, counts, np.full(p, self.n))
+            if self.uses_pattern_space():
+                energy = -0.5 * ((raw * raw).sum(axis=1) - p * self.n) / self.n
+            else:
+                s64 = states.astype(np.float64)
+                energy = -0.5 * ((s64 @ self.weights()) * s64).sum(axis=1)
+            return overlaps, energy
+        dtype = xp.float32 if self.n < FLOAT32_EXACT else xp.float64
         # a chunk of states at a time (the products are integers, exact in any grouping): per
         # state the raw overlaps, their float64 copy and the cosine's temporaries
         step = chunk_rows(b, 8 * 7 * p, f"overlaps of {b} states with {p} patterns",
@@ -405,6 +425,11 @@ class Hopfield(BaseMemory):
           The fields at the switch follow exactly from the overlaps.
         - Float weights (other rules, decay, ``representation="weights"``): the same sweep
           as the counts with float64 couplings.
+
+        On the numba backend a batch whose sweeps are too small for the thread pool
+        (:func:`assoc.kernels.cpu.run_parallel`) runs all its sweeps in one compiled call
+        (``async_run_patterns`` / ``async_run_weights``: the same streams, bodies and books as
+        the Python driver), in the form chosen before the first sweep.
         """
         be = self.backend
         glauber = self.dynamics == "glauber"
@@ -415,6 +440,12 @@ class Hopfield(BaseMemory):
             w = self.weights()
             w_d = be.asarray(w)
             fields = be.asarray(s.astype(np.float64) @ w)
+
+            if self._whole_run(s.shape, n_per_visit=1):
+                keys = draw_keys(self.rng)
+                steps, status = _cpu().async_run_weights(state, fields, w_d, clamp_d, self.temperature,
+                                                                keys[0], keys[1], limit, 1.0)
+                return state, steps, status
 
             def float_sweep(order, active, uniforms):
                 return w_sweep(state, fields, w_d, order, active, clamp_d, self.temperature, uniforms)
@@ -470,6 +501,17 @@ class Hopfield(BaseMemory):
         elif threshold == 0:
             to_counts()
 
+        if self._whole_run(s.shape, n_per_visit=p):
+            keys = draw_keys(self.rng)
+            cpu = _cpu()
+            if run["counts"] is not None:
+                steps, status = cpu.async_run_weights(state, run["fields"], run["counts"], clamp_d, self.temperature,
+                                                      keys[0], keys[1], limit, float(n))
+            else:
+                steps, status = cpu.async_run_patterns(state, ov, xi_t, clamp_d, self.temperature, keys[0], keys[1],
+                                                       limit)
+            return state, steps, status
+
         def one_sweep(order, active, uniforms):
             if run["counts"] is None and run["spent"] >= threshold:
                 to_counts()
@@ -481,6 +523,13 @@ class Hopfield(BaseMemory):
 
         steps, status = run_async_sweeps(one_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be)
         return be.to_numpy(state), steps, status
+
+    def _whole_run(self, shape: tuple, n_per_visit: int) -> bool:
+        """Whether an asynchronous run of a ``shape`` batch goes to one compiled call: on the
+        numba backend, when a sweep (B n visits of about ``n_per_visit`` operations each) is
+        too small for the thread pool."""
+        return self.backend.name == "numba" and not _cpu().run_parallel(shape[0] * shape[1] * max(1, n_per_visit),
+                                                                        shape[0])
 
     def _run_sync(self, s: np.ndarray, clamp: np.ndarray | None, limit: int):
         be = self.backend
