@@ -470,7 +470,7 @@ def test_small_batch_summaries_equal_the_matrix_product_path(rule, monkeypatch):
     states[1, :25] = 0
     for full in (states[[0, 2]], states):
         small = mem._summaries(full)
-        monkeypatch.setattr(cpu, "run_parallel", lambda work, rows: True)
+        monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 0)
         big = mem._summaries(full)
         monkeypatch.undo()
         for a, b in zip(small, big):

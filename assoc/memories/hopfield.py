@@ -357,7 +357,7 @@ class Hopfield(BaseMemory):
         """
         be, xp = self.backend, self.backend.xp
         b, p = states.shape[0], len(self)
-        if xp is np and not _cpu().run_parallel(b * p * self.n, b):  # small: one compiled call
+        if xp is np and b * p * self.n < _cpu().PARALLEL_MIN_WORK:  # small: one compiled call
             dots, counts = _cpu().pattern_dots(states, self.patterns)
             raw = dots.astype(np.float64)
             if (counts == self.n).all():
@@ -426,8 +426,8 @@ class Hopfield(BaseMemory):
         - Float weights (other rules, decay, ``representation="weights"``): the same sweep
           as the counts with float64 couplings.
 
-        On the numba backend a batch whose sweeps are too small for the thread pool
-        (:func:`assoc.kernels.cpu.run_parallel`) runs all its sweeps in one compiled call
+        On the numba backend a batch whose sweeps are less work than the thread pool's
+        threshold (:data:`assoc.kernels.cpu.PARALLEL_MIN_WORK`) runs all its sweeps in one compiled call
         (``async_run_patterns`` / ``async_run_weights``: the same streams, bodies and books as
         the Python driver), in the form chosen before the first sweep.
         """
@@ -527,9 +527,9 @@ class Hopfield(BaseMemory):
     def _whole_run(self, shape: tuple, n_per_visit: int) -> bool:
         """Whether an asynchronous run of a ``shape`` batch goes to one compiled call: on the
         numba backend, when a sweep (B n visits of about ``n_per_visit`` operations each) is
-        too small for the thread pool."""
-        return self.backend.name == "numba" and not _cpu().run_parallel(shape[0] * shape[1] * max(1, n_per_visit),
-                                                                        shape[0])
+        less work than the thread pool's threshold (whatever the thread count: a larger run keeps
+        the sweep-by-sweep driver, which can move to the counts part way)."""
+        return self.backend.name == "numba" and shape[0] * shape[1] * max(1, n_per_visit) < _cpu().PARALLEL_MIN_WORK
 
     def _run_sync(self, s: np.ndarray, clamp: np.ndarray | None, limit: int):
         be = self.backend
