@@ -460,7 +460,7 @@ def test_small_batch_summaries_equal_the_matrix_product_path(rule, monkeypatch):
     """Overlaps and energies of a few states come from one compiled call of exact integer
     dot products; they equal the float32 matrix-product path to the last bit, +/-1 states and
     states with zeros (cosines over the known entries) alike."""
-    from assoc.kernels import cpu
+    import assoc.memories.hopfield as hop
 
     n = 90
     xi = pt.random_pm1(20, n, rng=41)
@@ -470,7 +470,7 @@ def test_small_batch_summaries_equal_the_matrix_product_path(rule, monkeypatch):
     states[1, :25] = 0
     for full in (states[[0, 2]], states):
         small = mem._summaries(full)
-        monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 0)
+        monkeypatch.setattr(hop, "SMALL_SUMMARIES", 0)
         big = mem._summaries(full)
         monkeypatch.undo()
         for a, b in zip(small, big):

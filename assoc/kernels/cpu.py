@@ -305,19 +305,19 @@ async_run_weights = njit(cache=True)(_async_run_weights)
 
 @njit(cache=True)
 def pattern_dots(states, patterns):
-    """``states @ patterns.T`` for int8 arrays, exact in int64, with the nonzero entries of
-    each state: (B, P) int64 and (B,) int64. Serial (for small batches, where a BLAS call
-    and its conversions cost more than the products)."""
+    """``states @ patterns.T`` for int8 arrays, exact in int32 (|dot| <= n < 2**31), with the
+    nonzero entries of each state: (B, P) int32 and (B,) int64. Serial (for a few states, where
+    a BLAS call and its conversions cost more than the products)."""
     b, n = states.shape
     p = patterns.shape[0]
-    dots = np.zeros((b, p), dtype=np.int64)
+    dots = np.zeros((b, p), dtype=np.int32)
     nonzero = np.zeros(b, dtype=np.int64)
     for r in range(b):
         for i in range(n):
             nonzero[r] += states[r, i] != 0
         for mu in range(p):
-            acc = 0
+            acc = np.int32(0)
             for i in range(n):
-                acc += states[r, i] * patterns[mu, i]
+                acc += np.int32(states[r, i]) * np.int32(patterns[mu, i])
             dots[r, mu] = acc
     return dots, nonzero

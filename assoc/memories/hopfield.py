@@ -54,6 +54,10 @@ RULES = ("hebbian", "storkey", "pseudo_inverse", "palimpsest")
 DYNAMICS = ("async", "sync", "glauber")
 REPRESENTATIONS = ("auto", "patterns", "weights")
 
+#: Summaries of fewer products than this (states x patterns x n) come from one compiled call
+#: of integer dot products, not from a float32 matrix product and its conversions.
+SMALL_SUMMARIES = 2**18
+
 #: Largest |h| for which float32 matrix products of +/-1 values are exact (2**24).
 FLOAT32_EXACT = 2**24
 
@@ -357,7 +361,7 @@ class Hopfield(BaseMemory):
         """
         be, xp = self.backend, self.backend.xp
         b, p = states.shape[0], len(self)
-        if xp is np and b * p * self.n < _cpu().PARALLEL_MIN_WORK:  # small: one compiled call
+        if xp is np and b * p * self.n < SMALL_SUMMARIES:  # a few states: one compiled call
             dots, counts = _cpu().pattern_dots(states, self.patterns)
             raw = dots.astype(np.float64)
             if (counts == self.n).all():
