@@ -321,3 +321,80 @@ def pattern_dots(states, patterns):
                 acc += np.int32(states[r, i]) * np.int32(patterns[mu, i])
             dots[r, mu] = acc
     return dots, nonzero
+
+
+# ---------------------------------------------------------------- block sweeps, shared orders
+def _block_sweep_patterns(s, overlaps, xi, order, active, clamp, temperature, uniforms, block):
+    """One random-sequential sweep in pattern space with one visiting order for every cue,
+    a block of ``block`` spins at a time by matrix products.
+
+    For the block J of the next spins in ``order``: the fields of every active cue from one
+    product ``overlaps @ xi[:, J]``; the block's spins updated one at a time per cue, a flip
+    correcting the fields of the later spins of the block by the in-block couplings
+    ``xi[:, J].T @ xi[:, J]``; then the overlaps by one product over the block's flips. Each
+    spin therefore sees its current field: the states are those of :func:`_sweep_patterns`
+    with ``order`` as every cue's order. The products are of integers in float32 (n P < 2**24)
+    or float64, exact in any grouping.
+
+    s : int8 (B, N) states, updated in place
+    overlaps : (B, P) float32 / float64 ``s @ xi.T``, updated in place
+    xi : (P, N) stored patterns in the overlaps' dtype
+    order : int64 (N,) the visiting order of every cue
+    active, clamp, temperature, uniforms : as in :func:`_sweep_patterns` (uniforms (B, N),
+        indexed by the visit's position in the order)
+    block : spins per block
+    Returns int64 (B,) flips per cue.
+    """
+    b_all, n = s.shape
+    p = xi.shape[0]
+    rows = np.nonzero(active)[0]
+    r_n = rows.shape[0]
+    flips = np.zeros(b_all, dtype=np.int64)
+    if r_n == 0:
+        return flips
+    ov = np.empty((r_n, p), dtype=overlaps.dtype)
+    for a in range(r_n):
+        ov[a] = overlaps[rows[a]]
+    for t0 in range(0, n, block):
+        t1 = min(n, t0 + block)
+        m = t1 - t0
+        xj = np.empty((p, m), dtype=xi.dtype)
+        for mu in range(p):
+            for u in range(m):
+                xj[mu, u] = xi[mu, order[t0 + u]]
+        h = np.dot(ov, xj)  # (R, m) fields at the block's start (without the diagonal term)
+        cjj = np.dot(xj.T, xj)  # (m, m) in-block couplings
+        delta = np.zeros((r_n, m), dtype=xi.dtype)
+        moved = False
+        for a in range(r_n):
+            b = rows[a]
+            for u in range(m):
+                t = t0 + u
+                i = order[t]
+                if clamp[b, i]:
+                    continue
+                old = s[b, i]
+                f = h[a, u] - p * old
+                if temperature == 0.0:
+                    if f * old > 0:
+                        continue
+                    new = _new_spin(f, old, 0.0, 0.0)
+                else:
+                    new = _new_spin(f / n, old, temperature, uniforms[b, t])
+                if new != old:
+                    s[b, i] = new
+                    d = new - old
+                    delta[a, u] = d
+                    moved = True
+                    flips[b] += 1
+                    for v in range(u + 1, m):
+                        h[a, v] += d * cjj[u, v]
+        if moved:
+            ov += np.dot(delta, xj.T)
+    for a in range(r_n):
+        overlaps[rows[a]] = ov[a]
+    return flips
+
+
+#: One block sweep with a shared order (see ``_block_sweep_patterns``).
+block_sweep_patterns = njit(cache=True)(_block_sweep_patterns)
