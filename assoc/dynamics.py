@@ -39,8 +39,8 @@ import numpy as np
 from .kernels import kernel
 from .memory import STATUS_CYCLE, STATUS_FIXED, STATUS_LIMIT, check_float, to_numpy
 
-__all__ = ["check_clamp", "check_temperature", "draw_keys", "draw_orders", "draw_shared_order", "draw_uniforms",
-           "run_async_sweeps", "run_async_sweeps_chunked", "run_to_fixed_point"]
+__all__ = ["check_clamp", "check_temperature", "draw_keys", "draw_orders", "draw_uniforms", "run_async_sweeps",
+           "run_async_sweeps_chunked", "run_to_fixed_point"]
 
 
 def check_temperature(dynamics: str, temperature: Any) -> float:
@@ -115,7 +115,6 @@ def run_async_sweeps(
     *,
     glauber: bool = False,
     backend: Any = None,
-    shared: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Drive random-sequential sweeps over a ``shape = (B, n)`` batch of cues.
 
@@ -139,28 +138,16 @@ def run_async_sweeps(
     backend : Backend or None
         Moves ``order``, ``active`` and ``uniforms`` onto the device and ``flips`` back;
         None leaves host arrays as they are.
-    shared : bool
-        One visiting order per sweep for every cue of the batch (:func:`draw_shared_order`;
-        every row of ``order`` is that order), so a sweep can take a block of spins for all
-        cues at once; each cue's order is still uniformly random at every sweep. The
-        heat-bath uniforms stay per cue.
 
     Returns
     -------
     steps : (B,) int64 sweeps run per cue
     status : (B,) int8 STATUS_FIXED or STATUS_LIMIT
     """
-    return _drive(sweep, draw_keys(rng), 0, shape[0], shape[1], limit, glauber, backend, shared)
+    return _drive(sweep, draw_keys(rng), 0, shape[0], shape[1], limit, glauber, backend)
 
 
-def draw_shared_order(keys: np.ndarray, sweep: int, n: int) -> np.ndarray:
-    """The visiting order of every cue at sweep ``sweep`` when a batch shares its orders:
-    int64 (n,), the permutation of the stream of ``(keys[0], cue = -1, sweep)`` (a stream no
-    cue of a per-cue run uses), so it does not depend on the batch or its chunks."""
-    return _stream_kernel("random_orders")(np.ones(1, dtype=bool), np.uint64(keys[0]), -1, sweep, n)[0]
-
-
-def _drive(sweep, keys, lo, hi, n, limit, glauber, backend, shared=False):
+def _drive(sweep, keys, lo, hi, n, limit, glauber, backend):
     """Sweeps of the cues ``lo:hi`` of a batch, with the streams of ``keys``; steps and status."""
     put, get = _movers(backend)
     rows = hi - lo
@@ -170,10 +157,7 @@ def _drive(sweep, keys, lo, hi, n, limit, glauber, backend, shared=False):
     uniforms = put(np.zeros((rows, n)))
     single = rows == 1  # one cue (an agent's read): the same books kept with scalars
     for k in range(limit):
-        if shared:
-            order = np.broadcast_to(draw_shared_order(keys, k, n), (rows, n))
-        else:
-            order = draw_orders(keys, lo, k, active, n)
+        order = draw_orders(keys, lo, k, active, n)
         if glauber:
             uniforms = put(draw_uniforms(keys, lo, k, active, n))
         flips = np.asarray(get(sweep(put(order), put(active), uniforms)))
@@ -202,7 +186,6 @@ def run_async_sweeps_chunked(
     *,
     glauber: bool = False,
     backend: Any = None,
-    shared: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`run_async_sweeps` over the batch ``chunk`` cues at a time, with the same results.
 
@@ -221,7 +204,7 @@ def run_async_sweeps_chunked(
     for lo in range(0, b, chunk):
         hi = min(b, lo + chunk)
         sweep, finish = start_chunk(lo, hi)
-        steps[lo:hi], status[lo:hi] = _drive(sweep, keys, lo, hi, n, limit, glauber, backend, shared)
+        steps[lo:hi], status[lo:hi] = _drive(sweep, keys, lo, hi, n, limit, glauber, backend)
         finish()
     return steps, status
 

@@ -53,11 +53,6 @@ from .bits import pack_bits
 RULES = ("hebbian", "storkey", "pseudo_inverse", "palimpsest")
 DYNAMICS = ("async", "sync", "glauber")
 REPRESENTATIONS = ("auto", "patterns", "weights")
-ORDERS = ("per_cue", "shared")
-
-#: Spins per block of the shared-order block sweep (fields of a block for every cue by one
-#: matrix product; the in-block couplings cost P block^2 per block, shared by the batch).
-BLOCK = 48
 
 #: Summaries of fewer products than this (states x patterns x n) come from one compiled call
 #: of integer dot products, not from a float32 matrix product and its conversions.
@@ -116,12 +111,6 @@ class Hopfield(BaseMemory):
     representation : {"auto", "patterns", "weights"}
         Hebbian only: pattern space (no n x n matrix) or explicit weights; ``auto`` picks
         pattern space while P < n/2.
-    orders : {"per_cue", "shared"}
-        Asynchronous dynamics: each cue draws its own visiting order at every sweep
-        (``per_cue``: a cue's moves do not depend on the batch around it), or the cues of a
-        batch share one order per sweep (``shared``: each cue's order is still uniformly
-        random; Hebbian pattern-space recall on the numba backend then sweeps a block of
-        spins for all cues at once by matrix products, :data:`BLOCK` spins at a time).
     backend : {"auto", "numpy", "numba", "cupy"}
     seed : int or None
         Seeds the generator that draws update orders and Glauber noise.
@@ -138,8 +127,7 @@ class Hopfield(BaseMemory):
     """
 
     alphabet = "pm1"
-    _params = ("rule", "dynamics", "temperature", "max_steps", "diagonal", "bound", "representation", "decay",
-               "orders")
+    _params = ("rule", "dynamics", "temperature", "max_steps", "diagonal", "bound", "representation", "decay")
 
     def __init__(
         self,
@@ -155,10 +143,8 @@ class Hopfield(BaseMemory):
         backend: str = "auto",
         seed: int | None = None,
         decay: float = 0.0,
-        orders: str = "per_cue",
     ):
         super().__init__(n, backend=backend, seed=seed)
-        self.orders = check_choice("orders", orders, ORDERS)
         self.rule = check_choice("rule", rule, RULES)
         self.dynamics = check_choice("dynamics", dynamics, DYNAMICS)
         self.temperature = check_temperature(self.dynamics, temperature)
@@ -451,7 +437,6 @@ class Hopfield(BaseMemory):
         """
         be = self.backend
         glauber = self.dynamics == "glauber"
-        shared = self.orders == "shared"
         state = be.asarray(s.copy())
         clamp_d = be.asarray(clamp)
         w_sweep = kernel("async_sweep_weights", be.name)
@@ -460,7 +445,7 @@ class Hopfield(BaseMemory):
             w_d = be.asarray(w)
             fields = be.asarray(s.astype(np.float64) @ w)
 
-            if not shared and self._whole_run(s.shape, n_per_visit=1):
+            if self._whole_run(s.shape, n_per_visit=1):
                 keys = draw_keys(self.rng)
                 steps, status = _cpu().async_run_weights(state, fields, w_d, clamp_d, self.temperature,
                                                                 keys[0], keys[1], limit, 1.0)
@@ -469,17 +454,13 @@ class Hopfield(BaseMemory):
             def float_sweep(order, active, uniforms):
                 return w_sweep(state, fields, w_d, order, active, clamp_d, self.temperature, uniforms)
 
-            steps, status = run_async_sweeps(float_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be,
-                                             shared=shared)
+            steps, status = run_async_sweeps(float_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be)
             return be.to_numpy(state), steps, status
 
         n, p = self.n, len(self)
         p_sweep = kernel("async_sweep_patterns", be.name)
         xi_t = self._derived("xi_t", lambda: be.asarray(np.ascontiguousarray(self.patterns.T)))
         odt = overlap_dtype(n, p)
-        block = shared and be.name == "numba"  # the block form: its products need float overlaps
-        if block:
-            odt = np.float32 if n * p < FLOAT32_EXACT else np.float64
         # s @ xi.T as a float32 product: integers of magnitude <= n, exact
         pat32 = self._patterns_as(np.float32)
         ov = be.asarray((s.astype(np.float32) @ pat32.T).astype(odt))
@@ -524,7 +505,7 @@ class Hopfield(BaseMemory):
         elif threshold == 0:
             to_counts()
 
-        if not shared and self._whole_run(s.shape, n_per_visit=p):
+        if self._whole_run(s.shape, n_per_visit=p):
             keys = draw_keys(self.rng)
             cpu = _cpu()
             if run["counts"] is not None:
@@ -542,13 +523,9 @@ class Hopfield(BaseMemory):
                 return w_sweep(state, run["fields"], run["counts"], order, active, clamp_d, self.temperature,
                                uniforms, float(n))
             run["spent"] += int(np.count_nonzero(be.to_numpy(active))) * p
-            if block:
-                return _cpu().block_sweep_patterns(state, ov, self._patterns_as(odt), order[0], active, clamp_d,
-                                                   self.temperature, uniforms, BLOCK)
             return p_sweep(state, ov, xi_t, order, active, clamp_d, self.temperature, uniforms)
 
-        steps, status = run_async_sweeps(one_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be,
-                                         shared=shared)
+        steps, status = run_async_sweeps(one_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be)
         return be.to_numpy(state), steps, status
 
     def _whole_run(self, shape: tuple, n_per_visit: int) -> bool:
