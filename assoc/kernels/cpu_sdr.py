@@ -568,11 +568,12 @@ def willshaw_step(wt, mask_t, cues, sizes, rule, theta, winners):
     """One Willshaw retrieval step: dendritic sums ``d_j = popcount(wt[:, j] & cue)``, the
     thresholds of ``rule`` and the units that fire (``d_j >= theta_j`` and ``d_j >= 1``).
 
-    wt, mask_t : uint64 (W, R) synapses and connectivity (word-major)
-    cues : uint64 (B, W) packed cues; sizes : int64 (B,) their active bits
-    rule : :data:`CLASSIC` (theta = the cue's active bits), :data:`CLASSIC_DILUTED` (theta_j =
-        the active cue bits connected to unit j), :data:`FIXED` (``theta``) or :data:`KWTA`
-        (theta = the ``winners``-th largest sum)
+    - ``wt``, ``mask_t``: uint64 (W, R) synapses and connectivity (word-major);
+    - ``cues``: uint64 (B, W) packed cues; ``sizes``: int64 (B,) their active bits;
+    - ``rule``: :data:`CLASSIC` (theta = the cue's active bits), :data:`CLASSIC_DILUTED`
+      (theta_j = the active cue bits connected to unit j), :data:`FIXED` (``theta``) or
+      :data:`KWTA` (theta = the ``winners``-th largest sum).
+
     Returns ``(states, sums, thresholds)``: int8 (B, R), int32 (B, R) and int32 (B, R) for
     ``CLASSIC_DILUTED``, else (B, 1).
     """
