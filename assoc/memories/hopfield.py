@@ -361,7 +361,7 @@ class Hopfield(BaseMemory):
         """
         be, xp = self.backend, self.backend.xp
         b, p = states.shape[0], len(self)
-        if xp is np and b * p * self.n < SMALL_SUMMARIES:  # a few states: one compiled call
+        if be.name == "numba" and b * p * self.n < SMALL_SUMMARIES:  # a few states: one compiled call
             dots, counts = _cpu().pattern_dots(states, self.patterns)
             raw = dots.astype(np.float64)
             if (counts == self.n).all():
