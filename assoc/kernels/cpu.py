@@ -238,17 +238,23 @@ random_uniforms = Dual(_random_uniforms, lambda active, key, first, sweep, n: 4 
 
 
 @njit(cache=True, inline="always")
-def _run_books(steps, status, active, b, flips, glauber):
-    steps[b] += 1
-    if not glauber and flips == 0:
-        status[b] = STATUS_FIXED
-        active[b] = False
+def _cue_patterns(b, s, overlaps, xi_t, order, clamp, temperature, uniforms, scale):
+    return _patterns_cue(b, s, overlaps, xi_t, order, clamp, temperature, uniforms)
 
 
-def _async_run_patterns(s, overlaps, xi_t, clamp, temperature, key_order, key_uniform, limit):
-    """Every sweep of :func:`_sweep_patterns` over the batch (cues numbered from 0): a cue runs
-    until a sweep flips nothing (T = 0) or ``limit`` sweeps. Returns steps (int64) and status
-    (int8: fixed or limit) per cue."""
+@njit(cache=True, inline="always")
+def _cue_weights(b, s, fields, w, order, clamp, temperature, uniforms, scale):
+    if temperature == 0.0:
+        return _weights_events_cue(b, s, fields, w, order, clamp, scale)
+    return _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms, scale)
+
+
+def _async_run(s, state, couplings, clamp, temperature, key_order, key_uniform, limit, scale):
+    """Every sweep of one cue body (``cue_sweep``: pattern space, or explicit fields) over
+    the batch, cues numbered from 0: a cue runs until a sweep flips nothing (T = 0) or
+    ``limit`` sweeps. ``state`` and ``couplings`` are the overlaps and transposed patterns, or
+    the fields and weights, as the body takes them. Returns steps (int64) and status (int8:
+    fixed or limit) per cue."""
     rows, n = s.shape
     glauber = temperature > 0.0
     steps = np.zeros(rows, dtype=np.int64)
@@ -263,44 +269,23 @@ def _async_run_patterns(s, overlaps, xi_t, clamp, temperature, key_order, key_un
                 _fill_order(order, b, _seed(key_order, b, k))
                 if glauber:
                     _fill_uniforms(uniforms, b, _seed(key_uniform, b, k))
-                flips = _patterns_cue(b, s, overlaps, xi_t, order, clamp, temperature, uniforms)
-                _run_books(steps, status, active, b, flips, glauber)
+                flips = cue_sweep(b, s, state, couplings, order, clamp, temperature, uniforms, scale)  # noqa: F821
+                steps[b] += 1
+                if not glauber and flips == 0:
+                    status[b] = STATUS_FIXED
+                    active[b] = False
                 running = True
         if not running:
             break
     return steps, status
 
 
-def _async_run_weights(s, fields, w, clamp, temperature, key_order, key_uniform, limit, scale):
-    """Every sweep of :func:`_sweep_weights` over the batch, as :func:`_async_run_patterns`."""
-    rows, n = s.shape
-    glauber = temperature > 0.0
-    steps = np.zeros(rows, dtype=np.int64)
-    status = np.full(rows, STATUS_LIMIT, dtype=np.int8)
-    active = np.ones(rows, dtype=np.bool_)
-    order = np.zeros((rows, n), dtype=np.int64)
-    uniforms = np.zeros((rows, n) if glauber else (1, 1))
-    for k in range(limit):
-        running = False
-        for b in range(rows):
-            if active[b]:
-                _fill_order(order, b, _seed(key_order, b, k))
-                if glauber:
-                    _fill_uniforms(uniforms, b, _seed(key_uniform, b, k))
-                    flips = _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms, scale)
-                else:
-                    flips = _weights_events_cue(b, s, fields, w, order, clamp, scale)
-                _run_books(steps, status, active, b, flips, glauber)
-                running = True
-        if not running:
-            break
-    return steps, status
-
-
-#: Whole asynchronous runs of small batches in pattern space (see ``_async_run_patterns``).
-async_run_patterns = njit(cache=True)(_async_run_patterns)
-#: Whole asynchronous runs of small batches on explicit fields (see ``_async_run_weights``).
-async_run_weights = njit(cache=True)(_async_run_weights)
+#: Whole asynchronous runs of small batches in pattern space (see ``_async_run``):
+#: ``(s, overlaps, xi_t, clamp, temperature, key_order, key_uniform, limit, scale)``.
+async_run_patterns = njit(cache=True)(_renamed(sweeps.bind(_async_run, cue_sweep=_cue_patterns), "_patterns"))
+#: Whole asynchronous runs of small batches on explicit fields (see ``_async_run``):
+#: ``(s, fields, w, clamp, temperature, key_order, key_uniform, limit, scale)``.
+async_run_weights = njit(cache=True)(_renamed(sweeps.bind(_async_run, cue_sweep=_cue_weights), "_weights"))
 
 
 @njit(cache=True)

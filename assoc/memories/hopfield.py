@@ -513,7 +513,7 @@ class Hopfield(BaseMemory):
                                                       keys[0], keys[1], limit, float(n))
             else:
                 steps, status = cpu.async_run_patterns(state, ov, xi_t, clamp_d, self.temperature, keys[0], keys[1],
-                                                       limit)
+                                                       limit, float(n))
             return state, steps, status
 
         def one_sweep(order, active, uniforms):
