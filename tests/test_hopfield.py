@@ -479,3 +479,32 @@ def test_small_batch_summaries_equal_the_matrix_product_path(rule, monkeypatch):
     dots = states.astype(np.int64) @ xi.T.astype(np.int64)
     np.testing.assert_allclose(ov[1], dots[1] / np.sqrt(65 * n), rtol=1e-12)  # 65 known entries
     np.testing.assert_allclose(ov[0], dots[0] / n, rtol=1e-12)
+
+
+@pytest.mark.parametrize("representation", ["patterns", "auto"])
+def test_settled_cues_skip_their_quiet_first_sweep(representation, monkeypatch):
+    """At T = 0 the sweep-by-sweep driver finds, from one product of the fields, the cues with
+    no spin that moves (stored patterns below capacity) and gives them the result of their
+    quiet first sweep without running it: one step, status fixed. States, steps, status and
+    the generator's next draw equal the whole compiled run, which sweeps every cue."""
+    from assoc.kernels import cpu
+
+    n = 160
+    xi = pt.random_pm1(12, n, rng=61)
+    cues = np.concatenate([xi[:5], pt.flip(xi[5:10], 0.2, rng=62)])
+    cues[6, :30] = 0
+    clamp = np.zeros(cues.shape, dtype=bool)
+    clamp[7, :20] = True
+    outs = []
+    for big in (True, False):
+        monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 0 if big else 1 << 62)
+        mem = assoc.Hopfield(n, representation=representation, backend="numba", seed=4)
+        mem.store(xi)
+        out = mem.recall(cues, clamp=clamp)
+        outs.append((out, mem.rng.integers(1 << 30)))
+    (a, ra), (b, rb) = outs
+    np.testing.assert_array_equal(np.asarray(a.states), np.asarray(b.states))
+    np.testing.assert_array_equal(a.steps, b.steps)
+    np.testing.assert_array_equal(a.status, b.status)
+    assert ra == rb
+    assert (a.steps[:5] == 1).all() and (a.steps[5:] > 1).all()

@@ -493,19 +493,24 @@ class Hopfield(BaseMemory):
         # one sweep of every cue plus a second of each cue with a spin that moves (T = 0: its
         # first sweep flips that spin, so a quiet sweep follows). Enough of it buys the counts
         # before the first sweep.
+        # At T = 0 a cue with no spin that moves (none unknown, none opposed to its field) is
+        # settled: its first sweep flips nothing. The fields of one float32 product (a fraction
+        # of one pattern-space sweep) find them, and they skip that sweep.
+        b = s.shape[0]
+        whole = self._whole_run(s.shape, n_per_visit=p)
+        h = moving = None
+        if not glauber and be.xp is np and (not whole or (np.isfinite(threshold) and 2 * b * p >= threshold > 0)):
+            h = exact_fields()
+            moving = (((h * s < 0) | (s == 0)) & ~clamp).any(axis=1)
         if np.isfinite(threshold) and threshold > 0:
-            b = s.shape[0]
             if glauber and limit * b * p >= threshold:
                 to_counts()
-            elif not glauber and 2 * b * p >= threshold:
-                h = exact_fields()
-                moves = ((h * s < 0) | (s == 0)) & ~clamp
-                if (b + int(np.count_nonzero(moves.any(axis=1)))) * p >= threshold:
-                    to_counts(h)
+            elif moving is not None and (b + int(np.count_nonzero(moving))) * p >= threshold:
+                to_counts(h)
         elif threshold == 0:
-            to_counts()
+            to_counts(h)
 
-        if self._whole_run(s.shape, n_per_visit=p):
+        if whole:
             keys = draw_keys(self.rng)
             cpu = _cpu()
             if run["counts"] is not None:
@@ -525,7 +530,8 @@ class Hopfield(BaseMemory):
             run["spent"] += int(np.count_nonzero(be.to_numpy(active))) * p
             return p_sweep(state, ov, xi_t, order, active, clamp_d, self.temperature, uniforms)
 
-        steps, status = run_async_sweeps(one_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be)
+        steps, status = run_async_sweeps(one_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be,
+                                         settled=None if moving is None else ~moving)
         return be.to_numpy(state), steps, status
 
     def _whole_run(self, shape: tuple, n_per_visit: int) -> bool:
