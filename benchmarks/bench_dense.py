@@ -7,15 +7,20 @@ Cases
 -----
 1. Polynomial n = 3 memory, N = 1000 neurons, P = 10**4 patterns, a batch of 100 cues with 10%
    flipped bits, asynchronous T = 0 dynamics to a fixed point:
-   numba cubic closed form (the default here: one float32 dot product with the squared
-   overlaps per spin visit, BLAS products for the overlaps and for the gaps at the start of
-   sweeps after one with few flips) against the numba table kernel (two dot products per
-   visit, table reads per flip), the numba direct kernel (F evaluated per pattern and spin),
-   the numpy reference twin (on 10 cues, scaled per cue) and synchronous dynamics (BLAS
-   matrix products). The machine's float32 matrix-product rate, measured in the same run, is
-   printed alongside: on a shared machine it shows how busy the cores were.
+   numba cubic closed form (the default here: per spin visit one masked sum of the squared
+   overlaps, int16 overlaps against the patterns as bits in 16-bit lanes, exact integer
+   arithmetic; the overlaps of the cues as popcounts) against the numba table kernel (two dot
+   products per visit, table reads per flip), the numba direct kernel (F evaluated per
+   pattern and spin), the numpy reference twin (on 10 cues, scaled per cue) and synchronous
+   dynamics (BLAS matrix products). The previous default (one float32 dot product of the int8
+   pattern row with the squared overlaps per visit, BLAS products for the overlaps and for
+   the gaps at the start of later sweeps) is quoted from its last report run. The machine's
+   float32 matrix-product rate, measured in the same run, is printed alongside: on a shared
+   machine it shows how busy the cores were.
 2. Multitasking diluted network, N = 10**5 neurons, K = 5 patterns, one cue, numba.
 3. Exponential memory, N = 64, P = 10**5 patterns, 50 cues with 10% flipped bits, numba.
+4. Single-cue latency of the cubic memory as an agent reads it: N = 96 (64 clamped code bits
+   and 32 unknown value entries), P = 50, numba; median and best of 2000 calls.
 
 Every case checks that the cues were retrieved (so the timing is of a successful recall);
 compile time is excluded by a warm-up call. Ratios are reported against the default (first) row.
@@ -64,7 +69,7 @@ def case_polynomial(quick: bool):
 
     fast = mem("numba")
     fast.recall(cues[:2])
-    t_fast, out = timed(lambda: fast.recall(cues))
+    t_fast, out = timed(lambda: fast.recall(cues), repeat=5)
     assert (out.states == xi[:b]).all()
     rows.append(("numba, cubic closed form (default)", b, t_fast))
 
@@ -129,6 +134,33 @@ def case_exponential():
     return [("exponential N=64, P=1e5 (numba)", b, t)]
 
 
+#: The previous default on case 1 (float32 closed form; benchmarks/REPORT.md, commit 04193d2):
+#: seconds for the 100 cues, and the float32 GEMM rate of that run in GFLOP/s.
+PREVIOUS_CUBIC = (0.242, 118.0)
+
+
+def case_single_cue(repeats: int = 2000):
+    """Median and best microseconds of one recall of one cue, shaped like an agent's read."""
+    code, value, p = 64, 32, 50
+    n = code + value
+    xi = random_pm1(p, n, rng=7)
+    cue = xi[:1].copy()
+    cue[:, code:] = 0
+    clamp = np.zeros(cue.shape, dtype=bool)
+    clamp[:, :code] = True
+    mem = DenseAssociativeMemory(n, "polynomial", 3, backend="numba", seed=0)
+    mem.store(xi)
+    for _ in range(20):
+        out = mem.recall(cue, clamp=clamp)
+    assert (out.states == xi[:1]).all()
+    times = np.empty(repeats)
+    for r in range(repeats):
+        t = time.perf_counter()
+        mem.recall(cue, clamp=clamp)
+        times[r] = time.perf_counter() - t
+    return float(np.median(times)) * 1e6, float(times.min()) * 1e6
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
@@ -137,7 +169,8 @@ def main() -> None:
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
           f"numba {numba.__version__} with {numba.config.NUMBA_NUM_THREADS} threads, numpy {np.__version__}")
-    print(f"float32 GEMM rate in this run: {gemm_rate(np.float32) / 1e9:.0f} GFLOP/s")
+    rate = gemm_rate(np.float32) / 1e9
+    print(f"float32 GEMM rate in this run: {rate:.0f} GFLOP/s")
     print()
     print("1. polynomial n=3, N=1000, P=10^4, async T=0 from 10%-flipped cues")
     rows = case_polynomial(args.quick)
@@ -145,10 +178,15 @@ def main() -> None:
     print(f"   {'implementation':34s} {'cues':>5s} {'seconds':>9s} {'s/cue':>9s} {'x default':>15s}")
     for name, nb, t in rows:
         print(f"   {name:34s} {nb:5d} {t:9.3f} {t / nb:9.4f} {t / nb / base:15.1f}")
+    before, before_rate = PREVIOUS_CUBIC
+    print(f"   previous default (float32 closed form): {before:.3f} s for 100 cues in its report run "
+          f"(GEMM {before_rate:.0f} GFLOP/s); this run's default: {rows[0][2]:.3f} s (GEMM {rate:.0f} GFLOP/s)")
     print()
     for label, fn in (("2.", case_multitask), ("3.", case_exponential)):
         for name, nb, t in fn():
             print(f"{label} {name:36s} {nb:5d} cue(s) {t:8.3f} s")
+    median, best = case_single_cue(400 if args.quick else 2000)
+    print(f"4. single cue, N=96 (64 clamped), P=50 (numba) median {median:6.1f} us, best {best:6.1f} us")
 
 
 if __name__ == "__main__":

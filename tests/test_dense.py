@@ -521,64 +521,50 @@ def test_dense_theory_limits():
 # --------------------------------------------------------------------------- cubic kernel
 
 
-def _sweeps(kernel_fn, s, ov, xt, orders, uniforms, clamp, temperature, extra, gaps_of=None):
+def _sweeps(kernel_fn, s, ov, xt, orders, uniforms, clamp, temperature, extra, actives=None):
     """Run the given sweeps in place; flips per sweep."""
     from assoc.memories.dense import _ftab
 
     n = s.shape[1]
     ftab, off = _ftab(n, 3, 1.0, False)
     out = []
-    for order, u in zip(orders, uniforms):
-        active = np.ones(s.shape[0], dtype=bool)
-        kw = {} if gaps_of is None else {"gaps": gaps_of(s, ov)}
+    for k, (order, u) in enumerate(zip(orders, uniforms)):
+        active = np.ones(s.shape[0], dtype=bool) if actives is None else actives[k]
         out.append(np.asarray(kernel_fn(s, ov, xt, order, active, clamp, ftab, off, True, True, 1.0 / (3.0 * n * n),
-                                        temperature, u, *extra, **kw)).copy())
+                                        temperature, u, *extra)).copy())
     return out
 
 
-@pytest.mark.parametrize("temperature", [0.0, 0.3])
-@pytest.mark.parametrize("repeats", [0, 500])  # 500 copies of one pattern: sum_mu M_mu**2 above 2**24
-def test_cubic_closed_form_gives_the_table_kernel_states(temperature, repeats):
-    pytest.importorskip("numba")
+def _cubic_runs(xt, s0, clamp, orders, uniforms, temperature, actives=None, twins=True):
+    """(states, overlaps, flips per sweep) of the numba table kernel, the cubic closed form
+    (through the table kernel's entry, its serial and parallel compilations called directly)
+    and, with ``twins``, the numpy twins of both, from the same start."""
     from assoc.kernels import cpu_dense, ref_dense
-    from assoc.memories.dense import _cubic_gaps
 
-    n, p, b = 256, 600, 10
-    xi = random_pm1(p, n, rng=41)
-    xi[:repeats] = xi[0]
-    xt = np.ascontiguousarray(xi.T)
+    b = s0.shape[0]
     colsum = xt.sum(axis=1, dtype=np.int64)
-    s0 = flip(xi[[0, 0, 0, 0, 0, 500, 501, 502, 503, 504]], 0.1, rng=42)
-    s0[:2, :7] = 0  # unknown entries
-    clamp = np.zeros((b, n), dtype=bool)
-    clamp[3, :20] = True
+    lanes = cpu_dense.cubic_layout(xt)[0]
     ov0 = s0.astype(np.int64) @ xt.astype(np.int64)
-    if repeats:
-        assert ((ov0 * ov0).sum(axis=1) >= 2**24).any() and ((ov0 * ov0).sum(axis=1) < 2**24).any()
-    rng = np.random.default_rng(43)
-    orders = [np.array([rng.permutation(n) for _ in range(b)]) for _ in range(4)]
-    uniforms = [rng.random((b, n)) for _ in range(4)]
-
-    def gaps_of(s, ov):  # every cue known at the start of every sweep
-        known = np.ones(b, dtype=bool)
-        return _cubic_gaps(s, ov, xt, colsum, np.arange(b), xt.astype(np.float32)), known
-
+    gscale = 1.0 / (3.0 * xt.shape[0] ** 2)
+    cubic = cpu_dense.dense_async_sweep_table.cubic
+    calls = [(cpu_dense.dense_async_sweep_table, ()), (cpu_dense.dense_async_sweep_table, (colsum,)),
+             (cpu_dense.dense_async_sweep_table, (colsum, lanes)), (cubic.serial, None), (cubic.parallel, None)]
+    if twins:
+        calls += [(ref_dense.dense_async_sweep_table, ()), (ref_dense.dense_async_sweep_table, (colsum,))]
     runs = []
-    for fn, extra, gaps in [(cpu_dense.dense_async_sweep_table, (), None),
-                            (cpu_dense.dense_async_sweep_table, (colsum,), None),
-                            (cpu_dense.dense_async_sweep_table, (colsum,), gaps_of),
-                            (cpu_dense.dense_async_sweep_table.cubic.parallel, None, None),
-                            (ref_dense.dense_async_sweep_table, (), None),
-                            (ref_dense.dense_async_sweep_table, (colsum,), None),
-                            (ref_dense.dense_async_sweep_table, (colsum,), gaps_of)]:
+    for fn, extra in calls:
         s, ov = s0.copy(), ov0.copy()
-        if extra is None:  # the parallel compilation of the cubic form, called directly
-            no = np.empty((b, 0)), np.zeros(b, dtype=bool)
-            flips = [np.asarray(fn(s, ov, xt, colsum, *no, o, np.ones(b, dtype=bool), clamp, 1.0 / (3.0 * n * n),
-                                   temperature, u)).copy() for o, u in zip(orders, uniforms)]
+        if extra is None:  # a compilation of the cubic form, called directly
+            flips = [np.asarray(fn(s, ov, xt, lanes, colsum, o, np.ones(b, dtype=bool) if actives is None else actives[k],
+                                   clamp, gscale, temperature, u)).copy()
+                     for k, (o, u) in enumerate(zip(orders, uniforms))]
         else:
-            flips = _sweeps(fn, s, ov, xt, orders, uniforms, clamp, temperature, extra, gaps)
+            flips = _sweeps(fn, s, ov, xt, orders, uniforms, clamp, temperature, extra, actives)
         runs.append((s, ov, flips))
+    return runs
+
+
+def _assert_same_runs(runs, xt):
     s_ref, ov_ref, flips_ref = runs[0]
     assert sum(f.sum() for f in flips_ref) > 0
     np.testing.assert_array_equal(ov_ref, s_ref.astype(np.int64) @ xt.astype(np.int64))
@@ -589,46 +575,202 @@ def test_cubic_closed_form_gives_the_table_kernel_states(temperature, repeats):
             np.testing.assert_array_equal(a, c)
 
 
-def test_cubic_closed_form_with_float64_overlap_sums():
-    """P n >= 2**24: the flip updates sum x M in float64; states equal the table kernel's."""
+@pytest.mark.parametrize("temperature", [0.0, 0.3])
+@pytest.mark.parametrize("repeats", [0, 500])  # 500 copies of one pattern: hundreds of overlaps near n
+def test_cubic_closed_form_gives_the_table_kernel_states(temperature, repeats):
+    """The cubic closed form (int16 overlaps, bit lanes) against the table kernel and the numpy
+    twins: P = 600 is not a multiple of the 256-pattern lane block (padding), cues with unknown
+    entries and clamps, one sweep with inactive cues."""
     pytest.importorskip("numba")
-    from assoc.kernels import cpu_dense
-
-    n, p, b = 1024, 16384, 2
-    xi = random_pm1(p, n, rng=44)
+    n, p, b = 256, 600, 10
+    xi = random_pm1(p, n, rng=41)
+    xi[:repeats] = xi[0]
     xt = np.ascontiguousarray(xi.T)
-    colsum = xt.sum(axis=1, dtype=np.int64)
-    s0 = flip(xi[:b], 0.2, rng=45)
+    s0 = flip(xi[[0, 0, 0, 0, 0, 500, 501, 502, 503, 504]], 0.1, rng=42)
+    s0[:2, :7] = 0  # unknown entries
+    clamp = np.zeros((b, n), dtype=bool)
+    clamp[3, :20] = True
+    rng = np.random.default_rng(43)
+    orders = [np.array([rng.permutation(n) for _ in range(b)]) for _ in range(4)]
+    uniforms = [rng.random((b, n)) for _ in range(4)]
+    actives = [np.ones(b, dtype=bool)] * 4
+    actives[1] = np.arange(b) % 3 != 1
+    _assert_same_runs(_cubic_runs(xt, s0, clamp, orders, uniforms, temperature, actives), xt)
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.7])
+def test_cubic_closed_form_is_exact_where_gaps_are_small(temperature):
+    """Tiny n: the gaps are small integers and often zero (ties keep the spin), so a gap off by
+    any amount (a lane, the padding, a flip update) changes the moves. Random sizes, P from 1
+    up (one lane block or several), unknown entries, clamps."""
+    pytest.importorskip("numba")
+    for seed in range(12):
+        rng = np.random.default_rng(1000 + seed)
+        n, p, b = int(rng.integers(3, 14)), int(rng.integers(1, 700)), 24
+        xt = rng.choice(np.array([-1, 1], dtype=np.int8), (n, p))
+        s0 = rng.choice(np.array([-1, 0, 1], dtype=np.int8), (b, n))
+        clamp = rng.random((b, n)) < 0.1
+        orders = [np.array([rng.permutation(n) for _ in range(b)]) for _ in range(5)]
+        uniforms = [rng.random((b, n)) for _ in range(5)]
+        _assert_same_runs(_cubic_runs(xt, s0, clamp, orders, uniforms, temperature), xt)
+
+
+def test_cubic_closed_form_with_squared_overlaps_beyond_int32():
+    """sum_mu M_mu**2 > 2**31 (two groups of 1050 copies of patterns a quarter apart, n = 2048):
+    the int32 lane sums are flushed to int64 every few blocks; states equal the table kernel's."""
+    pytest.importorskip("numba")
+    n, p, b = 2048, 2100, 2
+    rng = np.random.default_rng(44)
+    a = random_pm1(1, n, rng=44)[0]
+    c = a.copy()
+    c[rng.permutation(n)[: n // 4]] *= -1
+    xi = np.concatenate([np.repeat(a[None], p // 2, axis=0), np.repeat(c[None], p // 2, axis=0)])
+    xt = np.ascontiguousarray(xi.T)
+    s0 = flip(np.stack([a, c]), 0.15, rng=45)
     ov0 = s0.astype(np.int64) @ xt.astype(np.int64)
-    rng = np.random.default_rng(46)
+    assert ((ov0 * ov0).sum(axis=1) > 2**31).all()
     orders = [np.array([rng.permutation(n) for _ in range(b)]) for _ in range(2)]
     uniforms = [np.zeros((b, n))] * 2
-    clamp = np.zeros((b, n), dtype=bool)
-    runs = []
-    for extra in [(), (colsum,)]:
-        s, ov = s0.copy(), ov0.copy()
-        runs.append((s, ov, _sweeps(cpu_dense.dense_async_sweep_table, s, ov, xt, orders, uniforms, clamp, 0.0,
-                                    extra)))
-    assert runs[0][2][0].sum() > 0
-    np.testing.assert_array_equal(runs[0][0], runs[1][0])
-    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    runs = _cubic_runs(xt, s0, np.zeros((b, n), dtype=bool), orders, uniforms, 0.0, twins=False)
+    _assert_same_runs(runs, xt)
 
 
-def test_cubic_recall_is_the_same_with_and_without_gap_products(monkeypatch):
+def test_cubic_lane_sums_at_their_bounds():
+    """The lane loops against int64 sums: overlaps at +/-n = 4096 (the largest the cubic form
+    takes), 2**14 patterns (totals far beyond int32), groups of one block, of the most blocks
+    the int32 bound allows, and of the whole row where the overlaps are small."""
+    pytest.importorskip("numba")
+    from numba import njit
+
+    from assoc.kernels import cpu_dense
+
+    @njit
+    def squares(lanes, m, group):
+        return np.array([cpu_dense._masked_squares(lanes[i], m, group) for i in range(lanes.shape[0])])
+
+    @njit
+    def moves(lanes, m, d, group):
+        out = np.empty(lanes.shape[0], dtype=np.int64)
+        for i in range(lanes.shape[0]):
+            out[i] = cpu_dense._lane_move(lanes[i], m, np.int16(d), group)
+        return out
+
+    rng = np.random.default_rng(46)
+    n, p = 4096, 2**14 + 37
+    xt = rng.choice(np.array([-1, 1], dtype=np.int8), (5, p))
+    xt[0] = 1
+    xt[1] = -1
+    lanes = cpu_dense.cubic_layout(xt)[0]
+    pw = 16 * lanes.shape[1]
+    assert lanes.shape[1] == cpu_dense.lane_words(p) and pw >= p
+    m = np.zeros(pw, dtype=np.int16)
+    m[:p] = rng.choice(np.array([-n, n, n - 1, -3, 0], dtype=np.int16), p)
+    m64 = m[:p].astype(np.int64)
+    want = ((xt < 0) * m64**2).sum(axis=1)
+    for group in (1, cpu_dense.LANE_EXACT // (32 * n * n)):
+        np.testing.assert_array_equal(squares(lanes, m, group), want)
+    small = (m // 64).astype(np.int16)  # |m| <= 64: the whole row is one int32 group
+    np.testing.assert_array_equal(squares(lanes, small, 10**9), ((xt < 0) * small[:p].astype(np.int64)**2).sum(axis=1))
+    # one move of each row by d = -1 and back by +1: m returns, the sums are those of x m
+    x = xt.astype(np.int64)
+    mm = m.copy()
+    got = moves(lanes[:1], mm, -1, cpu_dense.LANE_EXACT // (32 * n))
+    np.testing.assert_array_equal(got, (x[:1] * m64).sum(axis=1))
+    np.testing.assert_array_equal(mm[:p], m[:p] - 1)
+    assert (mm[p:] == 1).all()  # the padding moves with x = -1 (the kernel resets it)
+    mm[p:] = 0
+    got = moves(lanes[:1], mm, 1, 1)
+    np.testing.assert_array_equal(got, (x[:1] * (m64 - 1)).sum(axis=1))
+    np.testing.assert_array_equal(mm[:p], m[:p])
+
+
+def test_popcount_overlaps_equal_integer_products(monkeypatch):
+    pytest.importorskip("numba")
+    from assoc.kernels import cpu, cpu_dense, ref_dense
+
+    rng = np.random.default_rng(47)
+    for n, p in ((1, 3), (63, 70), (64, 300), (200, 257)):
+        xt = rng.choice(np.array([-1, 1], dtype=np.int8), (n, p))
+        s = rng.choice(np.array([-1, 0, 1], dtype=np.int8), (9, n))
+        s[0] = 0
+        want = s.astype(np.int64) @ xt.astype(np.int64)
+        lanes, rows = cpu_dense.cubic_layout(xt)
+        # the layouts: bit mu // W of lane word mu % W, bit i % 64 of row word i // 64
+        w = cpu_dense.lane_words(p)
+        mu = np.arange(p)
+        assert lanes.shape == (n, w) and w % 16 == 0 and 16 * w >= p
+        np.testing.assert_array_equal((lanes[:, mu % w] >> (mu // w).astype(np.uint16)) & 1, xt > 0)
+        i = np.arange(n)
+        assert rows.shape == (p, (n + 63) // 64)
+        np.testing.assert_array_equal((rows[:, i // 64] >> (i % 64).astype(np.uint64)) & np.uint64(1), (xt > 0).T)
+        monkeypatch.setattr(cpu_dense, "_LAYOUT_BLOCK", 97)  # rows packed a few patterns at a time
+        np.testing.assert_array_equal(cpu_dense.cubic_layout(xt, np.ascontiguousarray(xt.T))[1], rows)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(cpu_dense.dense_overlaps(s, xt, None, rows), want)
+        np.testing.assert_array_equal(ref_dense.dense_overlaps(s, xt, None, rows), want)
+        np.testing.assert_array_equal(cpu_dense.dense_overlaps.bits.parallel(s, rows), want)
+    monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 0)  # the policy's parallel path
+    monkeypatch.setattr(cpu.numba, "get_num_threads", lambda: 2)
+    np.testing.assert_array_equal(cpu_dense.dense_overlaps(s, xt, None, rows), want)
+
+
+def test_cubic_recall_matches_the_table_kernel_and_the_numpy_twin(monkeypatch):
+    """Whole recalls: the cubic form (default), the table kernel and the numpy backend give the
+    same states, steps, energies and overlaps, with unknown entries and clamps; after a second
+    store the kept bit layouts are rebuilt."""
     from assoc.memories import dense as dense_mod
 
     n, p = 120, 900
     xi = random_pm1(p, n, rng=47)
     cues = flip(xi[:30], 0.1, rng=48)
     cues[:2, :4] = 0
+    clamp = np.zeros(cues.shape, dtype=bool)
+    clamp[2:5, :10] = True
+    orig = dense_mod._run_async
+
+    def run(*args, **kw):
+        kw["closed_form"] = False
+        return orig(*args, **kw)
+
     outs = []
-    for backend, rows in [("numba", 10**9), ("numba", 1), ("numpy", 1)]:
-        monkeypatch.setattr(dense_mod, "GAP_PRODUCT_MIN_ROWS", rows)
+    for backend, closed in [("numba", True), ("numba", False), ("numpy", True)]:
+        monkeypatch.setattr(dense_mod, "_run_async", orig if closed else run)
         mem = DenseAssociativeMemory(n, "polynomial", 3, backend=backend, seed=3)
-        mem.store(xi)
-        outs.append(mem.recall(cues))
-    assert (outs[0].steps >= 2).all()
-    for out in outs[1:]:
-        np.testing.assert_array_equal(out.states, outs[0].states)
-        np.testing.assert_array_equal(out.steps, outs[0].steps)
-        np.testing.assert_array_equal(out.energy, outs[0].energy)
+        mem.store(xi[:600])
+        first = mem.recall(cues, clamp=clamp)
+        mem.store(xi[600:])
+        outs.append((first, mem.recall(cues, clamp=clamp)))
+    assert (outs[0][1].steps >= 2).all()
+    for pair in outs[1:]:
+        for out, ref in zip(pair, outs[0]):
+            np.testing.assert_array_equal(out.states, ref.states)
+            np.testing.assert_array_equal(out.steps, ref.steps)
+            np.testing.assert_array_equal(out.energy, ref.energy)
+            np.testing.assert_array_equal(out.overlaps, ref.overlaps)
+
+
+def test_cubic_summary_equals_numpy_energies_and_cosines():
+    """The compiled energies and cosines of the cubic memory (both compilations) against the
+    NumPy forms: an all-zero state (cosine 0), states with unknown entries, no overlap columns."""
+    pytest.importorskip("numba")
+    from assoc.kernels import cpu_dense
+    from assoc.metrics import cosine_from_dots
+
+    n, p = 90, 300
+    xi = random_pm1(p, n, rng=49)
+    s = flip(xi[:6], 0.2, rng=50)
+    s[0] = 0
+    s[1, :30] = 0
+    raw = s.astype(np.int64) @ xi.T.astype(np.int64)
+    m = raw.astype(np.float64)
+    want_e = -(m * m * m).sum(axis=1)
+    want_o = cosine_from_dots(m, np.count_nonzero(s, axis=1), np.full(p, n))
+    summary = cpu_dense.dense_async_sweep_table.summary
+    for fn in (summary, summary.serial, summary.parallel):
+        e, o = np.empty(6), np.empty((6, p))
+        fn(raw, s, n, e, o)
+        np.testing.assert_array_equal(e, want_e)
+        np.testing.assert_array_equal(o, want_o)
+        e2 = np.empty(6)
+        fn(raw, s, n, e2, np.empty((6, 0)))
+        np.testing.assert_array_equal(e2, want_e)

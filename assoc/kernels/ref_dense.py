@@ -14,9 +14,10 @@ from .ref import _xp
 _BLOCK_ENTRIES = 2**23
 
 
-def dense_overlaps(s, xt, xf=None):
+def dense_overlaps(s, xt, xf=None, rows=None):
     """Integer overlaps ``s @ xt`` (B, P) int64 of states ``s`` (B, N) with patterns ``xt`` (N, P).
-    (``xf``, a float32 copy of ``xt`` that the compiled kernel may read instead, is not needed here.)
+    (``xf``, a float32 copy of ``xt``, and ``rows``, the patterns as bits, which the compiled
+    kernel may read instead, are not needed here.)
 
     Float64 products (exact: every partial sum is an integer below 2**53), a block of patterns
     at a time so their float64 copy stays small; blocks are read as rows of ``xt.T`` (contiguous
@@ -110,10 +111,10 @@ def _seqsum(xp, a):
 
 
 def dense_async_sweep_table(s, overlaps, xt, order, active, clamp, ftab, off, pm1, exact, gscale, temperature,
-                            uniforms, colsum=None, gaps=None):
+                            uniforms, colsum=None, lanes=None):
     """Reference twin of :func:`assoc.kernels.cpu_dense.dense_async_sweep_table` (sums in pattern
-    order); with ``colsum`` (and optionally ``gaps``) the twin of the cubic closed form
-    (:func:`_sweep_cubic`)."""
+    order); with ``colsum`` the twin of the cubic closed form (:func:`_sweep_cubic`; ``lanes``,
+    the bit layout the compiled form reads, is not needed here)."""
     xp = _xp(s)
     n = s.shape[1]
     rows = xp.nonzero(active)[0]
@@ -121,8 +122,7 @@ def dense_async_sweep_table(s, overlaps, xt, order, active, clamp, ftab, off, pm
     if rows.size == 0:
         return flips
     if colsum is not None:
-        return _sweep_cubic(xp, s, overlaps, xt, colsum, gaps, order, rows, clamp, gscale, temperature, uniforms,
-                            flips)
+        return _sweep_cubic(xp, s, overlaps, xt, colsum, order, rows, clamp, gscale, temperature, uniforms, flips)
     u, v, w = _refresh(xp, overlaps[rows], ftab, off)
     vsum = _seqsum(xp, v)
     for t in range(n):
@@ -157,14 +157,12 @@ def _moves(xp, delta, old, temperature, gscale, u, clamped):
     return new, (new != old) & ~clamped
 
 
-def _sweep_cubic(xp, s, overlaps, xt, colsum, gaps, order, rows, clamp, gscale, temperature, uniforms, flips):
+def _sweep_cubic(xp, s, overlaps, xt, colsum, order, rows, clamp, gscale, temperature, uniforms, flips):
     """Twin of :func:`assoc.kernels.cpu_dense._dense_async_sweep_cubic`: ``F(x) = x**3`` on raw
     overlaps with +/-1 patterns, ``Delta_i = 6 D_i + 8 C_i - 12 s_i S`` (``6 D_i + 2 C_i`` for an
     unknown spin) with ``D_i = sum_mu x_mu,i M_mu**2``, all in int64 (exact), converted to
-    float64 as the compiled kernel does. ``gaps = (values, known)``, when given, are read for
-    the known cues until their first flip of the sweep, as the compiled kernel reads them."""
+    float64 as the compiled kernel does."""
     n = s.shape[1]
-    fresh = gaps[1][rows].copy() if gaps is not None else xp.zeros(rows.size, dtype=bool)
     for t in range(n):
         i = order[rows, t]
         old = s[rows, i]
@@ -174,8 +172,6 @@ def _sweep_cubic(xp, s, overlaps, xt, colsum, gaps, order, rows, clamp, gscale, 
         cs = colsum[i]
         di = xp.where(old == 0, 6 * d + 2 * cs, 6 * d + 8 * cs - 12 * old.astype(xp.int64) * ov.sum(axis=1))
         delta = di.astype(xp.float64)
-        if gaps is not None:
-            delta = xp.where(fresh, gaps[0][rows, i] if gaps[0].shape[1] else 0.0, delta)
         new, change = _moves(xp, delta, old, temperature, gscale, uniforms[rows, t], clamp[rows, i])
         if change.any():
             c = xp.nonzero(change)[0]
@@ -183,6 +179,5 @@ def _sweep_cubic(xp, s, overlaps, xt, colsum, gaps, order, rows, clamp, gscale, 
             nv = new[c]
             s[r, i[c]] = nv
             overlaps[r] += (nv.astype(xp.int64) - old[c].astype(xp.int64))[:, None] * x[c]
-            fresh[c] = False
             flips[r] += 1
     return flips

@@ -45,7 +45,6 @@ from ..memory import (
     check_patterns,
     chunk_rows,
 )
-from ..metrics import cosine_from_dots
 
 ENERGIES = ("polynomial", "rectified", "exponential")
 DYNAMICS = ("async", "sync", "glauber")
@@ -58,6 +57,14 @@ EXACT = 2.0**52
 # --------------------------------------------------------------------------- shared engine
 
 
+@functools.lru_cache(maxsize=None)
+def _kernel(name: str, backend: str) -> Callable:
+    """:func:`assoc.kernels.kernel` looked up once per kernel and backend name (the table is fixed;
+    a single-cue recall would otherwise spend microseconds finding the same kernels)."""
+    return kernel(name, backend)
+
+
+@functools.lru_cache(maxsize=256)
 def _power_scale(n: int, degree: int, p: int, maxabs: int = 1) -> float:
     """1.0 (raw integer overlaps, exact in float64) if ``p (n maxabs + 2 maxabs)**degree`` fits in
     2**52, else ``1 / (n maxabs)`` (overlaps normalised to [-1, 1] so powers cannot overflow)."""
@@ -91,47 +98,9 @@ def _ftab(n: int, degree: int, inv: float, rectified: bool) -> tuple[np.ndarray,
 #: Float64 entries of one block of patterns in the numpy twin of the overlap kernel (64 MiB).
 _BLOCK_ENTRIES = 2**23
 
-#: Largest n of the cubic closed-form kernel: its overlaps and their squares (at most n**2)
-#: are held exactly in float32 (see :mod:`assoc.kernels.cpu_dense`).
+#: Largest n of the cubic closed-form kernel: its overlaps are held in int16 and the sums of
+#: two squares in int32 (see :mod:`assoc.kernels.cpu_dense`).
 CUBIC_MAX_N = 4096
-
-
-#: A cue's gaps at the start of a sweep come from one matrix product (``_cubic_gaps``) when
-#: its previous sweep flipped at most n / GAP_PRODUCT_FLIPS spins, and at least
-#: GAP_PRODUCT_MIN_ROWS cues of the chunk qualify (the product reads every pattern once; for a
-#: few cues their own dot products cost less).
-GAP_PRODUCT_FLIPS = 8
-GAP_PRODUCT_MIN_ROWS = 8
-
-
-def _cubic_gaps(s: np.ndarray, ov: np.ndarray, xt: np.ndarray, colsum: np.ndarray, rows: np.ndarray,
-                xf: np.ndarray | None = None) -> np.ndarray:
-    """Exact gaps (len(rows), N) float64 of every spin of the cues ``rows`` of the cubic memory
-    (the closed form of :mod:`assoc.kernels.cpu_dense`: ``6 D_i + 8 C_i - 12 s_i S``, or
-    ``6 D_i + 2 C_i`` for an unknown spin), from host states ``s`` (B, N) and overlaps ``ov``
-    (B, P) int64, with ``D = (M**2) @ X`` as BLAS products a block of patterns at a time:
-    float32 for cues with ``sum_mu M_mu**2 < 2**24`` (every partial sum is an integer below
-    that bound, so exact in any order), float64 for the others (exact below 2**53, which the
-    raw-overlap rule of :func:`_power_scale` guarantees). ``xf``, when given, is ``xt`` as
-    float32 (exact: the entries are small integers), read instead of converting each block."""
-    o = ov[rows]
-    g = o * o
-    s2 = g.sum(axis=1)
-    n, p = xt.shape
-    d = np.empty((len(rows), n), dtype=np.int64)
-    step = max(1, _BLOCK_ENTRIES // max(1, n))
-    for ft, sel in ((np.float32, s2 < 2**24), (np.float64, s2 >= 2**24)):
-        if sel.any():
-            gt = g[sel].T.astype(ft)
-            acc = np.zeros((n, gt.shape[1]), dtype=ft)
-            for p0 in range(0, p, step):
-                blk = xt[:, p0:p0 + step] if xf is None else xf[:, p0:p0 + step]
-                acc += blk.astype(ft, copy=False) @ gt[p0:p0 + step]
-            d[sel] = acc.T
-    si = s[rows].astype(np.int64)
-    c = colsum[None, :]
-    di = np.where(si == 0, 6 * d + 2 * c, 6 * d + 8 * c - 12 * si * o.sum(axis=1)[:, None])
-    return di.astype(np.float64)
 
 
 def _pattern_stats(mem: BaseMemory, xt: np.ndarray) -> tuple[bool, np.ndarray]:
@@ -143,6 +112,19 @@ def _pattern_stats(mem: BaseMemory, xt: np.ndarray) -> tuple[bool, np.ndarray]:
     if getattr(mem, "_xt_stats", None) is None:
         mem._xt_stats = bool((xt != 0).all()), xt.sum(axis=1, dtype=np.int64)
     return mem._xt_stats
+
+
+def _pattern_layout(mem: BaseMemory, xt: np.ndarray, x_rows: np.ndarray | None, build: Callable) -> tuple:
+    """The bit layouts of the +/-1 patterns that a compiled cubic kernel reads (``build(xt,
+    x_rows)``, e.g. :func:`assoc.kernels.cpu_dense.cubic_layout`); kept on ``mem`` with its
+    transposed patterns when ``xt`` is that copy (``mem._xt_bits``, keyed by ``xt`` itself, so
+    a later store, which replaces ``mem._xt``, rebuilds them)."""
+    if getattr(mem, "_xt", None) is not xt:
+        return build(xt, x_rows)
+    cached = getattr(mem, "_xt_bits", None)
+    if cached is None or cached[0] is not xt:
+        cached = mem._xt_bits = (xt, build(xt, x_rows))
+    return cached[1]
 
 
 def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt: np.ndarray, *, kind: int,
@@ -157,9 +139,10 @@ def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt
     in {-1, 0, +1} run the table kernel (two dot products per spin visit); the exponential
     kind and larger integer entries run the direct kernel. ``F(x) = x**3`` on raw overlaps
     with +/-1 patterns and n <= :data:`CUBIC_MAX_N` runs the table kernel's cubic closed form
-    unless ``closed_form`` is False (the same states; one float32 dot product per visit):
-    on host backends its sweeps after the chunk's first take the gaps of the cues that
-    flipped few spins in the previous sweep from one matrix product (:func:`_cubic_gaps`).
+    unless ``closed_form`` is False (the same states; per visit one masked sum of the squared
+    overlaps). Where the backend's kernel has a ``layout`` (the compiled CPU kernels), the
+    patterns are also kept as bits (:func:`_pattern_layout`): the cubic form reads them, and
+    the overlaps of each chunk are popcounts.
 
     The batch runs a chunk of cues at a time so that its (chunk, P) int64 overlaps, plus
     ``row_bytes`` per cue and ``fixed_bytes`` the caller needs besides, stay within the
@@ -173,71 +156,50 @@ def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt
     be = mem.backend
     b, n = s.shape
     p = xt.shape[1]
-    cubic = None
+    cubic = lanes = rows = None
     if kind == 2 or not table_kernel:
-        sweep = kernel("dense_async_sweep", be.name)
+        sweep = _kernel("dense_async_sweep", be.name)
         table = _exp_table(n) if kind == 2 else np.ones(1)
         args = (kind, degree, inv, be.asarray(table))
         per_row = 8 * p
     else:
-        sweep = kernel("dense_async_sweep_table", be.name)
-        ftab, off = _ftab(n, degree, inv, kind == 1)
+        sweep = _kernel("dense_async_sweep_table", be.name)
         pm1, colsum = _pattern_stats(mem, xt)
-        args = (be.asarray(ftab), off, pm1, inv == 1.0)
         if closed_form and kind == 0 and degree == 3 and inv == 1.0 and pm1 and n <= CUBIC_MAX_N:
-            # the cubic closed form: one dot product per visit, arithmetic updates per flip
+            # the cubic closed form: one masked sum of squares per visit, arithmetic updates per
+            # flip (the table arguments are unused)
+            args = (None, 0, pm1, True)
             cubic = be.asarray(colsum)
-            # overlaps, the kernel's float32 overlaps and squares, and the start-of-sweep gaps
-            # with their squared overlaps (see _cubic_gaps)
-            per_row = 8 * p + 2 * 4 * p + 8 * n + 8 * p
+            layout = getattr(sweep, "layout", None)
+            if layout is not None:
+                kept = getattr(mem, "_xt_bits", None)
+                if getattr(mem, "_xt", None) is not xt or kept is None or kept[0] is not xt:
+                    # the bits about to be built: N P / 8 bytes twice
+                    fixed_bytes = fixed_bytes + p * n // 4
+                lanes, rows = _pattern_layout(mem, xt, x_rows, layout)
+            per_row = 8 * p + 2 * (p + 256)  # overlaps, and the kernel's int16 overlaps
         else:
+            ftab, off = _ftab(n, degree, inv, kind == 1)
+            args = (be.asarray(ftab), off, pm1, inv == 1.0)
             per_row = 8 * p + 3 * 8 * p  # overlaps, and the kernel's three per-pattern vectors
     per_row += 20 * n + row_bytes  # state, clamp, order, uniforms
-    host = be.name in ("numpy", "numba")
-    # the cubic form on host arrays keeps the patterns as float32 (exact small integers) for
-    # the BLAS products of overlaps and gaps, when they fit in the space of one block
-    # (and when the budget admits that copy besides one cue; else every product converts blocks)
-    keep_f32 = cubic is not None and host and p * n <= 2 * _BLOCK_ENTRIES
     what = f"asynchronous recall of {b} cues against {p} patterns of n={n}"
-    fixed_bytes = fixed_bytes + 8 * min(p * n, _BLOCK_ENTRIES)
-    chunk = 0
-    if keep_f32:
-        try:
-            chunk = chunk_rows(b, per_row, what, fixed_bytes=fixed_bytes + 4 * p * n)
-        except ValueError:
-            keep_f32 = False
-    if not keep_f32:
-        chunk = chunk_rows(b, per_row, what, fixed_bytes=fixed_bytes)
+    if rows is None:  # the overlaps' product blocks
+        fixed_bytes = fixed_bytes + 8 * min(p * n, _BLOCK_ENTRIES)
+    chunk = chunk_rows(b, per_row, what, fixed_bytes=fixed_bytes)
     xt_d = be.asarray(xt)
     states = np.empty_like(s)
     xt_rows = xt if x_rows is None else x_rows.T  # the same numbers, read row-major by the numpy twin
-    overlaps_of = kernel("dense_overlaps", be.name)
-    xf = xt.astype(np.float32) if keep_f32 else None
+    overlaps_of = _kernel("dense_overlaps", be.name)
+    extra = () if cubic is None else (cubic, lanes)
 
     def start_chunk(lo, hi):
         state = be.asarray(s[lo:hi].copy())
-        ov = overlaps_of(be.asarray(s[lo:hi]), xt_d if be.name != "numpy" else xt_rows, xf)
+        ov = overlaps_of(be.asarray(s[lo:hi]), xt_d if be.name != "numpy" else xt_rows, None, rows)
         clamp_d = be.asarray(np.ascontiguousarray(clamp[lo:hi]))
 
-        last = []  # flips per cue in the chunk's previous sweep
-
         def one_sweep(order, active, uniforms):
-            if cubic is None:
-                return sweep(state, ov, xt_d, order, active, clamp_d, *args, gscale, temperature, uniforms)
-            gaps = None
-            if last and host:
-                # cues whose last sweep flipped few spins will likely flip few or none in this
-                # one: their gaps at the start of the sweep come from one matrix product
-                rows = np.nonzero(np.asarray(active) & (last[0] <= n // GAP_PRODUCT_FLIPS))[0]
-                if rows.size >= GAP_PRODUCT_MIN_ROWS:
-                    values = np.zeros((hi - lo, n))
-                    values[rows] = _cubic_gaps(state, ov, xt, colsum, rows, xf)
-                    known = np.zeros(hi - lo, dtype=bool)
-                    known[rows] = True
-                    gaps = (values, known)
-            flips = sweep(state, ov, xt_d, order, active, clamp_d, *args, gscale, temperature, uniforms, cubic, gaps)
-            last[:] = [np.asarray(be.to_numpy(flips))]
-            return flips
+            return sweep(state, ov, xt_d, order, active, clamp_d, *args, gscale, temperature, uniforms, *extra)
 
         def finish():
             states[lo:hi] = be.to_numpy(state)
@@ -388,6 +350,7 @@ class DenseAssociativeMemory(BaseMemory):
         self._xt: np.ndarray | None = None
         self._xt_of: np.ndarray | None = None
         self._xt_stats: tuple[bool, np.ndarray] | None = None
+        self._xt_bits: tuple | None = None
 
     # ------------------------------------------------------------------ storage
     def store(self, patterns: Any, values: Any = None) -> None:
@@ -399,11 +362,11 @@ class DenseAssociativeMemory(BaseMemory):
             raise ValueError("values must be None: a dense associative memory is auto-associative")
         xi = self._check_store(patterns)
         check_memory_estimate(2 * (len(self) + len(xi)) * self.n, f"{len(self) + len(xi)} patterns of n={self.n}")
-        self._xt = self._xt_of = self._xt_stats = None
+        self._xt = self._xt_of = self._xt_stats = self._xt_bits = None
         self.patterns = np.concatenate([self.patterns, xi])
 
     def _reset(self) -> None:
-        self._xt = self._xt_of = self._xt_stats = None
+        self._xt = self._xt_of = self._xt_stats = self._xt_bits = None
 
     def _xt_valid(self) -> bool:
         return self._xt is not None and self._xt_of is self.patterns and self._xt.shape == (self.n, len(self))
@@ -412,7 +375,7 @@ class DenseAssociativeMemory(BaseMemory):
         """The stored patterns transposed, (n, P) C-contiguous, kept until the next store (the
         asynchronous kernels read one spin's P entries at a time)."""
         if not self._xt_valid():
-            self._xt = self._xt_of = self._xt_stats = None  # free the old copy first
+            self._xt = self._xt_of = self._xt_stats = self._xt_bits = None  # free the old copy first
             self._xt = np.ascontiguousarray(self.patterns.T)
             self._xt_of = self.patterns
         return self._xt
@@ -455,8 +418,10 @@ class DenseAssociativeMemory(BaseMemory):
             return -(c + np.log(np.exp(m - c[:, None]).sum(axis=1)))
         if self._kind == 1:
             m = np.maximum(m, 0.0)
-        if self.degree == 3:
-            return -(m * m * m).sum(axis=1)  # integer overlaps: the exact cubes m**3 gives, without pow
+        if self.degree == 3:  # integer overlaps: the exact cubes m**3 gives, without pow
+            cube = m * m
+            cube *= m
+            return -cube.sum(axis=1)
         return -(m**self.degree).sum(axis=1)
 
     def energy_gaps(self, states: Any) -> np.ndarray:
@@ -525,11 +490,21 @@ class DenseAssociativeMemory(BaseMemory):
         # energy's temporaries
         row_bytes = 8 * p * (7 if overlaps else 3)
 
+        summary = None  # the compiled energies and cosines of the cubic memory's integer overlaps
+        if self.dynamics != "sync" and self._kind == 0 and self.degree == 3 and inv == 1.0:
+            summary = getattr(_kernel("dense_async_sweep_table", self.backend.name), "summary", None)
+
         def collect(lo, hi, states, raw):
+            if summary is not None:
+                summary(raw, states, self.n, energy[lo:hi], out[lo:hi])
+                return
             m = raw.astype(np.float64)
             energy[lo:hi] = self._energy_of(m)
             if overlaps:
-                out[lo:hi] = cosine_from_dots(m, np.count_nonzero(states, axis=1), np.full(p, self.n))
+                # cosine_from_dots(m, nnz, n): every pattern's squared norm is n, so each row is
+                # divided by its one denominator (the same quotients, in one pass)
+                den = np.sqrt(np.count_nonzero(states, axis=1).astype(np.float64) * float(self.n))
+                np.divide(m, np.where(den > 0, den, 1.0)[:, None], out=out[lo:hi])
 
         if self.dynamics == "sync":
             states, steps, status = _sync(
