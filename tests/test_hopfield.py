@@ -508,3 +508,31 @@ def test_settled_cues_skip_their_quiet_first_sweep(representation, monkeypatch):
     np.testing.assert_array_equal(a.status, b.status)
     assert ra == rb
     assert (a.steps[:5] == 1).all() and (a.steps[5:] > 1).all()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_sync_recall_reuses_the_last_overlaps_of_fixed_points(backend):
+    """Synchronous recall takes the overlaps of cues at fixed points from their last step's
+    product (the product of their final state); they equal the summaries computed afresh to
+    the last bit, with unknown clamped entries, and a batch with a two-cycle recomputes them."""
+    n = 200
+    xi = pt.random_pm1(24, n, rng=71)
+    cues = pt.flip(xi[np.arange(40) % 24], 0.25, rng=72)
+    cues[0, :20] = 0
+    clamp = np.zeros(cues.shape, dtype=bool)
+    clamp[0, :20] = True
+    mem = assoc.Hopfield(n, dynamics="sync", backend=backend, seed=0)
+    mem.store(xi)
+    out = mem.recall(cues, clamp=clamp)
+    assert len(set(out.steps[out.status == 0].tolist())) > 2  # fixed points reached at different steps
+    assert (out.status == 1).any()  # and two-cycles, recomputed
+    ov, en = mem._summaries(np.asarray(out.states))
+    np.testing.assert_array_equal(np.asarray(out.overlaps), np.asarray(ov))
+    np.testing.assert_array_equal(out.energy, en)
+    anti = assoc.Hopfield(2, dynamics="sync", backend=backend, seed=0)
+    anti.store(np.array([[1, -1]], dtype=np.int8))
+    two = anti.recall(np.array([[1, 1], [1, -1]], dtype=np.int8))
+    assert list(two.status) == [1, 0]  # a two-cycle and a fixed point
+    ov2, en2 = anti._summaries(np.asarray(two.states))
+    np.testing.assert_array_equal(np.asarray(two.overlaps), np.asarray(ov2))
+    np.testing.assert_array_equal(two.energy, en2)

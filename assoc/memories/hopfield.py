@@ -338,11 +338,14 @@ class Hopfield(BaseMemory):
         mask = check_clamp(clamp, s.shape)
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
+        raw = None
         if self.dynamics == "sync":
-            states, steps, status = self._run_sync(s, mask if clamp is not None else None, steps_limit)
+            states, steps, status, raw = self._run_sync(s, mask if clamp is not None else None, steps_limit)
         else:
             states, steps, status = self._run_async(s, mask, steps_limit)
-        overlaps, energy = self._summaries(states)
+        # a cue at a fixed point was last stepped from its final state; after a two-cycle or
+        # the step limit its last product was of another state
+        overlaps, energy = self._summaries(states, raw, None if raw is None else status == STATUS_FIXED)
         return Recall(
             states=self.backend.asarray(states),
             overlaps=overlaps,
@@ -352,8 +355,12 @@ class Hopfield(BaseMemory):
             energy=energy,
         )
 
-    def _summaries(self, states: np.ndarray):
+    def _summaries(self, states: np.ndarray, raw_known=None, known=None):
         """Cosine overlaps (on the backend) and energies (host) of final states.
+
+        ``raw_known``, ``known``: integer overlaps ``states @ patterns.T`` on the backend that
+        the caller already formed, valid on the rows where the host mask ``known`` is True
+        (synchronous recall: the cues at fixed points); the other rows are formed here.
 
         Products of +/-1 values are integers of magnitude <= n, exact in float32 while
         n < 2**24 (float64 beyond); the energy in pattern space follows from the overlaps.
@@ -361,6 +368,19 @@ class Hopfield(BaseMemory):
         """
         be, xp = self.backend, self.backend.xp
         b, p = states.shape[0], len(self)
+        if raw_known is not None:
+            counts = np.count_nonzero(states, axis=1)
+            raw = raw_known.astype(xp.float64)
+            if not known.all():
+                miss = np.nonzero(~known)[0]
+                dt = xp.float32 if self.n < FLOAT32_EXACT else xp.float64
+                raw[be.asarray(miss)] = be.asarray(states[miss], dtype=dt) @ self._patterns_as(dt, be).T
+            if (counts == self.n).all():
+                overlaps = raw / self.n
+            else:
+                overlaps = cosine_from_dots(raw, be.asarray(counts), xp.full(p, self.n))
+            energy = -0.5 * ((raw * raw).sum(axis=1) - p * self.n) / self.n
+            return overlaps, be.to_numpy(energy)
         if be.name == "numba" and b * p * self.n < SMALL_SUMMARIES:  # a few states: one compiled call
             dots, counts = _cpu().pattern_dots(states, self.patterns)
             raw = dots.astype(np.float64)
@@ -550,14 +570,21 @@ class Hopfield(BaseMemory):
             dtype = xp.float32 if p * n < FLOAT32_EXACT else xp.float64
             xi = self._patterns_as(dtype, be)
             diagonal = p  # the field's diagonal term P s_i, removed by the sign kernel
+            last = xp.empty((s.shape[0], p), dtype=dtype)  # each row's overlaps at its last step
 
-            def field(x):
-                return (x.astype(dtype) @ xi.T) @ xi
+            def field(x, idx):
+                m = x.astype(dtype) @ xi.T
+                if idx is None:
+                    last[...] = m
+                else:
+                    last[idx] = m
+                return m @ xi
         else:
             w = be.asarray(self.weights())
             diagonal = 0
+            last = None
 
-            def field(x):
+            def field(x, idx):
                 return x.astype(xp.float64) @ w
         clamp_d = xp.zeros((0, 0), dtype=bool) if clamp is None else be.asarray(clamp)
         sign = kernel("sync_sign", be.name)
@@ -568,10 +595,11 @@ class Hopfield(BaseMemory):
             idx = None if len(rows) == cur.shape[0] else be.asarray(rows)
             x = cur if idx is None else cur[idx]
             c = clamp_d if idx is None or clamp is None else clamp_d[idx]
-            return sign(field(x), x, diagonal, c)
+            return sign(field(x, idx), x, diagonal, c)
 
         cur, steps, status = run_to_fixed_point(step, be.asarray(s, dtype=xp.int8), limit, backend=be)
-        return be.to_numpy(cur), steps, status
+        # a row at a fixed point was last stepped from its final state: those are its overlaps
+        return be.to_numpy(cur), steps, status, last
 
     # ------------------------------------------------------------------ state
     def _extra_state(self) -> dict:
