@@ -286,23 +286,3 @@ async_run_patterns = njit(cache=True)(_renamed(sweeps.bind(_async_run, cue_sweep
 #: Whole asynchronous runs of small batches on explicit fields (see ``_async_run``):
 #: ``(s, fields, w, clamp, temperature, key_order, key_uniform, limit, scale)``.
 async_run_weights = njit(cache=True)(_renamed(sweeps.bind(_async_run, cue_sweep=_cue_weights), "_weights"))
-
-
-@njit(cache=True)
-def pattern_dots(states, patterns):
-    """``states @ patterns.T`` for int8 arrays, exact in int32 (|dot| <= n < 2**31), with the
-    nonzero entries of each state: (B, P) int32 and (B,) int64. Serial (for a few states, where
-    a BLAS call and its conversions cost more than the products)."""
-    b, n = states.shape
-    p = patterns.shape[0]
-    dots = np.zeros((b, p), dtype=np.int32)
-    nonzero = np.zeros(b, dtype=np.int64)
-    for r in range(b):
-        for i in range(n):
-            nonzero[r] += states[r, i] != 0
-        for mu in range(p):
-            acc = np.int32(0)
-            for i in range(n):
-                acc += np.int32(states[r, i]) * np.int32(patterns[mu, i])
-            dots[r, mu] = acc
-    return dots, nonzero

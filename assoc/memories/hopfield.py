@@ -368,6 +368,10 @@ class Hopfield(BaseMemory):
         """
         be, xp = self.backend, self.backend.xp
         b, p = states.shape[0], len(self)
+        if raw_known is None and be.name == "numba" and b * p * self.n < SMALL_SUMMARIES:
+            # a few states: one compiled call of exact integer dot products
+            xi_t = self._derived("xi_t", lambda: np.ascontiguousarray(self.patterns.T))
+            raw_known, known = kernel("dense_overlaps", be.name)(states, xi_t), np.ones(b, dtype=bool)
         if raw_known is not None:
             counts = np.count_nonzero(states, axis=1)
             raw = raw_known.astype(xp.float64)
@@ -379,21 +383,12 @@ class Hopfield(BaseMemory):
                 overlaps = raw / self.n
             else:
                 overlaps = cosine_from_dots(raw, be.asarray(counts), xp.full(p, self.n))
-            energy = -0.5 * ((raw * raw).sum(axis=1) - p * self.n) / self.n
-            return overlaps, be.to_numpy(energy)
-        if be.name == "numba" and b * p * self.n < SMALL_SUMMARIES:  # a few states: one compiled call
-            dots, counts = _cpu().pattern_dots(states, self.patterns)
-            raw = dots.astype(np.float64)
-            if (counts == self.n).all():
-                overlaps = raw / self.n
-            else:
-                overlaps = cosine_from_dots(raw, counts, np.full(p, self.n))
             if self.uses_pattern_space():
                 energy = -0.5 * ((raw * raw).sum(axis=1) - p * self.n) / self.n
             else:
-                s64 = states.astype(np.float64)
-                energy = -0.5 * ((s64 @ self.weights()) * s64).sum(axis=1)
-            return overlaps, energy
+                s64 = be.asarray(states, dtype=xp.float64)
+                energy = -0.5 * ((s64 @ be.asarray(self.weights())) * s64).sum(axis=1)
+            return overlaps, be.to_numpy(energy)
         dtype = xp.float32 if self.n < FLOAT32_EXACT else xp.float64
         # a chunk of states at a time (the products are integers, exact in any grouping): per
         # state the raw overlaps, their float64 copy and the cosine's temporaries
