@@ -115,7 +115,7 @@ def run_async_sweeps(
     *,
     glauber: bool = False,
     backend: Any = None,
-    settled: np.ndarray | None = None,
+    quiet: Callable[[np.ndarray], Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Drive random-sequential sweeps over a ``shape = (B, n)`` batch of cues.
 
@@ -139,37 +139,44 @@ def run_async_sweeps(
     backend : Backend or None
         Moves ``order``, ``active`` and ``uniforms`` onto the device and ``flips`` back;
         None leaves host arrays as they are.
-    settled : (B,) bool, optional
-        T = 0 only: cues the caller knows have no spin that moves (none unknown, none opposed
-        to its field): their first sweep would flip nothing, so they get that sweep's result
-        (one step, status fixed) without it. Other cues run as they would.
+    quiet : callable, optional
+        T = 0 only: ``quiet(active)``, called before each sweep with the host mask of the
+        cues still running, returns a host bool mask (B,) of cues the caller knows have no
+        spin that moves (none unknown, none opposed to its field), or None when it does not
+        know. Their sweep would flip nothing in any order, so they get its result (one more
+        step, status fixed) without it and without drawing their order; the streams are
+        counter-based, so every other cue's draws stay as they were.
 
     Returns
     -------
     steps : (B,) int64 sweeps run per cue
     status : (B,) int8 STATUS_FIXED or STATUS_LIMIT
     """
-    if settled is not None and glauber:
-        raise ValueError("settled cues are known only at T = 0, got glauber=True")
-    return _drive(sweep, draw_keys(rng), 0, shape[0], shape[1], limit, glauber, backend, settled)
+    if quiet is not None and glauber:
+        raise ValueError("quiet cues are known only at T = 0, got glauber=True")
+    return _drive(sweep, draw_keys(rng), 0, shape[0], shape[1], limit, glauber, backend, quiet)
 
 
-def _drive(sweep, keys, lo, hi, n, limit, glauber, backend, settled=None):
+def _drive(sweep, keys, lo, hi, n, limit, glauber, backend, quiet=None):
     """Sweeps of the cues ``lo:hi`` of a batch, with the streams of ``keys``; steps and status."""
     put, get = _movers(backend)
     rows = hi - lo
     active = np.ones(rows, dtype=bool)
     steps = np.zeros(rows, dtype=np.int64)
     status = np.full(rows, STATUS_LIMIT, dtype=np.int8)
-    if settled is not None and limit > 0:
-        active = ~np.asarray(settled, dtype=bool)
-        steps[~active] = 1
-        status[~active] = STATUS_FIXED
-        if not active.any():
-            return steps, status
     uniforms = put(np.zeros((rows, n)))
     single = rows == 1  # one cue (an agent's read): the same books kept with scalars
     for k in range(limit):
+        if quiet is not None:
+            known = quiet(active)
+            if known is not None:
+                done = active & np.asarray(known, dtype=bool)
+                if done.any():
+                    steps[done] += 1
+                    status[done] = STATUS_FIXED
+                    active &= ~done
+                    if not active.any():
+                        break
         order = draw_orders(keys, lo, k, active, n)
         if glauber:
             uniforms = put(draw_uniforms(keys, lo, k, active, n))

@@ -375,3 +375,37 @@ def test_sync_sign_twins_agree_on_ties_unknowns_and_clamps(dtype):
     want = np.where(d > 0, 1, np.where(d < 0, -1, np.where(x == 0, 1, x)))
     np.testing.assert_array_equal(cpu.sync_sign(h, x, p, np.zeros((0, 0), dtype=bool)), want)
     assert (d == 0).sum() > 50 and (x == 0).sum() > 50
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float64])
+def test_quiet_cues_find_exactly_the_cues_without_a_spin_that_moves(dtype):
+    """A cue is quiet when no unclamped spin is unknown or opposed to its field. Each cue below
+    has at most one spin that moves, at the first or last position or in between, unknown or
+    opposed, clamped or not; both twins agree with that definition cue by cue, and inactive
+    cues are never quiet."""
+    rng = np.random.default_rng(11)
+    n = 97
+    rows = []
+    for pos in (0, n - 1, 40):
+        for kind in ("opposed", "unknown", "zero field"):
+            for clamped in (False, True):
+                rows.append((pos, kind, clamped))
+    b = len(rows) + 1  # and one cue with nothing that moves
+    s = rng.choice(np.array([-1, 1], dtype=np.int8), size=(b, n))
+    fields = (s * rng.integers(1, 50, size=(b, n))).astype(dtype)  # aligned: nothing moves
+    clamp = np.zeros((b, n), dtype=bool)
+    for r, (pos, kind, clamped) in enumerate(rows):
+        if kind == "opposed":
+            fields[r, pos] = -fields[r, pos]
+        elif kind == "unknown":
+            s[r, pos] = 0
+        else:
+            fields[r, pos] = 0  # a zero field keeps a known spin: it does not move
+        clamp[r, pos] = clamped
+    want = np.array([kind == "zero field" or clamped for _, kind, clamped in rows] + [True])
+    active = np.ones(b, dtype=bool)
+    active[3] = False
+    for twin in (cpu.quiet_cues, ref.quiet_cues):
+        got = np.asarray(twin(s, fields, clamp, active))
+        np.testing.assert_array_equal(got, want & active)
+        np.testing.assert_array_equal(np.asarray(twin(s, fields, clamp, ~active)), want & ~active)

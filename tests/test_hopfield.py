@@ -486,7 +486,7 @@ def test_settled_cues_skip_their_quiet_first_sweep(representation, monkeypatch):
     """At T = 0 the sweep-by-sweep driver finds, from one product of the fields, the cues with
     no spin that moves (stored patterns below capacity) and gives them the result of their
     quiet first sweep without running it: one step, status fixed. States, steps, status and
-    the generator's next draw equal the whole compiled run, which sweeps every cue."""
+    the generator's next draw equal the whole compiled run."""
     from assoc.kernels import cpu
 
     n = 160
@@ -508,6 +508,69 @@ def test_settled_cues_skip_their_quiet_first_sweep(representation, monkeypatch):
     np.testing.assert_array_equal(a.status, b.status)
     assert ra == rb
     assert (a.steps[:5] == 1).all() and (a.steps[5:] > 1).all()
+
+
+def _every_sweep_run(mem, cues, clamp, fields, w, scale, limit):
+    """The definition of T = 0 asynchronous recall on explicit fields: every sweep of every
+    running cue in its order from the run's streams, a cue stopping after a sweep that flips
+    nothing (the reference sweep kernel, no cue skipped)."""
+    from assoc.dynamics import draw_keys, draw_orders
+    from assoc.kernels import kernel
+
+    keys = draw_keys(mem.rng)
+    s = cues.copy()
+    b, n = s.shape
+    active = np.ones(b, dtype=bool)
+    steps = np.zeros(b, dtype=np.int64)
+    sweep = kernel("async_sweep_weights", "numpy")
+    for k in range(limit):
+        order = draw_orders(keys, 0, k, active, n)
+        flips = sweep(s, fields, w, order, active, clamp, 0.0, np.zeros((b, n)), scale)
+        steps[active] += 1
+        active &= flips != 0
+        if not active.any():
+            break
+    return s, steps, active
+
+
+@pytest.mark.parametrize("backend,path", [("numba", "whole"), ("numba", "driver"), ("numpy", "driver")])
+@pytest.mark.parametrize("rule", ["hebbian", "storkey"])
+def test_quiet_sweeps_on_fields_equal_running_every_sweep(backend, path, rule, monkeypatch):
+    """On explicit fields (Hebbian counts, Storkey weights) a T = 0 sweep of a cue with no spin
+    that moves is counted without being run or its order drawn (kernel ``quiet_cues`` in the
+    driver, the same test inside the whole compiled run). States, steps and status equal
+    running every sweep of every cue with the run's streams, for cues that stop at different
+    sweeps, cues at stored patterns, unknown entries and clamped ones."""
+    import assoc.memories.hopfield as hop
+    from assoc.kernels import cpu
+
+    n, p = 200, 24
+    xi = pt.random_pm1(p, n, rng=81)
+    cues = np.concatenate([xi[:4], pt.flip(xi[4:10], 0.25, rng=82), pt.random_pm1(6, n, rng=83)])
+    cues[5, :40] = 0
+    clamp = np.zeros(cues.shape, dtype=bool)
+    clamp[6, :30] = True
+    clamp[7, :] = True  # nothing can move
+    monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 1 << 62 if path == "whole" else 0)
+    mem = assoc.Hopfield(n, rule=rule, backend=backend, seed=5, max_steps=30)
+    mem.store(xi)
+    if rule == "hebbian":
+        mem.hebbian_counts()  # up to date: the recall runs on the counts from its first sweep
+    ref = assoc.Hopfield(n, rule=rule, backend="numba", seed=5, max_steps=30)
+    ref.store(xi)
+    if rule == "hebbian":
+        w, scale = ref.hebbian_counts().astype(np.int64), float(n)
+        fields = cues.astype(np.int64) @ w
+    else:
+        w, scale = ref.weights(), 1.0
+        fields = cues.astype(np.float64) @ w
+    out = mem.recall(cues, clamp=clamp)
+    s, steps, running = _every_sweep_run(ref, cues, clamp, fields, w, scale, 30)
+    np.testing.assert_array_equal(np.asarray(out.states), s)
+    np.testing.assert_array_equal(out.steps, steps)
+    np.testing.assert_array_equal(out.converged, ~running)
+    assert mem.rng.integers(1 << 30) == ref.rng.integers(1 << 30)
+    assert len(set(steps.tolist())) > 2 and steps[7] == 1 and steps[0] == 1
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])

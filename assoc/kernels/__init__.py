@@ -39,6 +39,7 @@ TABLE: dict[str, KernelRow] = {
     "async_sweep_patterns": _row("ref", "async_sweep_patterns", numba="cpu", cupy="gpu"),
     "async_sweep_weights": _row("ref", "async_sweep_weights", numba="cpu", cupy="gpu"),
     "hebbian_counts_add": _row("ref", "hebbian_counts_add", numba="cpu_counts"),
+    "quiet_cues": _row("ref", "quiet_cues", numba="cpu"),
     "random_orders": _row("ref", "random_orders", numba="cpu"),
     "random_uniforms": _row("ref", "random_uniforms", numba="cpu"),
     "sync_sign": _row("ref", "sync_sign", numba="cpu"),

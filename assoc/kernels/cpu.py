@@ -44,9 +44,10 @@ _new_spin = njit(cache=True, inline="always")(sweeps.new_spin)
 _dot_row = njit(cache=True, fastmath={"reassoc"})(sweeps.dot_row)
 _patterns_cue = njit(cache=True, fastmath={"reassoc"})(sweeps.bind(sweeps.sweep_patterns_cue, new_spin=_new_spin, dot_row=_dot_row))
 _weights_cue = njit(cache=True)(sweeps.bind(sweeps.sweep_weights_cue, new_spin=_new_spin))
+_is_candidate = njit(cache=True, inline="always")(sweeps.is_candidate)
 _weights_events_cue = njit(cache=True)(sweeps.bind(
-    sweeps.sweep_weights_events_cue, new_spin=_new_spin,
-    is_candidate=njit(cache=True, inline="always")(sweeps.is_candidate)))
+    sweeps.sweep_weights_events_cue, new_spin=_new_spin, is_candidate=_is_candidate))
+_any_candidate = njit(cache=True)(sweeps.bind(sweeps.any_candidate, is_candidate=_is_candidate))
 
 
 def _sweep_patterns(s, overlaps, xi_t, order, active, clamp, temperature, uniforms):
@@ -91,6 +92,20 @@ def _sweep_weights(s, fields, w, order, active, clamp, temperature, uniforms, sc
             else:
                 flips[b] = _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms, scale)
     return flips
+
+
+def _quiet_cues(s, fields, clamp, active):
+    """The cues whose next T = 0 sweep on explicit fields flips nothing, in any order: active,
+    with no spin that moves (none unknown, none opposed to its field, clamped spins aside).
+
+    s : int8 (B, N) states; fields : (B, N) their local fields (any real dtype; only signs
+    matter); clamp : bool (B, N); active : bool (B,). Returns bool (B,).
+    """
+    quiet = np.zeros(s.shape[0], dtype=np.bool_)
+    for b in prange(s.shape[0]):
+        if active[b]:
+            quiet[b] = not _any_candidate(b, s, fields, clamp)
+    return quiet
 
 
 def _renamed(func, suffix: str):
@@ -151,6 +166,8 @@ def _sync_sign(h, x, p, clamp):
     return new
 
 
+#: Cues whose next T = 0 sweep flips nothing (see ``_quiet_cues``).
+quiet_cues = Dual(_quiet_cues, lambda s, *rest: s.shape[0] * s.shape[1])
 #: The synchronous sign update (see ``_sync_sign``).
 sync_sign = Dual(_sync_sign, lambda h, x, p, clamp: 4 * x.shape[0] * x.shape[1])
 
@@ -249,12 +266,24 @@ def _cue_weights(b, s, fields, w, order, clamp, temperature, uniforms, scale):
     return _weights_cue(b, s, fields, w, order, clamp, temperature, uniforms, scale)
 
 
+@njit(cache=True, inline="always")
+def _moves_patterns(b, s, overlaps, clamp):
+    return True  # unknown without the fields (n P work): the sweep finds out
+
+
+@njit(cache=True, inline="always")
+def _moves_weights(b, s, fields, clamp):
+    return _any_candidate(b, s, fields, clamp)
+
+
 def _async_run(s, state, couplings, clamp, temperature, key_order, key_uniform, limit, scale):
     """Every sweep of one cue body (``cue_sweep``: pattern space, or explicit fields) over
     the batch, cues numbered from 0: a cue runs until a sweep flips nothing (T = 0) or
     ``limit`` sweeps. ``state`` and ``couplings`` are the overlaps and transposed patterns, or
-    the fields and weights, as the body takes them. Returns steps (int64) and status (int8:
-    fixed or limit) per cue."""
+    the fields and weights, as the body takes them. At T = 0 a sweep of a cue that
+    ``cue_moves`` finds without a spin that moves is quiet whatever the order: it counts
+    without its order being drawn (the streams are counter-based, so no later draw changes).
+    Returns steps (int64) and status (int8: fixed or limit) per cue."""
     rows, n = s.shape
     glauber = temperature > 0.0
     steps = np.zeros(rows, dtype=np.int64)
@@ -266,10 +295,13 @@ def _async_run(s, state, couplings, clamp, temperature, key_order, key_uniform, 
         running = False
         for b in range(rows):
             if active[b]:
-                _fill_order(order, b, _seed(key_order, b, k))
-                if glauber:
-                    _fill_uniforms(uniforms, b, _seed(key_uniform, b, k))
-                flips = cue_sweep(b, s, state, couplings, order, clamp, temperature, uniforms, scale)  # noqa: F821
+                if glauber or cue_moves(b, s, state, clamp):  # noqa: F821
+                    _fill_order(order, b, _seed(key_order, b, k))
+                    if glauber:
+                        _fill_uniforms(uniforms, b, _seed(key_uniform, b, k))
+                    flips = cue_sweep(b, s, state, couplings, order, clamp, temperature, uniforms, scale)  # noqa: F821
+                else:
+                    flips = 0
                 steps[b] += 1
                 if not glauber and flips == 0:
                     status[b] = STATUS_FIXED
@@ -282,7 +314,9 @@ def _async_run(s, state, couplings, clamp, temperature, key_order, key_uniform, 
 
 #: Whole asynchronous runs of small batches in pattern space (see ``_async_run``):
 #: ``(s, overlaps, xi_t, clamp, temperature, key_order, key_uniform, limit, scale)``.
-async_run_patterns = njit(cache=True)(_renamed(sweeps.bind(_async_run, cue_sweep=_cue_patterns), "_patterns"))
+async_run_patterns = njit(cache=True)(_renamed(
+    sweeps.bind(_async_run, cue_sweep=_cue_patterns, cue_moves=_moves_patterns), "_patterns"))
 #: Whole asynchronous runs of small batches on explicit fields (see ``_async_run``):
 #: ``(s, fields, w, clamp, temperature, key_order, key_uniform, limit, scale)``.
-async_run_weights = njit(cache=True)(_renamed(sweeps.bind(_async_run, cue_sweep=_cue_weights), "_weights"))
+async_run_weights = njit(cache=True)(_renamed(
+    sweeps.bind(_async_run, cue_sweep=_cue_weights, cue_moves=_moves_weights), "_weights"))

@@ -77,6 +77,13 @@ def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniform
     return flips
 
 
+def quiet_cues(s, fields, clamp, active):
+    """Reference twin of :func:`assoc.kernels.cpu.quiet_cues`."""
+    xp = _xp(s)
+    moves = (s == 0) | ((s > 0) & (fields < 0)) | ((s < 0) & (fields > 0))
+    return xp.asarray(active, dtype=bool) & ~(moves & ~clamp).any(axis=1)
+
+
 # SplitMix64 (Steele, Lea & Flood 2014): the counter-based streams behind the visiting
 # orders and heat-bath uniforms of the asynchronous sweeps. The stream of (key, cue, sweep)
 # is seeded with mix(mix(key + G (cue + 1)) + G (sweep + 1)); its t-th number (t = 0, 1, ...)

@@ -121,6 +121,16 @@ def is_candidate(f, sj):
     return (sj == 0) | ((sj > 0) & (f < 0)) | ((sj < 0) & (f > 0))
 
 
+def any_candidate(b, s, fields, clamp):
+    """Whether cue ``b`` has a spin that moves at T = 0 (a candidate that is not clamped): if
+    it has none, a sweep in any order flips nothing. One pass over the n spins, without an
+    early exit, so it runs in SIMD lanes."""
+    found = False
+    for j in range(s.shape[1]):
+        found |= is_candidate(fields[b, j], s[b, j]) & ~clamp[b, j]
+    return found
+
+
 #: A T = 0 sweep on explicit fields visits up to n / WALK_FRACTION spins past a flip before
 #: it looks for the next candidate by one scan of all n spins instead. A visit (a few random
 #: accesses) costs about as much as scanning 10-20 spins in SIMD lanes, so walking that far

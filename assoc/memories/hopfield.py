@@ -469,7 +469,11 @@ class Hopfield(BaseMemory):
             def float_sweep(order, active, uniforms):
                 return w_sweep(state, fields, w_d, order, active, clamp_d, self.temperature, uniforms)
 
-            steps, status = run_async_sweeps(float_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be)
+            def float_quiet(active):
+                return be.to_numpy(kernel("quiet_cues", be.name)(state, fields, clamp_d, be.asarray(active)))
+
+            steps, status = run_async_sweeps(float_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be,
+                                             quiet=None if glauber else float_quiet)
             return be.to_numpy(state), steps, status
 
         n, p = self.n, len(self)
@@ -545,8 +549,20 @@ class Hopfield(BaseMemory):
             run["spent"] += int(np.count_nonzero(be.to_numpy(active))) * p
             return p_sweep(state, ov, xi_t, order, active, clamp_d, self.temperature, uniforms)
 
+        first = {"sweep": moving is not None}
+
+        def quiet(active):
+            """Cues whose next sweep flips nothing: before the first sweep from the fields of the
+            product above, on the counts from their fields (one pass, no order drawn)."""
+            if first["sweep"]:
+                first["sweep"] = False
+                return ~moving
+            if run["counts"] is None:
+                return None
+            return be.to_numpy(kernel("quiet_cues", be.name)(state, run["fields"], clamp_d, be.asarray(active)))
+
         steps, status = run_async_sweeps(one_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be,
-                                         settled=None if moving is None else ~moving)
+                                         quiet=None if glauber else quiet)
         return be.to_numpy(state), steps, status
 
     def _whole_run(self, shape: tuple, n_per_visit: int) -> bool:
