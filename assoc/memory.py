@@ -660,6 +660,72 @@ def _check_round_trip(state: dict, loaded: dict, template: dict, path: str = "st
             raise ValueError(f"{where} does not load as given (wrong type, shape or values): {_short(got)}")
 
 
+# --------------------------------------------------------------------------- growing arrays
+
+#: Spare rows an array growing by :func:`append_rows` gets at least when it is reallocated.
+_SPARE_ROWS = 16
+
+
+def append_rows(owner: Any, name: str, rows: np.ndarray) -> np.ndarray:
+    """Rebind ``owner.<name>`` to ``np.concatenate([owner.<name>, rows])`` and return it, with
+    amortised appends.
+
+    The result is a new array object holding exactly the values, dtype and shape (C-contiguous)
+    of the concatenation, but it is the filled part of a buffer with spare rows (half the filled
+    rows, at least :data:`_SPARE_ROWS`; the first append to an empty array allocates exactly),
+    so an append of a few rows copies only them. Rows are written past the end of every array
+    handed out before, which therefore never changes; an attribute rebound by anything else
+    (a reset, a load, a copy of the owner) starts a new buffer, as does a dtype or row shape
+    that differs from the array's (then the result is ``np.concatenate``'s, promotion included).
+    The buffers live in ``owner._row_buffers`` (name -> (buffer, array handed out)).
+    """
+    d = owner.__dict__
+    cur = d[name]
+    bufs = d.get("_row_buffers")
+    if bufs is None:
+        bufs = d["_row_buffers"] = {}
+    n0 = cur.shape[0] if cur.ndim else 0
+    if not n0 or rows.dtype != cur.dtype or rows.shape[1:] != cur.shape[1:] or rows.ndim != cur.ndim:
+        out = np.concatenate([cur, rows])
+        bufs.pop(name, None)
+        d[name] = out
+        return out
+    n1 = n0 + rows.shape[0]
+    entry = bufs.get(name)
+    if entry is not None and entry[1] is cur and cur.base is entry[0] and n1 <= entry[0].shape[0]:
+        buf = entry[0]
+    else:
+        buf = np.empty((n1 + max(_SPARE_ROWS, n1 >> 1),) + cur.shape[1:], dtype=cur.dtype)
+        buf[:n0] = cur
+    buf[n0:n1] = rows
+    out = buf[:n1]
+    bufs[name] = (buf, out)
+    d[name] = out
+    return out
+
+
+def set_rows(owner: Any, name: str, rows: np.ndarray) -> np.ndarray:
+    """Bind ``owner.<name>`` to a copy of ``rows`` (a NumPy array of at least one dimension)
+    that :func:`append_rows` extends in place: the filled part of a buffer with spare rows (as
+    after an append), C-contiguous, of ``rows``' dtype and shape. For loads, which are followed
+    by appends (an agent restoring a memory writes to it next)."""
+    d = owner.__dict__
+    bufs = d.get("_row_buffers")
+    if bufs is None:
+        bufs = d["_row_buffers"] = {}
+    if not rows.ndim:  # not rows: a plain copy (the loader's checks name the problem)
+        d[name] = out = np.array(rows)
+        bufs.pop(name, None)
+        return out
+    n = rows.shape[0]
+    buf = np.empty((n + max(_SPARE_ROWS, n >> 1),) + rows.shape[1:], dtype=rows.dtype)
+    buf[:n] = rows
+    out = buf[:n]
+    bufs[name] = (buf, out)
+    d[name] = out
+    return out
+
+
 # --------------------------------------------------------------------------- shared base
 
 
@@ -767,7 +833,7 @@ class BaseMemory:
             for k, v in params.items():
                 setattr(self, k, v)
             self.seed = state["seed"]
-            self.patterns = np.array(state["patterns"], dtype=self.patterns.dtype)
+            set_rows(self, "patterns", np.asarray(state["patterns"], dtype=self.patterns.dtype))
             if self.alphabet not in ALPHABETS and (self.patterns.ndim != 2 or self.patterns.shape[1] != self.n
                                                    or not np.isfinite(self.patterns).all()):
                 raise ValueError(f"state['patterns'] must be a finite (P, {self.n}) array, got "

@@ -30,11 +30,13 @@ from ..memory import (
     Recall,
     _in_alphabet,
     _short,
+    append_rows,
     check_int,
     check_patterns,
     check_real,
     check_seed,
     recall_like,
+    set_rows,
     to_caller,
     to_numpy,
 )
@@ -387,9 +389,9 @@ class EpisodicMemory:
             self._store(self._keys, self._values)
             return
         self._store(codes, vals)
-        self._keys = np.concatenate([self._keys, codes])
-        self._values = np.concatenate([self._values, vals])
-        self._used = np.concatenate([self._used, ticks])
+        append_rows(self, "_keys", codes)
+        append_rows(self, "_values", vals)
+        append_rows(self, "_used", ticks)
 
     def _store(self, codes: np.ndarray, vals: np.ndarray) -> None:
         mem = self.memory
@@ -496,9 +498,9 @@ class EpisodicMemory:
         self.capacity = state["capacity"]
         self.eviction = state["eviction"]
         self.memory.load_state_dict(state["memory"])
-        self._keys = np.array(state["keys"])
-        self._values = np.array(state["values"])
-        self._used = np.array(state["used"], dtype=np.int64)
+        set_rows(self, "_keys", np.asarray(state["keys"]))
+        set_rows(self, "_values", np.asarray(state["values"]))
+        set_rows(self, "_used", np.asarray(state["used"], dtype=np.int64))
         self._tick = int(state["tick"])
 
     @classmethod

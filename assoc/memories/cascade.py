@@ -38,6 +38,7 @@ from ..memory import (
     STATUS_FIXED,
     BaseMemory,
     Recall,
+    append_rows,
     check_float,
     check_int,
     check_memory_estimate,
@@ -176,7 +177,7 @@ class CascadeHopfield(BaseMemory):
         i, j = self._iu
         for x in xi:
             self.synapses.update((x[i] * x[j]).astype(np.int8))
-        self.patterns = np.concatenate([self.patterns, xi])
+        append_rows(self, "patterns", xi)
 
     def weights(self) -> np.ndarray:
         """The ``(n, n)`` coupling matrix ``W = w / n`` (zero diagonal)."""

@@ -39,6 +39,7 @@ from ..memory import (
     STATUS_FIXED,
     BaseMemory,
     Recall,
+    append_rows,
     check_choice,
     check_int,
     check_memory_estimate,
@@ -363,7 +364,7 @@ class DenseAssociativeMemory(BaseMemory):
         xi = self._check_store(patterns)
         check_memory_estimate(2 * (len(self) + len(xi)) * self.n, f"{len(self) + len(xi)} patterns of n={self.n}")
         self._xt = self._xt_of = self._xt_stats = self._xt_bits = None
-        self.patterns = np.concatenate([self.patterns, xi])
+        append_rows(self, "patterns", xi)
 
     def _reset(self) -> None:
         self._xt = self._xt_of = self._xt_stats = self._xt_bits = None

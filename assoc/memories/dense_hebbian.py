@@ -15,6 +15,7 @@ from ..memory import (
     STATUS_FIXED,
     BaseMemory,
     Recall,
+    append_rows,
     check_choice,
     check_float,
     check_int,
@@ -110,7 +111,7 @@ class DenseHebbian(BaseMemory):
             raise ValueError(
                 f"values must give every label the same number of examples M, got counts {counts.tolist()}")
         check_memory_estimate(2 * len(labels) * self.n, f"{len(labels)} examples of n={self.n}")
-        self.patterns = np.concatenate([self.patterns, eta])
+        append_rows(self, "patterns", eta)
         self.labels = labels
 
     @property

@@ -67,7 +67,17 @@ import numpy as np
 
 from ..kernels import kernel
 from ..kernels.ref_fastweight import NEURAL_RULES, mlp_forward, q_normalised
-from ..memory import BaseMemory, Recall, check_choice, check_float, check_int, check_memory_estimate, check_real
+from ..memory import (
+    BaseMemory,
+    Recall,
+    append_rows,
+    check_choice,
+    check_float,
+    check_int,
+    check_memory_estimate,
+    check_real,
+    set_rows,
+)
 from .overlaps import TargetNorms, cosine_overlaps_cached, one_step_books
 
 FEATURE_MAPS = ("identity", "elu1")
@@ -190,8 +200,8 @@ class _FastWeight(BaseMemory):
             self._set_arrays(saved)
             raise ValueError(f"the state diverged (non-finite) while writing these pairs with {self._rates()}; "
                              "nothing was stored: lower lr")
-        self.patterns = np.concatenate([self.patterns, keys])
-        self.values = np.concatenate([self.values, vals])
+        append_rows(self, "patterns", keys)
+        append_rows(self, "values", vals)
 
     def read(self, queries: Any) -> np.ndarray:
         """The memory's output for each query, shape (B, n_out) (no stored pairs needed)."""
@@ -225,8 +235,8 @@ class _FastWeight(BaseMemory):
         return {"values": self.values.copy(), **{k: np.array(v, copy=True) for k, v in self._arrays().items()}}
 
     def _load_extra_state(self, state: dict) -> None:
-        self.patterns = np.array(state["patterns"], dtype=np.float64)
-        self.values = np.array(state["values"], dtype=np.float64)
+        set_rows(self, "patterns", np.asarray(state["patterns"], dtype=np.float64))
+        set_rows(self, "values", np.asarray(state["values"], dtype=np.float64))
         if self.values.shape != (len(self.patterns), self.n_out) or not np.isfinite(self.values).all():
             raise ValueError(f"state['values'] must be a finite ({len(self.patterns)}, {self.n_out}) array")
         loaded = {}
@@ -663,10 +673,10 @@ class SoftmaxAttention(_FastWeight):
 
     def _load_extra_state(self, state: dict) -> None:
         super()._load_extra_state(state)
-        self._read_keys = self._keys(self.patterns)
+        set_rows(self, "_read_keys", self._keys(self.patterns))
 
     def _write(self, keys: np.ndarray, values: np.ndarray) -> None:
-        self._read_keys = np.concatenate([self._read_keys, keys])
+        append_rows(self, "_read_keys", keys)
 
     def _read(self, q: np.ndarray) -> np.ndarray:
         if len(self) == 0:

@@ -17,11 +17,13 @@ from ..memory import (
     STATUS_FIXED,
     BaseMemory,
     Recall,
+    append_rows,
     check_float,
     check_int,
     check_memory_estimate,
     check_patterns,
     chunk_rows,
+    set_rows,
 )
 from .bits import n_words, pack_bits, random_bit_mask, sdr_kernels
 
@@ -168,10 +170,10 @@ class KanervaSDM(BaseMemory):
             act = self._activate(x[p0 : p0 + step], xpacked[p0 : p0 + step])
             data = be.asarray(2.0 * y[p0 : p0 + step] - 1.0)
             self._counters += xp.rint(act.astype(xp.float64).T @ data).astype(xp.int32)
-        self.patterns = np.concatenate([self.patterns, x])
-        self.values = np.concatenate([self.values, y])
-        self._vpacked = np.concatenate([self._vpacked, ypacked])
-        self._vsizes = np.concatenate([self._vsizes, ysizes])
+        append_rows(self, "patterns", x)
+        append_rows(self, "values", y)
+        append_rows(self, "_vpacked", ypacked)
+        append_rows(self, "_vsizes", ysizes)
 
     def read(self, addresses: Any) -> tuple[np.ndarray, np.ndarray]:
         """One read: (data (B, n_out) int8, number of activated locations (B,))."""
@@ -274,8 +276,8 @@ class KanervaSDM(BaseMemory):
 
     def _load_extra_state(self, state: dict) -> None:
         be = self.backend
-        self.values = np.array(state["values"], dtype=np.int8)
-        self._vpacked = pack_bits(self.values)
-        self._vsizes = self.values.sum(axis=1, dtype=np.int64)
+        set_rows(self, "values", np.asarray(state["values"], dtype=np.int8))
+        set_rows(self, "_vpacked", pack_bits(self.values))
+        set_rows(self, "_vsizes", self.values.sum(axis=1, dtype=np.int64))
         self._counters = be.asarray(np.array(state["counters"], dtype=np.int32))
         self._addresses = be.asarray(np.array(state["addresses"], dtype=np.uint64))

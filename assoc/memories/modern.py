@@ -17,9 +17,11 @@ from ..memory import (
     STATUS_LIMIT,
     BaseMemory,
     Recall,
+    append_rows,
     check_float,
     check_int,
     check_memory_estimate,
+    set_rows,
     to_numpy,
 )
 from .overlaps import TargetNorms, cosine_overlaps_cached
@@ -124,7 +126,7 @@ class ModernHopfield(BaseMemory):
         self.patterns = np.zeros((0, self.n), dtype=np.float64)
 
     def _load_extra_state(self, state: dict) -> None:
-        self.patterns = np.array(state["patterns"], dtype=np.float64)
+        set_rows(self, "patterns", np.asarray(state["patterns"], dtype=np.float64))
 
     def store(self, patterns: Any, values: Any = None) -> None:
         """Store a ``(P, n)`` batch of real patterns (online: may be called again)."""
@@ -140,7 +142,7 @@ class ModernHopfield(BaseMemory):
 
     def _add(self, x: np.ndarray) -> None:
         check_memory_estimate(8 * (len(self) + len(x)) * self.n, f"{len(self) + len(x)} patterns of n={self.n}")
-        self.patterns = np.concatenate([self.patterns, x])
+        append_rows(self, "patterns", x)
 
     def _need(self):
         if len(self) == 0:

@@ -15,6 +15,7 @@ from ..memory import (
     STATUS_FIXED,
     BaseMemory,
     Recall,
+    append_rows,
     check_choice,
     check_int,
     check_memory_estimate,
@@ -63,7 +64,7 @@ class MultitaskHebbian(BaseMemory):
             raise ValueError("values must be None: the multitasking network is auto-associative")
         xi = self._check_store(patterns)
         check_memory_estimate(2 * (len(self) + len(xi)) * self.n, f"{len(self) + len(xi)} patterns of n={self.n}")
-        self.patterns = np.concatenate([self.patterns, xi])
+        append_rows(self, "patterns", xi)
 
     def overlaps(self, states: Any) -> np.ndarray:
         """Mattis overlaps ``m_mu = xi_mu . s / n``, shape (B, P)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..memory import STATUS_FIXED, STATUS_LIMIT, BaseMemory, Recall, check_int, chunk_rows
+from ..memory import STATUS_FIXED, STATUS_LIMIT, BaseMemory, Recall, append_rows, check_int, chunk_rows, set_rows
 from .bits import _binary_overlaps, n_words, pack_bits, sdr_kernels, unpack_bits
 
 
@@ -90,10 +90,10 @@ class DendriticSegments(BaseMemory):
             sub[b, self.rng.choice(on, size=self.synapses, replace=False)] = 1
         packed, _, _ = k.pack_rows(sub)
         start = len(self)
-        self.patterns = np.concatenate([self.patterns, x])
-        self._packed = np.concatenate([self._packed, xpacked])
-        self._sizes = np.concatenate([self._sizes, xsizes])
-        self._sub = np.concatenate([self._sub, packed])
+        append_rows(self, "patterns", x)
+        append_rows(self, "_packed", xpacked)
+        append_rows(self, "_sizes", xsizes)
+        append_rows(self, "_sub", packed)
         g_new = (len(self) + self.union - 1) // self.union
         seg = np.zeros((g_new, self._sub.shape[1]), dtype=np.uint64)
         seg[: self._seg.shape[0]] = self._seg
@@ -158,7 +158,7 @@ class DendriticSegments(BaseMemory):
         return {"subsamples": self._sub.copy(), "segment_bits": self._seg.copy()}
 
     def _load_extra_state(self, state: dict) -> None:
-        self._packed = pack_bits(self.patterns)
-        self._sizes = self.patterns.sum(axis=1, dtype=np.int64)
-        self._sub = np.array(state["subsamples"], dtype=np.uint64)
+        set_rows(self, "_packed", pack_bits(self.patterns))
+        set_rows(self, "_sizes", self.patterns.sum(axis=1, dtype=np.int64))
+        set_rows(self, "_sub", np.asarray(state["subsamples"], dtype=np.uint64))
         self._seg = np.array(state["segment_bits"], dtype=np.uint64)

@@ -16,9 +16,11 @@ from ..memory import (
     STATUS_LIMIT,
     BaseMemory,
     Recall,
+    append_rows,
     check_float,
     check_int,
     check_memory_estimate,
+    set_rows,
 )
 from .bits import _binary_overlaps, _check_sparse_packed, n_words, pack_bits, sdr_kernels
 from .index import SDRIndex
@@ -197,10 +199,10 @@ class Sparsey(BaseMemory):
         x, packed, sizes = self._check_inputs("patterns", patterns)
         codes, _ = self._learn(packed, sizes)
         self.ops["store"] += self.last_ops
-        self.patterns = np.concatenate([self.patterns, x])
-        self._packed = np.concatenate([self._packed, packed])
-        self._sizes = np.concatenate([self._sizes, sizes])
-        self.codes = np.concatenate([self.codes, codes])
+        append_rows(self, "patterns", x)
+        append_rows(self, "_packed", packed)
+        append_rows(self, "_sizes", sizes)
+        append_rows(self, "codes", codes)
 
     def recall(self, cues: Any) -> Recall:
         """Retrieve from a ``(B, n)`` batch of (partial or noisy) inputs.
@@ -249,9 +251,9 @@ class Sparsey(BaseMemory):
 
     def _load_extra_state(self, state: dict) -> None:
         self._w = np.array(state["w"], dtype=np.uint64)
-        self.codes = np.array(state["codes"], dtype=np.int64)
+        set_rows(self, "codes", np.asarray(state["codes"], dtype=np.int64))
         self.ops = dict(state["ops"])
         self._index = SDRIndex(self.modules * self.cells, backend=self._index_backend())
         self._indexed = 0
-        self._packed = pack_bits(self.patterns)
-        self._sizes = self.patterns.sum(axis=1, dtype=np.int64)
+        set_rows(self, "_packed", pack_bits(self.patterns))
+        set_rows(self, "_sizes", self.patterns.sum(axis=1, dtype=np.int64))

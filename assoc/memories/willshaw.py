@@ -18,11 +18,13 @@ from ..memory import (
     STATUS_LIMIT,
     BaseMemory,
     Recall,
+    append_rows,
     check_choice,
     check_float,
     check_int,
     check_memory_estimate,
     check_patterns,
+    set_rows,
 )
 from ..kernels.ref_sdr import CLASSIC, CLASSIC_DILUTED, FIXED, KWTA
 from .bits import _binary_overlaps, _check_sparse_packed, n_words, pack_bits, random_bit_mask, sdr_kernels, unpack_bits
@@ -183,10 +185,10 @@ class Willshaw(BaseMemory):
         self._count += keys.shape[0]
         self._value_sizes.append(float(vsizes.sum()))
         if self.keep_patterns:
-            self.patterns = np.concatenate([self.patterns, keys])
-            self.values = np.concatenate([self.values, vals])
-            self._vpacked = np.concatenate([self._vpacked, vpacked])
-            self._vsizes = np.concatenate([self._vsizes, vsizes])
+            append_rows(self, "patterns", keys)
+            append_rows(self, "values", vals)
+            append_rows(self, "_vpacked", vpacked)
+            append_rows(self, "_vsizes", vsizes)
 
     def depress(self, fraction: float) -> None:
         """Random synaptic depression: clear each set synapse independently with probability
@@ -328,9 +330,9 @@ class Willshaw(BaseMemory):
 
     def _load_extra_state(self, state: dict) -> None:
         be = self.backend
-        self.values = np.array(state["values"], dtype=np.int8)
-        self._vpacked = pack_bits(self.values)
-        self._vsizes = self.values.sum(axis=1, dtype=np.int64)
+        set_rows(self, "values", np.asarray(state["values"], dtype=np.int8))
+        set_rows(self, "_vpacked", pack_bits(self.values))
+        set_rows(self, "_vsizes", self.values.sum(axis=1, dtype=np.int64))
         self._w = be.asarray(np.array(state["w"], dtype=np.uint64))
         self._mask = be.asarray(np.array(state["mask"], dtype=np.uint64))
         self._count = int(state["count"])
