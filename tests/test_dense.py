@@ -774,3 +774,52 @@ def test_cubic_summary_equals_numpy_energies_and_cosines():
         e2 = np.empty(6)
         fn(raw, s, n, e2, np.empty((6, 0)))
         np.testing.assert_array_equal(e2, want_e)
+
+
+@pytest.mark.parametrize("dynamics, temperature", [("async", 0.0), ("glauber", 0.4)])
+@pytest.mark.parametrize("b", [1, 4])
+@pytest.mark.parametrize("clamped", [False, True])
+def test_cubic_whole_run_of_a_small_batch_equals_the_sweep_driver(dynamics, temperature, b, clamped, monkeypatch):
+    """A small batch of the cubic memory runs every sweep in one compiled call (``cubic_run``);
+    its states, steps, status, energies, overlaps and generator state are the Python driver's
+    (forced by a zero thread-pool threshold, which sends every batch to the driver)."""
+    pytest.importorskip("numba")
+    from assoc.kernels import cpu, kernel
+
+    table = kernel("dense_async_sweep_table", "numba")
+    calls = []
+    whole = table.cubic_run
+    monkeypatch.setattr(table, "cubic_run", lambda *a: calls.append(1) or whole(*a))
+
+    def history(force_driver):
+        with monkeypatch.context() as m:
+            if force_driver:
+                m.setattr(cpu, "PARALLEL_MIN_WORK", 0)
+            rng = np.random.default_rng(5)
+            mem = DenseAssociativeMemory(96, degree=3, dynamics=dynamics, temperature=temperature, max_steps=6,
+                                         backend="numba", seed=3)
+            xi = random_pm1(700, 96, rng=rng)  # far above capacity: runs of several sweeps
+            mem.store(xi)
+            out = []
+            for r in range(4):
+                cues = flip(xi[r * b:(r + 1) * b], 0.3, rng=rng)
+                cues[:, :20] = 0
+                clamp = None
+                if clamped:
+                    clamp = np.zeros(cues.shape, dtype=bool)
+                    clamp[:, 50:] = True
+                out.append(mem.recall(cues, clamp=clamp))
+            return out, mem.rng.bit_generator.state
+
+    got, got_rng = history(False)
+    assert len(calls) == 4
+    want, want_rng = history(True)
+    assert len(calls) == 4  # the driver ran these
+    assert got_rng == want_rng
+    assert len({s for r in got for s in r.steps.tolist()}) > 1 or temperature > 0  # runs of different lengths
+    for x, y in zip(got, want):
+        np.testing.assert_array_equal(x.states, y.states)
+        np.testing.assert_array_equal(x.steps, y.steps)
+        np.testing.assert_array_equal(x.status, y.status)
+        np.testing.assert_array_equal(x.energy, y.energy)
+        np.testing.assert_array_equal(x.overlaps, y.overlaps)

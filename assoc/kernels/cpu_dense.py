@@ -31,7 +31,8 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .cpu import Dual, _new_spin, run_parallel
+from ..memory import STATUS_FIXED, STATUS_LIMIT
+from .cpu import Dual, _fill_order, _fill_uniforms, _new_spin, _seed, run_parallel
 from .cpu_sdr import popcount64
 
 
@@ -505,6 +506,57 @@ def cubic_layout(xt, x_rows=None):
     return lanes, by.view("<u8").astype(np.uint64, copy=False)
 
 
+@njit(cache=True, inline="always")
+def _cubic_cue(b, s, overlaps, p, lanes, colsum, order, clamp, gscale, temperature, uniforms):
+    """One sweep of cue ``b`` of :func:`_dense_async_sweep_cubic` (arguments as there, ``p`` the
+    number of patterns); returns its number of flips."""
+    n = s.shape[1]
+    pw = 16 * lanes.shape[1]
+    # blocks of 256 patterns summed in int32 lanes before int64 (32 terms per lane per block,
+    # each at most n**2 for the squares, n for the sums of +/-M)
+    squares_group = max(1, LANE_EXACT // (32 * n * n))
+    moves_group = max(1, LANE_EXACT // (32 * n))
+    ov = overlaps[b]
+    m = np.zeros(pw, dtype=np.int16)
+    sm = np.int64(0)
+    s2 = np.int64(0)
+    for mu in range(p):
+        o = ov[mu]
+        m[mu] = o
+        sm += o
+        s2 += o * o
+    count = 0
+    for t in range(n):
+        i = order[b, t]
+        if clamp[b, i]:
+            continue
+        old = s[b, i]
+        c = colsum[i]
+        d = s2 - 2 * _masked_squares(lanes[i], m, squares_group)
+        if old == 0:
+            di = 6 * d + 2 * c
+        else:
+            di = 6 * d + 8 * c - 12 * np.int64(old) * sm
+        delta = np.float64(di)
+        if temperature == 0.0:
+            new = _new_spin(delta, old, 0.0, 0.0)
+        else:
+            new = _heat_bath(gscale * delta / temperature, uniforms[b, t])
+        if new != old:
+            s[b, i] = new
+            dd = np.int64(new) - np.int64(old)
+            xm = _lane_move(lanes[i], m, np.int16(dd), moves_group)
+            for mu in range(p, pw):  # the padding moved with x = -1 (adding 0 to xm): back to 0
+                m[mu] = 0
+            s2 += 2 * dd * xm + dd * dd * p
+            sm += dd * c
+            count += 1
+    if count:
+        for mu in range(p):
+            ov[mu] = m[mu]
+    return count
+
+
 def _dense_async_sweep_cubic(s, overlaps, xt, lanes, colsum, order, active, clamp, gscale, temperature, uniforms):
     """One random-sequential sweep of the cubic polynomial memory (``F(x) = x**3``, raw integer
     overlaps, patterns in {-1, +1}, n <= 4096) from the closed form above.
@@ -516,57 +568,49 @@ def _dense_async_sweep_cubic(s, overlaps, xt, lanes, colsum, order, active, clam
 
     Returns int64 (B,) number of flips per cue (states equal the table kernel's).
     """
-    nb, n = s.shape
+    nb = s.shape[0]
     p = xt.shape[1]
-    pw = 16 * lanes.shape[1]
-    # blocks of 256 patterns summed in int32 lanes before int64 (32 terms per lane per block,
-    # each at most n**2 for the squares, n for the sums of +/-M)
-    squares_group = max(1, LANE_EXACT // (32 * n * n))
-    moves_group = max(1, LANE_EXACT // (32 * n))
     flips = np.zeros(nb, dtype=np.int64)
     rows = np.nonzero(active)[0]  # the threads share out the running cues only
     for r in prange(rows.shape[0]):
         b = rows[r]
-        ov = overlaps[b]
-        m = np.zeros(pw, dtype=np.int16)
-        sm = np.int64(0)
-        s2 = np.int64(0)
-        for mu in range(p):
-            o = ov[mu]
-            m[mu] = o
-            sm += o
-            s2 += o * o
-        count = 0
-        for t in range(n):
-            i = order[b, t]
-            if clamp[b, i]:
-                continue
-            old = s[b, i]
-            c = colsum[i]
-            d = s2 - 2 * _masked_squares(lanes[i], m, squares_group)
-            if old == 0:
-                di = 6 * d + 2 * c
-            else:
-                di = 6 * d + 8 * c - 12 * np.int64(old) * sm
-            delta = np.float64(di)
-            if temperature == 0.0:
-                new = _new_spin(delta, old, 0.0, 0.0)
-            else:
-                new = _heat_bath(gscale * delta / temperature, uniforms[b, t])
-            if new != old:
-                s[b, i] = new
-                dd = np.int64(new) - np.int64(old)
-                xm = _lane_move(lanes[i], m, np.int16(dd), moves_group)
-                for mu in range(p, pw):  # the padding moved with x = -1 (adding 0 to xm): back to 0
-                    m[mu] = 0
-                s2 += 2 * dd * xm + dd * dd * p
-                sm += dd * c
-                count += 1
-        if count:
-            for mu in range(p):
-                ov[mu] = m[mu]
-        flips[b] = count
+        flips[b] = _cubic_cue(b, s, overlaps, p, lanes, colsum, order, clamp, gscale, temperature, uniforms)
     return flips
+
+
+@njit(cache=True)
+def _cubic_run(s, overlaps, xt, lanes, colsum, clamp, gscale, temperature, key_order, key_uniform, limit):
+    """Every sweep of the cubic form over a small batch in one call, serially, cues numbered
+    from 0: the streams, sweeps and books of :func:`assoc.dynamics.run_async_sweeps` driving
+    :func:`_dense_async_sweep_cubic` with the keys ``key_order`` and ``key_uniform`` (a cue's
+    order at sweep k from ``(key_order, cue, k)``, its heat-bath uniforms from
+    ``(key_uniform, cue, k)``); a cue stops after a sweep that flips nothing (T = 0) or after
+    ``limit`` sweeps. ``s`` and ``overlaps`` are updated in place. Returns steps (int64) and
+    status (int8: fixed or limit) per cue."""
+    rows, n = s.shape
+    p = xt.shape[1]
+    glauber = temperature > 0.0
+    steps = np.zeros(rows, dtype=np.int64)
+    status = np.full(rows, STATUS_LIMIT, dtype=np.int8)
+    active = np.ones(rows, dtype=np.bool_)
+    order = np.zeros((rows, n), dtype=np.int64)
+    uniforms = np.zeros((rows, n) if glauber else (1, 1))
+    for k in range(limit):
+        running = False
+        for b in range(rows):
+            if active[b]:
+                _fill_order(order, b, _seed(key_order, b, k))
+                if glauber:
+                    _fill_uniforms(uniforms, b, _seed(key_uniform, b, k))
+                flips = _cubic_cue(b, s, overlaps, p, lanes, colsum, order, clamp, gscale, temperature, uniforms)
+                steps[b] += 1
+                if not glauber and flips == 0:
+                    status[b] = STATUS_FIXED
+                    active[b] = False
+                running = True
+        if not running:
+            break
+    return steps, status
 
 
 def _dense_overlaps(s, xt):
@@ -653,7 +697,9 @@ class _TableSweep(Dual):
     (:func:`cubic_layout`; built from ``xt`` when not given). Each form is its own
     :class:`Dual`. ``layout`` (:func:`cubic_layout`) builds the bit layouts the cubic form and
     :func:`dense_overlaps` read, for callers that keep them with the patterns; ``summary``
-    (``_cubic_summary``) gives the energies and cosine overlaps of its final overlaps."""
+    (``_cubic_summary``) gives the energies and cosine overlaps of its final overlaps;
+    ``cubic_run`` (``_cubic_run``) runs every sweep of a small batch of the cubic form in one
+    call."""
 
     layout = staticmethod(cubic_layout)
 
@@ -662,6 +708,9 @@ class _TableSweep(Dual):
         self.cubic = Dual(_dense_async_sweep_cubic, _work)
         #: energies and cosine overlaps of the cubic memory's final overlaps (``_cubic_summary``)
         self.summary = Dual(_cubic_summary, lambda raw, *rest: raw.shape[0] * raw.shape[1])
+        #: every sweep of a small batch in one serial call (``_cubic_run``): ``(s, overlaps, xt, lanes,
+        #: colsum, clamp, gscale, temperature, key_order, key_uniform, limit) -> (steps, status)``
+        self.cubic_run = _cubic_run
 
     def __call__(self, s, overlaps, xt, order, active, clamp, ftab, off, pm1, exact, gscale, temperature, uniforms,
                  colsum=None, lanes=None):

@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..dynamics import check_clamp, check_temperature, run_async_sweeps_chunked, run_to_fixed_point
+from ..dynamics import check_clamp, check_temperature, draw_keys, run_async_sweeps_chunked, run_to_fixed_point
 from ..kernels import kernel
 from ..memory import (
     STATUS_FIXED,
@@ -193,6 +193,21 @@ def _run_async(mem: BaseMemory, s: np.ndarray, clamp: np.ndarray, limit: int, xt
     xt_rows = xt if x_rows is None else x_rows.T  # the same numbers, read row-major by the numpy twin
     overlaps_of = _kernel("dense_overlaps", be.name)
     extra = () if cubic is None else (cubic, lanes)
+    whole = None if cubic is None or lanes is None or chunk < b else getattr(sweep, "cubic_run", None)
+    if whole is not None:
+        from ..kernels.cpu import PARALLEL_MIN_WORK
+
+        if b * n * p < PARALLEL_MIN_WORK:
+            # a small batch (an agent's read): every sweep in one compiled call, serially (as the
+            # kernel policy runs such sweeps), with the streams, sweeps and books of the driver
+            keys = draw_keys(mem.rng)
+            states[...] = s
+            ov = overlaps_of(s, xt_d, None, rows)
+            steps, status = whole(states, ov, xt_d, lanes, cubic, np.ascontiguousarray(clamp), gscale, temperature,
+                                  keys[0], keys[1], limit)
+            if collect is not None:
+                collect(0, b, states, ov)
+            return states, None, steps, status
 
     def start_chunk(lo, hi):
         state = be.asarray(s[lo:hi].copy())
