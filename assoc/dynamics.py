@@ -263,6 +263,8 @@ def run_to_fixed_point(
     status : (B,) int8 STATUS_FIXED, STATUS_CYCLE or STATUS_LIMIT
     """
     put, get = _movers(backend)
+    host = backend is None or getattr(backend, "xp", None) is np
+    status_of = kernel("step_status", "numba" if host else backend)
     cur = states.copy()
     prev = None  # the states one step before, kept for the running rows only
     b = cur.shape[0]
@@ -273,26 +275,26 @@ def run_to_fixed_point(
         rows = np.nonzero(active)[0]
         whole = len(rows) == b
         idx = put(rows)
-        old = cur.copy() if whole else cur[idx]
+        old = cur if whole else cur[idx]  # the step never writes to cur, so no copy is needed
         new = step(rows, cur)
         steps[rows] += 1
-        fixed = np.asarray(get((new == old).all(axis=1)), dtype=bool)
-        if prev is not None:
-            cycle = ~fixed & np.asarray(get((new == (prev if whole else prev[idx])).all(axis=1)), dtype=bool)
+        have_prev = cycles and prev is not None
+        if have_prev:
+            before = prev if whole else prev[idx]
         else:
-            cycle = np.zeros(len(rows), dtype=bool)
+            before = old
+        result = np.asarray(get(status_of(new, old, before, have_prev)))
+        fixed = result == STATUS_FIXED
+        cycle = result == STATUS_CYCLE
         status[rows[fixed]] = STATUS_FIXED
         status[rows[cycle]] = STATUS_CYCLE
-        if cycles:
-            if prev is None:
+        if whole:  # the first step always is: prev exists before any partial step
+            if cycles:
                 prev = old
-            elif whole:
-                prev, old = old, prev
-            else:
-                prev[idx] = old
-        if whole:
-            cur[...] = new
+            cur = new if new.dtype == cur.dtype else new.astype(cur.dtype)  # old lives on as prev
         else:
+            if cycles:
+                prev[idx] = old
             cur[idx] = new
         active[rows[fixed | cycle]] = False
         if not active.any():

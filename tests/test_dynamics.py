@@ -409,3 +409,30 @@ def test_quiet_cues_find_exactly_the_cues_without_a_spin_that_moves(dtype):
         got = np.asarray(twin(s, fields, clamp, active))
         np.testing.assert_array_equal(got, want & active)
         np.testing.assert_array_equal(np.asarray(twin(s, fields, clamp, ~active)), want & ~active)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.float32, np.bool_])
+def test_step_status_twins_find_fixed_points_and_two_cycles(dtype):
+    """After a step a row is fixed (equal to the state it came from), a two-cycle (equal to
+    the state one step before, only when cycles are tracked) or running. Rows differing from
+    both in a single entry, first, last or at a block edge, are running; both twins agree
+    with that definition row by row."""
+    rng = np.random.default_rng(21)
+    n = 3 * 64 + 5  # blocks of 64 and a short tail
+    old = rng.integers(0, 2, size=(12, n)).astype(dtype)
+    prev = rng.integers(0, 2, size=(12, n)).astype(dtype)
+    new = old.copy()
+    want = np.full(12, STATUS_FIXED, dtype=np.int8)
+    for r, j in zip(range(1, 6), (0, n - 1, 63, 64, 130)):
+        new[r, j] = not new[r, j]  # one entry differs from old ...
+        prev[r] = new[r]  # ... and the row equals prev: a two-cycle
+        want[r] = STATUS_CYCLE
+    for r, j, k in zip(range(6, 11), (0, n - 1, 63, 64, 130), (n - 1, 0, 64, 63, 0)):
+        new[r, j] = not new[r, j]
+        prev[r] = new[r]
+        prev[r, k] = not prev[r, k]  # differs from both, in one entry each
+        want[r] = -1
+    prev[11] = old[11]  # fixed and equal to prev: fixed wins
+    for twin in (cpu.step_status, ref.step_status):
+        np.testing.assert_array_equal(twin(new, old, prev, True), want)
+        np.testing.assert_array_equal(twin(new, old, prev, False), np.where(want == STATUS_CYCLE, -1, want))

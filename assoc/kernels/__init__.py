@@ -42,6 +42,7 @@ TABLE: dict[str, KernelRow] = {
     "quiet_cues": _row("ref", "quiet_cues", numba="cpu"),
     "random_orders": _row("ref", "random_orders", numba="cpu"),
     "random_uniforms": _row("ref", "random_uniforms", numba="cpu"),
+    "step_status": _row("ref", "step_status", numba="cpu"),
     "sync_sign": _row("ref", "sync_sign", numba="cpu"),
     # sparse-distributed memories (assoc.memories.willshaw, kanerva, segments, sparsey, index)
     "and_popcount": _row("ref_sdr", "and_popcount", numba="cpu_sdr"),

@@ -21,7 +21,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from ..memory import STATUS_FIXED, STATUS_LIMIT
+from ..memory import STATUS_CYCLE, STATUS_FIXED, STATUS_LIMIT
 from . import ref, sweeps
 
 #: Calls with less work than this (inner-loop operations: multiply-adds, 64-bit word
@@ -168,6 +168,41 @@ def _sync_sign(h, x, p, clamp):
 
 #: Cues whose next T = 0 sweep flips nothing (see ``_quiet_cues``).
 quiet_cues = Dual(_quiet_cues, lambda s, *rest: s.shape[0] * s.shape[1])
+#: Entries compared per block before a row's comparison may stop (the row already differs
+#: from both): blocks of this many run in SIMD lanes.
+_STATUS_BLOCK = 64
+
+
+def _step_status(new, old, prev, cycles):
+    """How each row of an iterated map stands after a step: ``STATUS_FIXED`` where ``new``
+    equals ``old`` (the state it was computed from), else ``STATUS_CYCLE`` where ``cycles``
+    and it equals ``prev`` (the state one step before), else -1 (still running).
+
+    new, old, prev : (B, n) arrays of one dtype (``prev`` is ignored without ``cycles``).
+    Returns int8 (B,). A row's comparison stops at the first block of entries where it differs
+    from both, so running rows cost a few blocks and fixed rows one pass."""
+    rows, n = new.shape
+    out = np.empty(rows, dtype=np.int8)
+    for r in prange(rows):
+        same_old = True
+        same_prev = cycles
+        j = 0
+        while j < n and (same_old or same_prev):
+            e = min(n, j + _STATUS_BLOCK)
+            d_old = False
+            d_prev = False
+            for k in range(j, e):
+                d_old |= new[r, k] != old[r, k]
+                d_prev |= new[r, k] != prev[r, k]
+            same_old = same_old and not d_old
+            same_prev = same_prev and not d_prev
+            j = e
+        out[r] = STATUS_FIXED if same_old else (STATUS_CYCLE if same_prev else -1)
+    return out
+
+
+#: Row status after a step of an iterated map (see ``_step_status``).
+step_status = Dual(_step_status, lambda new, *rest: new.shape[0] * new.shape[1])
 #: The synchronous sign update (see ``_sync_sign``).
 sync_sign = Dual(_sync_sign, lambda h, x, p, clamp: 4 * x.shape[0] * x.shape[1])
 

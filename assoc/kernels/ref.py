@@ -77,6 +77,18 @@ def async_sweep_weights(s, fields, w, order, active, clamp, temperature, uniform
     return flips
 
 
+def step_status(new, old, prev, cycles):
+    """Reference twin of :func:`assoc.kernels.cpu.step_status` (NumPy or CuPy arrays)."""
+    from ..memory import STATUS_CYCLE, STATUS_FIXED
+
+    xp = _xp(new)
+    fixed = (new == old).all(axis=1)
+    out = xp.where(fixed, STATUS_FIXED, -1).astype(xp.int8)
+    if cycles:
+        out[~fixed & (new == prev).all(axis=1)] = STATUS_CYCLE
+    return out
+
+
 def quiet_cues(s, fields, clamp, active):
     """Reference twin of :func:`assoc.kernels.cpu.quiet_cues`."""
     xp = _xp(s)
