@@ -481,6 +481,33 @@ def test_small_batch_summaries_equal_the_matrix_product_path(rule, monkeypatch):
     np.testing.assert_allclose(ov[0], dots[0] / n, rtol=1e-12)
 
 
+@pytest.mark.parametrize("path", ["numpy", "numba few", "numba product", "sync"])
+@pytest.mark.parametrize("rule", ["hebbian", "storkey"])
+def test_recall_energy_is_minus_half_s_w_s_with_unknown_entries(path, rule, monkeypatch):
+    """Recall.energy is -1/2 s W s (W the couplings, zero diagonal) of the final states, also
+    when clamped unknown entries leave zeros in them: in pattern space the diagonal term P
+    s.s counts the nonzero entries only (here P (n - 30) / n / 2 = 1.05 per state smaller than
+    with all n), on every summaries path."""
+    import assoc.memories.hopfield as hop
+
+    n = 100
+    xi = pt.random_pm1(7, n, rng=91)
+    cues = pt.flip(xi[:4], 0.1, rng=92)
+    cues[:, :30] = 0
+    clamp = np.zeros(cues.shape, dtype=bool)
+    clamp[:, :30] = True
+    if path == "numba product":
+        monkeypatch.setattr(hop, "SMALL_SUMMARIES", 0)
+    mem = assoc.Hopfield(n, rule=rule, dynamics="sync" if path == "sync" else "async",
+                         backend="numpy" if path == "numpy" else "numba", seed=3)
+    mem.store(xi)
+    out = mem.recall(cues, clamp=clamp)
+    s = np.asarray(out.states, dtype=np.float64)
+    assert (s[:, :30] == 0).all() and (s[:, 30:] != 0).all()
+    w = mem.weights()
+    np.testing.assert_allclose(out.energy, -0.5 * np.einsum("bi,ij,bj->b", s, w, s), rtol=1e-12)
+
+
 @pytest.mark.parametrize("representation", ["patterns", "auto"])
 def test_settled_cues_skip_their_quiet_first_sweep(representation, monkeypatch):
     """At T = 0 the sweep-by-sweep driver finds, from one product of the fields, the cues with

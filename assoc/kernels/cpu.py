@@ -15,6 +15,7 @@ every Numba CPU kernel of the package (here, :mod:`assoc.kernels.cpu_sdr` and
 
 from __future__ import annotations
 
+import math
 import types
 
 import numba
@@ -205,6 +206,41 @@ def _step_status(new, old, prev, cycles):
 step_status = Dual(_step_status, lambda new, *rest: new.shape[0] * new.shape[1])
 #: The synchronous sign update (see ``_sync_sign``).
 sync_sign = Dual(_sync_sign, lambda h, x, p, clamp: 4 * x.shape[0] * x.shape[1])
+
+
+@njit(cache=True)
+def hebbian_summaries(states, xi_t, pattern_energy):
+    """Overlaps and energies of a few final states in one serial call (an agent's read).
+
+    states : (B, n) int8 in {-1, 0, +1}; xi_t : (n, P) int8 stored patterns, transposed.
+    Returns the cosine overlaps (B, P) float64, ``raw / n`` for a +/-1 state and ``raw /
+    sqrt(k n)`` for one with k nonzero entries (0 when k = 0), raw the exact integer overlap;
+    and, where ``pattern_energy``, the Hebbian energy ``-0.5 (sum_mu raw_mu**2 - P k) / n``
+    (B,) float64 (zeros otherwise). The same float64 operations as the matrix-product path:
+    the sums of squares are exact integers, so their order does not matter."""
+    nb, n = states.shape
+    p = xi_t.shape[1]
+    overlaps = np.zeros((nb, p))
+    energy = np.zeros(nb)
+    raw = np.zeros(p, dtype=np.int64)
+    for b in range(nb):
+        raw[:] = 0
+        k = 0
+        for i in range(n):
+            si = np.int64(states[b, i])
+            if si != 0:
+                k += 1
+                for mu in range(p):
+                    raw[mu] += si * xi_t[i, mu]
+        den = math.sqrt(np.float64(k) * np.float64(n))
+        sq = 0.0
+        for mu in range(p):
+            r = np.float64(raw[mu])
+            overlaps[b, mu] = r / den if den > 0 else 0.0
+            sq += r * r
+        if pattern_energy:
+            energy[b] = -0.5 * (sq - np.float64(p) * np.float64(k)) / n
+    return overlaps, energy
 
 
 # the counter-based streams of the asynchronous sweeps (see assoc.kernels.ref: SplitMix64)

@@ -369,9 +369,15 @@ class Hopfield(BaseMemory):
         be, xp = self.backend, self.backend.xp
         b, p = states.shape[0], len(self)
         if raw_known is None and be.name == "numba" and b * p * self.n < SMALL_SUMMARIES:
-            # a few states: one compiled call of exact integer dot products
+            # a few states: one compiled call (exact integer dot products, cosines, energies)
             xi_t = self._derived("xi_t", lambda: np.ascontiguousarray(self.patterns.T))
-            raw_known, known = kernel("dense_overlaps", be.name)(states, xi_t), np.ones(b, dtype=bool)
+            pattern_energy = self.uses_pattern_space()
+            overlaps, energy = _cpu().hebbian_summaries(states, xi_t, pattern_energy)
+            if not pattern_energy:
+                s64 = states.astype(np.float64)
+                energy = -0.5 * ((s64 @ self.weights()) * s64).sum(axis=1)
+            return overlaps, energy
+        # the energy's diagonal term is P times each state's squared norm (its nonzero entries)
         if raw_known is not None:
             counts = np.count_nonzero(states, axis=1)
             raw = raw_known.astype(xp.float64)
@@ -384,7 +390,7 @@ class Hopfield(BaseMemory):
             else:
                 overlaps = cosine_from_dots(raw, be.asarray(counts), xp.full(p, self.n))
             if self.uses_pattern_space():
-                energy = -0.5 * ((raw * raw).sum(axis=1) - p * self.n) / self.n
+                energy = -0.5 * ((raw * raw).sum(axis=1) - p * be.asarray(counts, dtype=xp.float64)) / self.n
             else:
                 s64 = be.asarray(states, dtype=xp.float64)
                 energy = -0.5 * ((s64 @ be.asarray(self.weights())) * s64).sum(axis=1)
@@ -408,7 +414,7 @@ class Hopfield(BaseMemory):
                 overlaps[lo:hi] = cosine_from_dots(raw, counts[lo:hi], np.full(p, self.n))
             if self.uses_pattern_space():
                 r = raw.astype(xp.float64)
-                energy[lo:hi] = -0.5 * ((r * r).sum(axis=1) - p * self.n) / self.n
+                energy[lo:hi] = -0.5 * ((r * r).sum(axis=1) - p * be.asarray(counts[lo:hi], dtype=xp.float64)) / self.n
         if not self.uses_pattern_space():
             s64 = be.asarray(states, dtype=xp.float64)
             energy = -0.5 * ((s64 @ be.asarray(self.weights())) * s64).sum(axis=1)
