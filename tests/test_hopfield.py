@@ -626,3 +626,40 @@ def test_sync_recall_reuses_the_last_overlaps_of_fixed_points(backend):
     ov2, en2 = anti._summaries(np.asarray(two.states))
     np.testing.assert_array_equal(np.asarray(two.overlaps), np.asarray(ov2))
     np.testing.assert_array_equal(two.energy, en2)
+
+
+def test_online_storage_extends_the_derived_pattern_arrays_exactly():
+    """Storage appends to the stored patterns, and the float32 copy and the transposed int8
+    patterns that recall uses are extended by the new patterns only (remade when the row
+    buffer moves, or after a load). Through many small stores, a load and more stores, they
+    equal fresh conversions, and recall equals a memory that stored everything at once."""
+    n = 120
+    xi = pt.random_pm1(90, n, rng=95)
+    mem = assoc.Hopfield(n, backend="numba", seed=2)
+    cues = pt.flip(xi[:6], 0.1, rng=96)
+    for lo, hi in [(0, 5), (5, 9), (9, 30), (30, 31), (31, 47)]:
+        mem.store(xi[lo:hi])
+        mem.recall(cues)  # makes (or extends) the derived arrays
+        f32 = mem._patterns_as(np.float32)
+        np.testing.assert_array_equal(f32, xi[:hi].astype(np.float32))
+        assert f32.dtype == np.float32 and f32.flags.c_contiguous
+        xt = mem._xi_t()
+        np.testing.assert_array_equal(xt, xi[:hi].T)
+        assert xt.flags.c_contiguous
+    loaded = assoc.Hopfield(n, backend="numba", seed=2)
+    loaded.load_state_dict(mem.state_dict())
+    for m in (mem, loaded):
+        for lo in range(47, 90, 3):  # 3 at a time: most stores extend, some move the buffer
+            m.store(xi[lo:lo + 3])
+            m.recall(cues)
+            np.testing.assert_array_equal(m._patterns_as(np.float32), xi[:lo + 3].astype(np.float32))
+            np.testing.assert_array_equal(m._xi_t(), xi[:lo + 3].T)
+    once = assoc.Hopfield(n, backend="numba", seed=2, representation="patterns")
+    once.store(xi)
+    online = assoc.Hopfield(n, backend="numba", seed=2, representation="patterns")
+    for lo in range(0, 90, 7):
+        online.store(xi[lo:lo + 7])
+        online._xi_t(), online._patterns_as(np.float32)
+    a, b = once.recall(cues), online.recall(cues)
+    np.testing.assert_array_equal(np.asarray(a.states), np.asarray(b.states))
+    np.testing.assert_array_equal(np.asarray(a.overlaps), np.asarray(b.overlaps))

@@ -29,6 +29,8 @@ unknown spin (an erased cue entry, 0) with zero field becomes +1.
 
 from __future__ import annotations
 
+import types
+
 from typing import Any
 
 import numpy as np
@@ -39,6 +41,7 @@ from ..memory import (
     STATUS_FIXED,
     BaseMemory,
     Recall,
+    append_rows,
     check_choice,
     check_float,
     check_int,
@@ -223,7 +226,7 @@ class Hopfield(BaseMemory):
         xi = self._check_store(patterns)
         if self.rule != "hebbian" or self._w is not None or self.decay > 0:
             check_memory_estimate(2 * self._weights_bytes(), f"an n x n weight matrix for n={self.n}")
-        self.patterns = np.concatenate([self.patterns, xi])
+        append_rows(self, "patterns", xi)
         if self.rule == "hebbian" and self.decay > 0:
             self._store_decay(xi)
         elif self.rule == "hebbian":
@@ -370,7 +373,7 @@ class Hopfield(BaseMemory):
         b, p = states.shape[0], len(self)
         if raw_known is None and be.name == "numba" and b * p * self.n < SMALL_SUMMARIES:
             # a few states: one compiled call (exact integer dot products, cosines, energies)
-            xi_t = self._derived("xi_t", lambda: np.ascontiguousarray(self.patterns.T))
+            xi_t = self._xi_t()
             pattern_energy = self.uses_pattern_space()
             overlaps, energy = _cpu().hebbian_summaries(states, xi_t, pattern_energy)
             if not pattern_energy:
@@ -422,18 +425,52 @@ class Hopfield(BaseMemory):
 
     def _patterns_as(self, dtype, backend=None):
         """The stored patterns as ``dtype``, on ``backend`` (None: the host), made once per set
-        of patterns; one copy serves both where the backend keeps host arrays."""
+        of patterns; one copy serves both where the backend keeps host arrays. On the host,
+        storage converts only the new patterns (the copy grows with spare rows)."""
         be = backend if backend is not None and backend.xp is not np else None
-        put = (lambda a: a) if be is None else be.asarray
         key = ("host_" if be is None else be.name + "_") + np.dtype(dtype).name
-        return self._derived(key, lambda: put(np.asarray(self.patterns, dtype=dtype)))
+        if be is not None:
+            return self._derived(key, lambda: be.asarray(np.asarray(self.patterns, dtype=dtype)))
 
-    def _derived(self, name: str, make):
+        def extend(old, done):
+            # the copy's own row buffer, kept with the derived arrays (a reset drops both)
+            holder = self._derived_cache.setdefault(("rows", key), types.SimpleNamespace(rows=old))
+            holder.rows = old
+            return append_rows(holder, "rows", np.asarray(self.patterns[done:], dtype=dtype))
+
+        return self._derived(key, lambda: np.asarray(self.patterns, dtype=dtype), extend)
+
+    def _xi_t(self, backend=None):
+        """The stored patterns transposed, (n, P) int8 C-contiguous, on ``backend`` (None: the
+        host); on the host storage copies the old columns and transposes only the new patterns."""
+        if backend is not None and backend.xp is not np:
+            return self._derived(backend.name + "_xi_t",
+                                 lambda: backend.asarray(np.ascontiguousarray(self.patterns.T)))
+
+        def extend(old, done):
+            new = np.empty((self.n, len(self.patterns)), dtype=old.dtype)
+            new[:, :done] = old
+            new[:, done:] = self.patterns[done:].T
+            return new
+
+        return self._derived("xi_t", lambda: np.ascontiguousarray(self.patterns.T), extend)
+
+    def _derived(self, name: str, make, extend=None):
         """An array derived from the stored patterns, made once per set of patterns (storage
-        replaces ``self.patterns``, which drops every derived array)."""
+        replaces ``self.patterns``, which drops every derived array). With ``extend(old, done)``
+        an array made from the first ``done`` patterns is extended instead of remade when the
+        stored patterns only grew since: the new array is a view of the same row buffer
+        (:func:`assoc.memory.append_rows` never changes rows it has handed out)."""
         entry = self._derived_cache.get(name)
-        if entry is None or entry[0] is not self.patterns:
-            entry = (self.patterns, make())
+        pats = self.patterns
+        if entry is not None and entry[0] is not pats:
+            old = entry[0]
+            grew = extend is not None and pats.base is not None and pats.base is old.base and len(pats) >= len(old)
+            entry = (pats, extend(entry[1], len(old))) if grew else None
+            if entry is not None:
+                self._derived_cache[name] = entry
+        if entry is None:
+            entry = (pats, make())
             self._derived_cache[name] = entry
         return entry[1]
 
@@ -484,7 +521,7 @@ class Hopfield(BaseMemory):
 
         n, p = self.n, len(self)
         p_sweep = kernel("async_sweep_patterns", be.name)
-        xi_t = self._derived("xi_t", lambda: be.asarray(np.ascontiguousarray(self.patterns.T)))
+        xi_t = self._xi_t(be)
         odt = overlap_dtype(n, p)
         # s @ xi.T as a float32 product: integers of magnitude <= n, exact
         pat32 = self._patterns_as(np.float32)
