@@ -1,11 +1,20 @@
-"""Shared test configuration: the ``slow`` and ``gpu`` markers, and the hypothesis profiles."""
+"""Shared test configuration: the ``slow`` and ``gpu`` markers, the hypothesis profiles, and
+Numba's thread count."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import numba
 import pytest
 from hypothesis import settings
+
+# The examples pin NUMBA_NUM_THREADS to 1 when it is unset (they share the cores with an
+# environment and a learner), and Numba refuses any change of it once its thread pool has
+# started. The suite imports the examples, so it pins the same value before anything runs.
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+numba.config.reload_config()
 
 # The default suite searches a fixed sequence of examples, so a run is reproducible; the slow
 # suite (--runslow) searches afresh each time with the examples its tests ask for.

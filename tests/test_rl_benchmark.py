@@ -4,7 +4,6 @@ softmax-attention episodic memory against the same agent without memory."""
 from __future__ import annotations
 
 import importlib.util
-import os
 import time
 from pathlib import Path
 
@@ -13,8 +12,6 @@ import pytest
 
 pytest.importorskip("gymnasium", reason="the POPGym benchmark needs gymnasium (pip install 'assoc[test]')")
 pytest.importorskip("popgym", reason="the POPGym benchmark needs popgym (pip install 'assoc[test]')")
-
-os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 SEEDS, EPISODES, LAST = 4, 20, 10
 
