@@ -663,3 +663,32 @@ def test_online_storage_extends_the_derived_pattern_arrays_exactly():
     a, b = once.recall(cues), online.recall(cues)
     np.testing.assert_array_equal(np.asarray(a.states), np.asarray(b.states))
     np.testing.assert_array_equal(np.asarray(a.overlaps), np.asarray(b.overlaps))
+
+
+@pytest.mark.parametrize("backend,whole", [("numpy", False), ("numba", False), ("numba", True)])
+@pytest.mark.parametrize("dynamics", ["async", "glauber"])
+def test_pattern_space_recall_summarises_the_overlaps_its_sweeps_kept(backend, whole, dynamics, monkeypatch):
+    """An asynchronous run in pattern space keeps every cue's overlaps up to date, so the
+    summaries of its final states come from them (no second product); overlaps and energies
+    equal those formed afresh by the matrix product to the last bit, for cues that moved,
+    cues with clamped unknown entries, and a whole compiled run whose starting overlaps are
+    compiled integer sums."""
+    import assoc.memories.hopfield as hop
+    from assoc.kernels import cpu
+
+    n = 140
+    xi = pt.random_pm1(12, n, rng=97)
+    cues = pt.flip(xi[np.arange(9) % 12], 0.3, rng=98)
+    cues[2, :25] = 0
+    clamp = np.zeros(cues.shape, dtype=bool)
+    clamp[2, :25] = True
+    monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 1 << 62 if whole else 0)
+    kw = {"temperature": 0.4, "max_steps": 6} if dynamics == "glauber" else {}
+    mem = assoc.Hopfield(n, dynamics=dynamics, representation="patterns", backend=backend, seed=8, **kw)
+    mem.store(xi)
+    out = mem.recall(cues, clamp=clamp)
+    assert (np.asarray(out.states) != cues).any(axis=1).sum() >= 8  # the cues moved
+    monkeypatch.setattr(hop, "SMALL_SUMMARIES", 0)
+    ov, en = mem._summaries(np.asarray(out.states))
+    np.testing.assert_array_equal(np.asarray(out.overlaps), np.asarray(ov))
+    np.testing.assert_array_equal(out.energy, en)

@@ -209,33 +209,50 @@ sync_sign = Dual(_sync_sign, lambda h, x, p, clamp: 4 * x.shape[0] * x.shape[1])
 
 
 @njit(cache=True)
-def hebbian_summaries(states, xi_t, pattern_energy):
-    """Overlaps and energies of a few final states in one serial call (an agent's read).
+def pattern_overlaps(states, xi_t, out):
+    """``out[b, mu] = sum_i states[b, i] xi_t[i, mu]`` in ``out``'s dtype: integer sums over the
+    nonzero spins of each state, stored as they are (the caller picks a dtype that holds them
+    exactly, as :func:`assoc.memories.hopfield.overlap_dtype` does). Serial: for a few states.
 
-    states : (B, n) int8 in {-1, 0, +1}; xi_t : (n, P) int8 stored patterns, transposed.
-    Returns the cosine overlaps (B, P) float64, ``raw / n`` for a +/-1 state and ``raw /
-    sqrt(k n)`` for one with k nonzero entries (0 when k = 0), raw the exact integer overlap;
-    and, where ``pattern_energy``, the Hebbian energy ``-0.5 (sum_mu raw_mu**2 - P k) / n``
-    (B,) float64 (zeros otherwise). The same float64 operations as the matrix-product path:
-    the sums of squares are exact integers, so their order does not matter."""
+    states : (B, n) int8 in {-1, 0, +1}; xi_t : (n, P) int8; out : (B, P). Returns ``out``."""
     nb, n = states.shape
     p = xi_t.shape[1]
-    overlaps = np.zeros((nb, p))
-    energy = np.zeros(nb)
     raw = np.zeros(p, dtype=np.int64)
     for b in range(nb):
         raw[:] = 0
-        k = 0
         for i in range(n):
             si = np.int64(states[b, i])
             if si != 0:
-                k += 1
                 for mu in range(p):
                     raw[mu] += si * xi_t[i, mu]
+        for mu in range(p):
+            out[b, mu] = raw[mu]
+    return out
+
+
+@njit(cache=True)
+def hebbian_summaries(states, raw, pattern_energy):
+    """Overlaps and energies of a few final states in one serial call (an agent's read).
+
+    states : (B, n) int8 in {-1, 0, +1}; raw : (B, P) their exact integer overlaps with the
+    stored patterns (any real dtype holding them exactly).
+    Returns the cosine overlaps (B, P) float64, ``raw / n`` for a +/-1 state and ``raw /
+    sqrt(k n)`` for one with k nonzero entries (0 when k = 0); and, where ``pattern_energy``,
+    the Hebbian energy ``-0.5 (sum_mu raw_mu**2 - P k) / n`` (B,) float64 (zeros otherwise).
+    The same float64 operations as the matrix-product path: the sums of squares are exact
+    integers, so their order does not matter."""
+    nb, n = states.shape
+    p = raw.shape[1]
+    overlaps = np.zeros((nb, p))
+    energy = np.zeros(nb)
+    for b in range(nb):
+        k = 0
+        for i in range(n):
+            k += states[b, i] != 0
         den = math.sqrt(np.float64(k) * np.float64(n))
         sq = 0.0
         for mu in range(p):
-            r = np.float64(raw[mu])
+            r = np.float64(raw[b, mu])
             overlaps[b, mu] = r / den if den > 0 else 0.0
             sq += r * r
         if pattern_energy:

@@ -75,11 +75,16 @@ COUNTS_PASS_COST = 2
 COUNTS_WORD_COST = 2
 
 
+_CPU: list = []
+
+
 def _cpu():
     """The Numba CPU kernels (imported when a numba-backend run first needs them)."""
-    from ..kernels import cpu
+    if not _CPU:
+        from ..kernels import cpu
 
-    return cpu
+        _CPU.append(cpu)
+    return _CPU[0]
 
 
 def overlap_dtype(n: int, p: int):
@@ -341,14 +346,16 @@ class Hopfield(BaseMemory):
         mask = check_clamp(clamp, s.shape)
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
-        raw = None
         if self.dynamics == "sync":
             states, steps, status, raw = self._run_sync(s, mask if clamp is not None else None, steps_limit)
+            # a cue at a fixed point was last stepped from its final state; after a two-cycle
+            # or the step limit its last product was of another state
+            known = status == STATUS_FIXED
         else:
-            states, steps, status = self._run_async(s, mask, steps_limit)
-        # a cue at a fixed point was last stepped from its final state; after a two-cycle or
-        # the step limit its last product was of another state
-        overlaps, energy = self._summaries(states, raw, None if raw is None else status == STATUS_FIXED)
+            # the overlaps a run in pattern space kept up to date are those of the final states
+            states, steps, status, raw = self._run_async(s, mask, steps_limit)
+            known = np.ones(len(states), dtype=bool)
+        overlaps, energy = self._summaries(states, raw, None if raw is None else known)
         return Recall(
             states=self.backend.asarray(states),
             overlaps=overlaps,
@@ -363,7 +370,8 @@ class Hopfield(BaseMemory):
 
         ``raw_known``, ``known``: integer overlaps ``states @ patterns.T`` on the backend that
         the caller already formed, valid on the rows where the host mask ``known`` is True
-        (synchronous recall: the cues at fixed points); the other rows are formed here.
+        (synchronous recall: the cues at fixed points; asynchronous recall in pattern space:
+        every cue, from the overlaps its sweeps kept up to date); the other rows are formed here.
 
         Products of +/-1 values are integers of magnitude <= n, exact in float32 while
         n < 2**24 (float64 beyond); the energy in pattern space follows from the overlaps.
@@ -371,51 +379,41 @@ class Hopfield(BaseMemory):
         """
         be, xp = self.backend, self.backend.xp
         b, p = states.shape[0], len(self)
-        if raw_known is None and be.name == "numba" and b * p * self.n < SMALL_SUMMARIES:
-            # a few states: one compiled call (exact integer dot products, cosines, energies)
-            xi_t = self._xi_t()
+        if be.name == "numba" and b * p * self.n < SMALL_SUMMARIES and (raw_known is None or known.all()):
+            # a few states: compiled calls (exact integer dot products, cosines, energies)
+            cpu = _cpu()
+            if raw_known is None:
+                raw_known = cpu.pattern_overlaps(states, self._xi_t(), np.empty((b, p), dtype=np.int64))
             pattern_energy = self.uses_pattern_space()
-            overlaps, energy = _cpu().hebbian_summaries(states, xi_t, pattern_energy)
+            overlaps, energy = cpu.hebbian_summaries(states, raw_known, pattern_energy)
             if not pattern_energy:
                 s64 = states.astype(np.float64)
                 energy = -0.5 * ((s64 @ self.weights()) * s64).sum(axis=1)
             return overlaps, energy
-        # the energy's diagonal term is P times each state's squared norm (its nonzero entries)
-        if raw_known is not None:
-            counts = np.count_nonzero(states, axis=1)
-            raw = raw_known.astype(xp.float64)
-            if not known.all():
-                miss = np.nonzero(~known)[0]
-                dt = xp.float32 if self.n < FLOAT32_EXACT else xp.float64
-                raw[be.asarray(miss)] = be.asarray(states[miss], dtype=dt) @ self._patterns_as(dt, be).T
-            if (counts == self.n).all():
-                overlaps = raw / self.n
-            else:
-                overlaps = cosine_from_dots(raw, be.asarray(counts), xp.full(p, self.n))
-            if self.uses_pattern_space():
-                energy = -0.5 * ((raw * raw).sum(axis=1) - p * be.asarray(counts, dtype=xp.float64)) / self.n
-            else:
-                s64 = be.asarray(states, dtype=xp.float64)
-                energy = -0.5 * ((s64 @ be.asarray(self.weights())) * s64).sum(axis=1)
-            return overlaps, be.to_numpy(energy)
         dtype = xp.float32 if self.n < FLOAT32_EXACT else xp.float64
         # a chunk of states at a time (the products are integers, exact in any grouping): per
         # state the raw overlaps, their float64 copy and the cosine's temporaries
         step = chunk_rows(b, 8 * 7 * p, f"overlaps of {b} states with {p} patterns",
                           fixed_bytes=8 * b * p + 8 * p * self.n)
-        pat = self._patterns_as(dtype, be)
         counts = np.count_nonzero(states, axis=1)
         full = bool((counts == self.n).all())  # +/-1 states: the cosine is raw / n exactly
         overlaps = xp.empty((b, p), dtype=xp.float64)
         energy = xp.empty(b, dtype=xp.float64)
         for lo in range(0, b, step):
             hi = min(b, lo + step)
-            raw = be.asarray(states[lo:hi], dtype=dtype) @ pat.T  # (chunk, P) integers
+            miss = np.arange(hi - lo) if raw_known is None else np.nonzero(~known[lo:hi])[0]
+            if raw_known is None:
+                raw = be.asarray(states[lo:hi], dtype=dtype) @ self._patterns_as(dtype, be).T  # (chunk, P) integers
+            elif len(miss):
+                raw = raw_known[lo:hi].copy()
+                raw[be.asarray(miss)] = be.asarray(states[lo + miss], dtype=dtype) @ self._patterns_as(dtype, be).T
+            else:
+                raw = raw_known[lo:hi]
             if full:
                 xp.divide(raw, self.n, out=overlaps[lo:hi], dtype=xp.float64)
             else:
                 overlaps[lo:hi] = cosine_from_dots(raw, counts[lo:hi], np.full(p, self.n))
-            if self.uses_pattern_space():
+            if self.uses_pattern_space():  # the diagonal term is P s.s: the nonzero entries
                 r = raw.astype(xp.float64)
                 energy[lo:hi] = -0.5 * ((r * r).sum(axis=1) - p * be.asarray(counts[lo:hi], dtype=xp.float64)) / self.n
         if not self.uses_pattern_space():
@@ -507,7 +505,7 @@ class Hopfield(BaseMemory):
                 keys = draw_keys(self.rng)
                 steps, status = _cpu().async_run_weights(state, fields, w_d, clamp_d, self.temperature,
                                                                 keys[0], keys[1], limit, 1.0)
-                return state, steps, status
+                return state, steps, status, None
 
             def float_sweep(order, active, uniforms):
                 return w_sweep(state, fields, w_d, order, active, clamp_d, self.temperature, uniforms)
@@ -517,15 +515,18 @@ class Hopfield(BaseMemory):
 
             steps, status = run_async_sweeps(float_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be,
                                              quiet=None if glauber else float_quiet)
-            return be.to_numpy(state), steps, status
+            return be.to_numpy(state), steps, status, None
 
         n, p = self.n, len(self)
         p_sweep = kernel("async_sweep_patterns", be.name)
         xi_t = self._xi_t(be)
         odt = overlap_dtype(n, p)
-        # s @ xi.T as a float32 product: integers of magnitude <= n, exact
-        pat32 = self._patterns_as(np.float32)
-        ov = be.asarray((s.astype(np.float32) @ pat32.T).astype(odt))
+        b = s.shape[0]
+        whole = self._whole_run(s.shape, n_per_visit=p)
+        if whole:  # a few cues: integer sums in one compiled call
+            ov = _cpu().pattern_overlaps(s, xi_t, np.empty((b, p), dtype=odt))
+        else:  # s @ xi.T as a float32 product: integers of magnitude <= n, exact
+            ov = be.asarray((s.astype(np.float32) @ self._patterns_as(np.float32).T).astype(odt))
         # pattern-space work (in units of n multiply-adds) after which the counts pay
         counts_ok = self.representation == "auto" and be.xp is np
         if not counts_ok:
@@ -558,8 +559,6 @@ class Hopfield(BaseMemory):
         # At T = 0 a cue with no spin that moves (none unknown, none opposed to its field) is
         # settled: its first sweep flips nothing. The fields of one float32 product (a fraction
         # of one pattern-space sweep) find them, and they skip that sweep.
-        b = s.shape[0]
-        whole = self._whole_run(s.shape, n_per_visit=p)
         h = moving = None
         if not glauber and be.xp is np and (not whole or (np.isfinite(threshold) and 2 * b * p >= threshold > 0)):
             h = exact_fields()
@@ -581,7 +580,7 @@ class Hopfield(BaseMemory):
             else:
                 steps, status = cpu.async_run_patterns(state, ov, xi_t, clamp_d, self.temperature, keys[0], keys[1],
                                                        limit, float(n))
-            return state, steps, status
+            return state, steps, status, (ov if run["counts"] is None else None)
 
         def one_sweep(order, active, uniforms):
             if run["counts"] is None and run["spent"] >= threshold:
@@ -606,7 +605,7 @@ class Hopfield(BaseMemory):
 
         steps, status = run_async_sweeps(one_sweep, self.rng, s.shape, limit, glauber=glauber, backend=be,
                                          quiet=None if glauber else quiet)
-        return be.to_numpy(state), steps, status
+        return be.to_numpy(state), steps, status, (ov if run["counts"] is None else None)
 
     def _whole_run(self, shape: tuple, n_per_visit: int) -> bool:
         """Whether an asynchronous run of a ``shape`` batch goes to one compiled call: on the
