@@ -85,20 +85,25 @@ class DendriticSegments(BaseMemory):
                 f"{few[:5].tolist()} have {xsizes[few[:5]].tolist()}"
             )
         sub = np.zeros_like(x)
+        rng, size = self.rng, self.synapses
         for b in range(x.shape[0]):
-            on = np.flatnonzero(x[b])
-            sub[b, self.rng.choice(on, size=self.synapses, replace=False)] = 1
+            sub[b, rng.choice(x[b].nonzero()[0], size=size, replace=False)] = 1
         packed, _, _ = k.pack_rows(sub)
-        start = len(self)
+        start = self.patterns.shape[0]
         append_rows(self, "patterns", x)
         append_rows(self, "_packed", xpacked)
         append_rows(self, "_sizes", xsizes)
         append_rows(self, "_sub", packed)
-        g_new = (len(self) + self.union - 1) // self.union
+        union = self.union
+        if start % union == 0:  # the new patterns start a segment: append the new segments only
+            append_rows(self, "_seg", packed if union == 1 else np.bitwise_or.reduceat(
+                packed, np.arange(0, packed.shape[0], union), axis=0))
+            return
+        g_new = (start + x.shape[0] + union - 1) // union
         seg = np.zeros((g_new, self._sub.shape[1]), dtype=np.uint64)
         seg[: self._seg.shape[0]] = self._seg
-        for i, mu in enumerate(range(start, len(self))):
-            seg[mu // self.union] |= packed[i]
+        for i in range(x.shape[0]):
+            seg[(start + i) // union] |= packed[i]
         self._seg = seg
 
     def recall(self, cues: Any) -> Recall:
@@ -117,24 +122,21 @@ class DendriticSegments(BaseMemory):
             on active cue cells and ``extra["segment_match"]`` (B, G) bool.
         """
         x = self._check_cues(cues)
-        if len(self) == 0:
+        p = self.patterns.shape[0]
+        if p == 0:
             raise ValueError("recall needs stored patterns: call store() first")
         be = self.backend
-        b, p, g = x.shape[0], len(self), self.n_segments
+        b, g = x.shape[0], self._seg.shape[0]
         k = sdr_kernels(be.name)
         packed, _, _ = k.pack_rows(x)
         seg_d, sub_d = be.asarray(self._seg), be.asarray(self._sub)
-
-        def detect(lo, hi):  # seg_ov, sub_ov, match, states, hit of cues lo..hi, on the host
-            out = k.segment_detect(seg_d, sub_d, be.asarray(packed[lo:hi]), self.theta, self.union, self.patterns)
-            return [be.to_numpy(a) for a in out]
-
         # a chunk of cues at a time (integer counts: identical results): per cue its overlaps
         # with the segments and the subsamples, the matches and the state
         step = chunk_rows(b, 13 * p + 5 * g, f"detection of {b} cues by {g} segments of {p} patterns",
                           fixed_bytes=4 * b * (p + g) + 8 * b * p)
         if step >= b:
-            seg_ov, sub_ov, match, states, hit = detect(0, b)
+            seg_ov, sub_ov, match, states, hit = map(be.to_numpy, k.segment_detect(
+                seg_d, sub_d, be.asarray(packed), self.theta, self.union, self.patterns))
         else:
             seg_ov = np.empty((b, g), dtype=np.int32)
             sub_ov = np.empty((b, p), dtype=np.int32)
@@ -143,13 +145,16 @@ class DendriticSegments(BaseMemory):
             hit = np.empty(b, dtype=bool)
             for lo in range(0, b, step):
                 hi = min(b, lo + step)
-                seg_ov[lo:hi], sub_ov[lo:hi], match[lo:hi], states[lo:hi], hit[lo:hi] = detect(lo, hi)
+                out = k.segment_detect(seg_d, sub_d, be.asarray(packed[lo:hi]), self.theta, self.union, self.patterns)
+                seg_ov[lo:hi], sub_ov[lo:hi], match[lo:hi], states[lo:hi], hit[lo:hi] = map(be.to_numpy, out)
+        steps = np.empty(b, dtype=np.int64)
+        steps.fill(1)
         return Recall(
             states=be.asarray(states),
             overlaps=_binary_overlaps(be, states, self._packed, self._sizes),
-            steps=np.ones(b, dtype=np.int64),
+            steps=steps,
             converged=hit,
-            status=np.where(hit, STATUS_FIXED, STATUS_LIMIT).astype(np.int8),
+            status=np.where(hit, np.int8(STATUS_FIXED), np.int8(STATUS_LIMIT)),
             extra={"subsample_overlap": be.asarray(sub_ov / self.synapses), "segment_overlap": seg_ov,
                    "segment_match": match},
         )

@@ -1,0 +1,96 @@
+"""The sparse families' store and recall against straightforward reference computations
+(written here from the definitions, independent of the packed kernels): the same subsamples,
+codes, segment bits, counters, recalls and generator states, row by row and in batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assoc.memories.segments import DendriticSegments
+from assoc.memory import STATUS_FIXED, STATUS_LIMIT
+from assoc.patterns import sparse_binary
+
+BACKENDS = ("numpy", "numba")
+
+
+def _cosine(states, targets):
+    s = states.astype(np.int64)
+    t = targets.astype(np.int64)
+    dots = s @ t.T
+    den = np.sqrt(s.sum(axis=1)[:, None].astype(np.float64) * t.sum(axis=1)[None, :].astype(np.float64))
+    return np.where(den > 0, dots / np.where(den > 0, den, 1.0), 0.0)
+
+
+def _segments_reference(x_batches, n, synapses, theta, union, seed, cues):
+    """Subsamples drawn as ``rng.choice(np.flatnonzero(row), synapses, replace=False)`` per
+    row, segments the OR of ``union`` consecutive subsamples, detection by threshold."""
+    rng = np.random.default_rng(seed)
+    pats, subs = [], []
+    for x in x_batches:
+        for row in x:
+            sub = np.zeros(n, dtype=np.int8)
+            sub[rng.choice(np.flatnonzero(row), size=synapses, replace=False)] = 1
+            pats.append(row)
+            subs.append(sub)
+    pats, subs = np.array(pats, dtype=np.int8), np.array(subs, dtype=np.int8)
+    g = (len(pats) + union - 1) // union
+    seg = np.zeros((g, n), dtype=np.int8)
+    for mu in range(len(pats)):
+        seg[mu // union] |= subs[mu]
+    seg_ov = cues.astype(np.int32) @ seg.T.astype(np.int32)
+    sub_ov = cues.astype(np.int32) @ subs.T.astype(np.int32)
+    match = seg_ov >= theta
+    states = np.zeros(cues.shape, dtype=np.int8)
+    hit = match.any(axis=1)
+    for b in range(len(cues)):
+        if hit[b]:
+            score = np.where(match[b, np.arange(len(pats)) // union], sub_ov[b], -1)
+            states[b] = pats[int(np.argmax(score))]
+    return subs, seg, rng.bit_generator.state, (seg_ov, sub_ov / synapses, match, states, hit)
+
+
+@pytest.mark.parametrize("be", BACKENDS)
+@pytest.mark.parametrize("union", [1, 3])
+@pytest.mark.parametrize("sizes", [[1] * 7, [2, 1, 3, 1], [7]])
+def test_segments_store_and_recall_equal_the_reference(be, union, sizes):
+    """Batches that start on a segment boundary (new segments appended) and inside one (the
+    last segment extended) give the reference's subsamples, segment bits, draws and recalls."""
+    n = 150
+    x = sparse_binary(sum(sizes), n, k=12, rng=5)
+    batches = np.split(x, np.cumsum(sizes)[:-1])
+    rng = np.random.default_rng(6)
+    cues = x[[0, 3, 6]].copy()
+    cues[:, rng.choice(n, 30, replace=False)] = 0
+    cues = np.concatenate([cues, sparse_binary(1, n, k=12, rng=7)])
+    mem = DendriticSegments(n, 6, 3, union=union, backend=be, seed=11)
+    for bx in batches:
+        mem.store(bx)
+    subs, seg, state, (seg_ov, sub_frac, match, states, hit) = _segments_reference(batches, n, 6, 3, union, 11, cues)
+    st = mem.state_dict()
+    assert st["rng"] == state
+    assert np.array_equal(mem.segments(), seg)
+    assert mem.n_segments == seg.shape[0]
+    from assoc.memories.bits import unpack_bits
+
+    assert np.array_equal(unpack_bits(st["subsamples"], n), subs)
+    for rows in ([0], [1], [2], [3], [0, 1, 2, 3]):
+        r = mem.recall(cues[rows])
+        assert np.array_equal(np.asarray(r.states), states[rows])
+        assert np.array_equal(r.extra["segment_overlap"], seg_ov[rows])
+        assert np.array_equal(np.asarray(r.extra["subsample_overlap"]), sub_frac[rows])
+        assert np.array_equal(r.extra["segment_match"], match[rows])
+        assert np.array_equal(r.converged, hit[rows])
+        assert r.status.dtype == np.int8 and np.array_equal(r.status, np.where(hit[rows], STATUS_FIXED, STATUS_LIMIT))
+        assert r.steps.dtype == np.int64 and np.array_equal(r.steps, np.ones(len(rows)))
+        assert np.allclose(np.asarray(r.overlaps), _cosine(states[rows], x), rtol=0, atol=1e-15)
+    # a restored memory continues identically (its segments rebuilt from the state)
+    twin = DendriticSegments(n, 6, 3, union=union, backend=be)
+    twin.load_state_dict(st)
+    extra = sparse_binary(2, n, k=12, rng=8)
+    twin.store(extra)
+    mem.store(extra)
+    subs, seg, state, _ = _segments_reference(batches + [extra], n, 6, 3, union, 11, cues)
+    for m in (twin, mem):
+        assert np.array_equal(m.segments(), seg)
+        assert m.state_dict()["rng"] == state
