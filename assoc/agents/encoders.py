@@ -17,6 +17,8 @@ from ..memory import check_int, check_real, check_seed
 
 # --------------------------------------------------------------------------- encoders
 
+_PLUS, _MINUS = np.int8(1), np.int8(-1)
+
 
 class Encoder:
     """A seeded map from real ``(B, in_dim)`` inputs to ``(B, out_dim)`` codes in ``alphabet``.
@@ -88,7 +90,8 @@ class SignProjection(Encoder):
     alphabet = "pm1"
 
     def _encode(self, x: np.ndarray) -> np.ndarray:
-        return np.where(x @ self.weights >= 0, 1, -1).astype(np.int8)
+        # int8 choices: the codes come out int8 in one pass (no int64 intermediate to convert)
+        return np.where(x @ self.weights >= 0, _PLUS, _MINUS)
 
 
 class KWTAProjection(Encoder):

@@ -47,6 +47,8 @@ EVICTIONS = ("fifo", "lru", None)
 
 #: The encoder class ``encoder="auto"`` builds for each kind a family declares.
 _AUTO_ENCODER = {"sign": "SignProjection", "kwta": "KWTAProjection", "binary_sign": "BinarySignProjection"}
+#: The built-in encoder classes, whose codes are in their alphabet by construction.
+_BUILT_IN_ENCODERS = frozenset(ENCODERS.values())
 
 
 # --------------------------------------------------------------------------- validation
@@ -257,6 +259,16 @@ class EpisodicMemory:
                          and _checked_entry(self.memory, "store", "_store_checked")
                          and _checked_entry(self.memory, "recall", "_recall_checked"))
         self._auto = self.family.episodic_mode == "auto"
+        # Cues [code | 0] of a +/-1 or {0,1} family are checked int8 rows where the codes come from
+        # the layer's own checks (encoder None) or a built-in encoder (whose codes are in the
+        # family's alphabet by construction): a family's entry for checked cues (_recall_checked)
+        # takes them, with the clamp mask the layer builds, without checking them a second time.
+        # The codes of any other encoder reach the family's public recall, which checks them.
+        self._checked_cues = (self._auto and alphabet != "real"
+                              and (self.encoder is None or (type(self.encoder) in _BUILT_IN_ENCODERS
+                                                            and type(self.encoder).encode is Encoder.encode))
+                              and _checked_entry(self.memory, "recall", "_recall_checked"))
+        self._cue_parts: tuple | None = None  # (batch size, recall keyword arguments) of the last read
         be = self.backend
         # a backend whose asarray of a NumPy array is that array (numpy, numba), or none
         self._host = be is None or not hasattr(be, "asarray") or (
@@ -437,26 +449,45 @@ class EpisodicMemory:
             values, scores = values[0, ...], scores[0, ...]
         return values, scores, out
 
+    def _recall_kwargs(self, b: int) -> dict:
+        """The recall keyword arguments of a ``b``-row read: the family's, plus the clamp mask
+        of the key part where the family clamps (kept for the last batch size; the families
+        read the mask and never write into it)."""
+        parts = self._cue_parts
+        if parts is not None and parts[0] == b:
+            return parts[1]
+        fam = self.family
+        kwargs = dict(fam.recall_kwargs)
+        if fam.clamp and getattr(self.memory, "dynamics", None) != "sync":
+            mask = np.zeros((b, self.code_dim + self.value_dim), dtype=bool)
+            mask[:, : self.code_dim] = True
+            kwargs["clamp"] = mask
+        self._cue_parts = (b, kwargs)
+        return kwargs
+
     def _recall(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, Recall]:
         b = len(codes)
         fam = self.family
         mem = self.memory
-        recall = mem._recall_checked if self._checked else mem.recall
         if self._auto:
             cue = np.zeros((b, self.code_dim + self.value_dim), dtype=codes.dtype)
             cue[:, : self.code_dim] = codes
-            kwargs = dict(fam.recall_kwargs)
-            if fam.clamp and getattr(mem, "dynamics", None) != "sync":
-                mask = np.zeros(cue.shape, dtype=bool)
-                mask[:, : self.code_dim] = True
-                kwargs["clamp"] = mask
-            out = recall(cue, **kwargs)
-            states = np.asarray(to_numpy(out.states))[:, self.code_dim:]
+            kwargs = self._recall_kwargs(b)
+            checked = self._checked or self._checked_cues
+            out = (mem._recall_checked if checked else mem.recall)(cue, **kwargs)
+            states = out.states
+            if type(states) is not np.ndarray:
+                states = np.asarray(to_numpy(states))
+            states = states[:, self.code_dim:]
         else:
-            out = recall(codes, **fam.recall_kwargs)
-            states = np.asarray(to_numpy(out.states))
-        overlaps = np.asarray(to_numpy(_match_scores(out)), dtype=np.float64)
-        scores = overlaps.max(axis=1) if overlaps.size else np.zeros(b)
+            out = (mem._recall_checked if self._checked else mem.recall)(codes, **fam.recall_kwargs)
+            states = out.states
+            if type(states) is not np.ndarray:
+                states = np.asarray(to_numpy(states))
+        overlaps = _match_scores(out)
+        if type(overlaps) is not np.ndarray or overlaps.dtype != np.float64:
+            overlaps = np.asarray(to_numpy(overlaps), dtype=np.float64)
+        scores = np.maximum.reduce(overlaps, axis=1) if overlaps.size else np.zeros(b)
         if self.eviction == "lru" and overlaps.shape[1] == len(self):
             self._tick += 1
             self._used[overlaps.argmax(axis=1)] = self._tick

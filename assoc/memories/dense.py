@@ -495,6 +495,16 @@ class DenseAssociativeMemory(BaseMemory):
             raise TypeError(f"overlaps must be a bool, got {overlaps!r}")
         if clamp is not None and self.dynamics == "sync":
             raise ValueError("clamp is supported with dynamics 'async' and 'glauber', got 'sync'")
+        return self._recall_checked(s, clamp=mask, max_steps=limit, overlaps=bool(overlaps))
+
+    def _recall_checked(self, s: np.ndarray, *, clamp: np.ndarray | None = None, max_steps: int | None = None,
+                        overlaps: bool = True) -> Recall:
+        """:meth:`recall` of checked arguments: ``s`` a fresh ``(B, n)`` int8 batch in {-1, 0, +1}
+        (B >= 1), ``clamp`` None or a host boolean array of its shape (None with sync dynamics),
+        ``max_steps`` None or an int >= 1. :class:`assoc.agents.EpisodicMemory` reads through it
+        with ``[code | 0]`` cues of key codes it has checked."""
+        limit = self.max_steps if max_steps is None else max_steps
+        mask = np.zeros(s.shape, dtype=bool) if clamp is None else clamp
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
         inv = self._inv()

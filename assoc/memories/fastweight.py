@@ -60,8 +60,9 @@ are given, not projected from tokens.
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -85,11 +86,33 @@ FEATURE_MAPS = ("identity", "elu1")
 #: reductions, whose fixed cost dominates a call of a few rows.
 _SMALL_ROWS = 64
 
+try:  # what np.einsum calls (its default optimize=False): the same loop without the wrapper's checks
+    from numpy._core.multiarray import c_einsum as _einsum
+except ImportError:  # pragma: no cover - NumPy 1.x
+    try:
+        from numpy.core.multiarray import c_einsum as _einsum
+    except ImportError:
+        _einsum = np.einsum
+
+
+@functools.lru_cache(maxsize=None)
+def _kernel(name: str, backend: str) -> Callable:
+    """:func:`assoc.kernels.kernel` looked up once per kernel and backend name (a write of one
+    pair would otherwise spend microseconds finding the same kernel)."""
+    return kernel(name, backend)
+
 
 def normalize_rows(x: np.ndarray) -> np.ndarray:
     """Rows scaled to unit l2 norm (zero rows stay zero)."""
     # a batch of rows takes the einsum without an ellipsis (the same loop, less parsing)
-    sq = np.einsum("ij,ij->i", x, x) if x.ndim == 2 else np.einsum("...i,...i->...", x, x)
+    if x.ndim == 2:
+        sq = _einsum("ij,ij->i", x, x)
+        if sq.shape[0] == 1:  # one row (an agent's step): its norm as a Python float
+            norm1 = math.sqrt(sq[0])  # correctly rounded, as np.sqrt
+            if norm1 > 0:
+                return x / norm1
+    else:
+        sq = _einsum("...i,...i->...", x, x)
     norm = np.sqrt(sq)[..., None]
     if norm.size <= _SMALL_ROWS:  # a few rows (an agent's step): the test in Python floats
         positive = norm.size > 0 and all(v > 0 for v in norm.ravel().tolist())
@@ -275,8 +298,8 @@ class _MatrixMemory(_FastWeight):
 
     def _scan(self, keys: np.ndarray, values: np.ndarray, lr: float, keep: float, subtract: bool) -> None:
         s = self.state[None].copy()
-        kernel("fastweight_matrix_scan", self.backend.name)(s, keys[None], values[None], float(lr), float(keep),
-                                                             bool(subtract))
+        _kernel("fastweight_matrix_scan", self.backend.name)(s, keys[None], values[None], float(lr), float(keep),
+                                                              bool(subtract))
         self.state = s[0]
 
     def _read(self, q: np.ndarray) -> np.ndarray:
@@ -430,7 +453,10 @@ class DeltaProduct(_MatrixMemory):
 
     def step_keys(self, keys: np.ndarray) -> np.ndarray:
         """The ``(P, householder, n)`` keys of every step for ``(P, n)`` keys."""
-        return np.concatenate([keys[:, None, :], np.einsum("jab,pb->pja", self.rotations, keys)], axis=1)
+        out = np.empty((keys.shape[0], self.householder, self.n))
+        out[:, 0] = keys
+        out[:, 1:] = _einsum("jab,pb->pja", self.rotations, keys)
+        return out
 
     def _write(self, keys: np.ndarray, values: np.ndarray) -> None:
         steps = self.step_keys(keys).reshape(-1, self.n)
@@ -477,7 +503,7 @@ class _NeuralMemory(_FastWeight):
         w = tuple(a.copy() for a in self.weights)
         aux = tuple(a.copy() for a in self.aux)
         momentum, p, q, huber, scale = self._hyper()
-        kernel("fastweight_neural_scan", self.backend.name)(
+        _kernel("fastweight_neural_scan", self.backend.name)(
             w, aux, np.ascontiguousarray(keys), np.ascontiguousarray(values), NEURAL_RULES.index(self.rule),
             float(self.lr), float(momentum), float(self.decay), float(p), float(q), float(huber), float(scale))
         self.weights, self.aux = list(w), list(aux)
