@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from assoc.memories.bits import pack_bits, unpack_bits
 from assoc.memories.segments import DendriticSegments
 from assoc.memory import STATUS_FIXED, STATUS_LIMIT
 from assoc.patterns import sparse_binary
@@ -71,8 +72,6 @@ def test_segments_store_and_recall_equal_the_reference(be, union, sizes):
     assert st["rng"] == state
     assert np.array_equal(mem.segments(), seg)
     assert mem.n_segments == seg.shape[0]
-    from assoc.memories.bits import unpack_bits
-
     assert np.array_equal(unpack_bits(st["subsamples"], n), subs)
     for rows in ([0], [1], [2], [3], [0, 1, 2, 3]):
         r = mem.recall(cues[rows])
@@ -94,3 +93,58 @@ def test_segments_store_and_recall_equal_the_reference(be, union, sizes):
     for m in (twin, mem):
         assert np.array_equal(m.segments(), seg)
         assert m.state_dict()["rng"] == state
+
+
+def _sparsey_learn_reference(mem, x):
+    """Sparsey's learning composed from its steps (``_match`` then ``_draw`` with learning,
+    row by row): the codes, familiarities and operation count, changing ``mem``'s weights
+    and generator as a store does."""
+    packed, sizes = pack_bits(x), x.sum(axis=1).astype(np.int64)
+    codes, gs, total = [], [], 0
+    for r in range(len(x)):
+        z, g, _, base, ops = mem._match(packed[r : r + 1], sizes[r : r + 1])
+        win = mem._draw(z, base, learn=packed[r : r + 1])
+        total += ops + mem._select_ops(1, False) + mem.modules * int(sizes[r])
+        codes.append(win[0])
+        gs.append(g[0])
+    return np.array(codes, dtype=np.int64), np.array(gs), total
+
+
+@pytest.mark.parametrize("be", BACKENDS)
+@pytest.mark.parametrize("sizes", [[1] * 6, [2, 1, 3], [6]])
+def test_sparsey_store_and_encode_equal_the_composed_steps(be, sizes):
+    """store / encode(learn=True) give the codes, weights, familiarities, operation counts and
+    generator state of Sparsey's steps composed one row at a time."""
+    from assoc.memories.sparsey import Sparsey
+
+    n = 120
+    x = sparse_binary(sum(sizes), n, k=10, rng=9)
+    x[3] = x[1]  # a repeat: a familiar input, a sharp draw
+    batches = np.split(x, np.cumsum(sizes)[:-1])
+    mem, ref = (Sparsey(n, 7, 5, backend=be, seed=12) for _ in range(2))
+    ops = []
+    for bx in batches:
+        mem.store(bx)
+        ops.append(mem.last_ops)
+    want = [_sparsey_learn_reference(ref, bx) for bx in batches]
+    assert np.array_equal(mem.codes, np.concatenate([c for c, _, _ in want]))
+    assert ops == [t for _, _, t in want]
+    assert mem.ops["store"] == sum(ops)
+    assert np.array_equal(mem._w, ref._w)
+    assert mem.state_dict()["rng"] == ref.rng.bit_generator.state
+    more = sparse_binary(2, n, k=10, rng=10)
+    for rows in (more[:1], more):
+        codes, g = mem.encode(rows, learn=True)
+        rc, rg, rt = _sparsey_learn_reference(ref, rows)
+        assert codes.dtype == np.int64 and np.array_equal(codes, rc)
+        assert g.dtype == np.float64 and np.array_equal(g, rg) and mem.last_ops == rt
+    assert np.array_equal(mem._w, ref._w)
+    assert mem.state_dict()["rng"] == ref.rng.bit_generator.state
+    for rows in ([1], [0, 2, 4]):
+        r = mem.recall(x[rows])
+        assert r.steps.dtype == np.int64 and np.array_equal(r.steps, np.ones(len(rows)))
+        assert r.status.dtype == np.int8
+        assert np.array_equal(r.status, np.where(r.converged, STATUS_FIXED, STATUS_LIMIT))
+        _, g, best, _, ops = ref._match(pack_bits(x[rows]), x[rows].sum(axis=1).astype(np.int64))
+        assert np.array_equal(r.extra["codes"], best) and np.array_equal(r.extra["familiarity"], g)
+        assert mem.last_ops == ops + ref._select_ops(len(rows), True)

@@ -122,7 +122,8 @@ class Sparsey(BaseMemory):
         z, g, best, base = self._kernels.sparsey_match(
             self._w, packed, sizes, self.modules, self.cells, self.lam, self.sigma, self.g_floor)
         qk = self.modules * self.cells
-        return z, g, best, base, int((float(sizes.sum()) + packed.shape[0]) * qk)
+        size = float(sizes[0]) if sizes.shape[0] == 1 else float(sizes.sum())
+        return z, g, best, base, int((size + packed.shape[0]) * qk)
 
     def _draw(self, z: np.ndarray, base: np.ndarray, learn: np.ndarray | None = None) -> np.ndarray:
         """Winners (B, Q) drawn with probability psi_i / sum_module psi: the exponentials and
@@ -171,15 +172,27 @@ class Sparsey(BaseMemory):
         """Learn packed inputs one at a time: match, draw the code, set the winners' weights
         from the input's active bits. Returns ``(codes, G)``."""
         b = packed.shape[0]
-        codes = np.zeros((b, self.modules), dtype=np.int64)
-        gs = np.zeros(b)
+        k = self._kernels
+        match, draw, rng = k.sparsey_match, k.sparsey_draw, self.rng
+        w, q, cells, lam, sigma, g_floor, gamma, chi = (
+            self._w, self.modules, self.cells, self.lam, self.sigma, self.g_floor, self.gamma, self.chi)
+        qk = q * cells
+        select = self._select_ops(1, False)
+        codes = np.zeros((b, q), dtype=np.int64) if b > 1 else None
+        gs = np.zeros(b) if b > 1 else None
         total = 0
         for r in range(b):
-            z, g, _, base, ops = self._match(packed[r : r + 1], sizes[r : r + 1])
-            win = self._draw(z, base, learn=packed[r : r + 1])
-            total += ops + self._select_ops(1, False) + self.modules * int(sizes[r])  # synapses set
-            codes[r] = win[0]
-            gs[r] = g[0]
+            row, size = (packed, sizes) if b == 1 else (packed[r : r + 1], sizes[r : r + 1])
+            # _match and _draw with learning, inline: the same kernels, draws and operation counts
+            z, g, _, base = match(w, row, size, q, cells, lam, sigma, g_floor)
+            win = draw(np.exp(z, out=z), base ** gamma, chi, rng.random((1, q)), w, row)
+            n_on = int(size[0])
+            total += int((float(n_on) + 1) * qk) + select + q * n_on  # synapses set
+            if b == 1:
+                codes, gs = win, g
+            else:
+                codes[r] = win[0]
+                gs[r] = g[0]
         self.last_ops = total
         return codes, gs
 
@@ -237,12 +250,14 @@ class Sparsey(BaseMemory):
             exact = agree[np.arange(len(best)), best] == 1.0
         be = self.backend
         states = self.patterns[best]
+        steps = np.empty(x.shape[0], dtype=np.int64)
+        steps.fill(1)
         return Recall(
             states=be.asarray(states),
             overlaps=_binary_overlaps(be, states, self._packed, self._sizes),
-            steps=np.ones(x.shape[0], dtype=np.int64),
+            steps=steps,
             converged=exact,
-            status=np.where(exact, STATUS_FIXED, STATUS_LIMIT).astype(np.int8),
+            status=np.where(exact, np.int8(STATUS_FIXED), np.int8(STATUS_LIMIT)),
             extra={"code_agreement": be.asarray(agree), "codes": codes, "familiarity": g, "best": best},
         )
 
