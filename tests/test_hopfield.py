@@ -221,22 +221,24 @@ def test_hebbian_counts_make_the_same_moves_as_pattern_space(backend, dynamics, 
     assert outs[0].steps.max() > 5  # the runs are long enough to switch part way
 
 
-def test_hebbian_counts_are_the_integer_couplings_and_grow_online():
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_hebbian_counts_are_the_integer_couplings_and_grow_online(backend):
+    """The counts are int8 while P < 128 (|C_ij| <= P), int16 from P = 128 on: online storage
+    across that bound widens them with every value kept, including the ones at +/-P that
+    no longer fit int8 (identical patterns)."""
     n = 64
-    xi = pt.random_pm1(40, n, rng=23)
-    mem = assoc.Hopfield(n, seed=0)
-    mem.store(xi[:15])
-    c1 = mem.hebbian_counts().copy()
-    mem.store(xi[15:])
-    c = mem.hebbian_counts()
+    xi = pt.random_pm1(200, n, rng=23)
+    xi[100:] = xi[0]  # 101 copies of one pattern: counts beyond +/-127
+    mem = assoc.Hopfield(n, seed=0, backend=backend)
     x = xi.astype(np.int64)
-    want = x.T @ x
-    np.fill_diagonal(want, 0)
-    assert c.dtype == np.int16
-    np.testing.assert_array_equal(c, want)
-    first = x[:15].T @ x[:15]
-    np.fill_diagonal(first, 0)
-    np.testing.assert_array_equal(c1, first)
+    for hi, dtype in ((15, np.int8), (127, np.int8), (128, np.int16), (200, np.int16)):
+        mem.store(xi[len(mem):hi])
+        c = mem.hebbian_counts()
+        want = x[:hi].T @ x[:hi]
+        np.fill_diagonal(want, 0)
+        assert c.dtype == dtype
+        np.testing.assert_array_equal(c, want)
+    assert np.abs(want).max() > 127
     np.testing.assert_allclose(mem.weights(), want / n, atol=1e-12)
     mem.reset()
     mem.store(xi[:3])

@@ -186,7 +186,8 @@ class Hopfield(BaseMemory):
         self._derived_cache = {}
 
     def _counts_bytes(self) -> int:
-        return self.n * self.n * (2 if len(self) < 2**15 else 4)
+        p = len(self)
+        return self.n * self.n * (1 if p < 2**7 else 2 if p < 2**15 else 4)
 
     def hebbian_counts(self) -> np.ndarray:
         """The integer Hebbian couplings ``C_ij = sum_mu xi_i^mu xi_j^mu`` (zero diagonal; W = C / n),
@@ -197,7 +198,7 @@ class Hopfield(BaseMemory):
         ``k - 2 popcount(bits_i XOR bits_j)`` for k new patterns (kernel ``hebbian_counts_add``;
         the numpy backend forms the same integers by float32 matrix products)."""
         p, n = len(self), self.n
-        dtype = np.int16 if p < 2**15 else np.int32
+        dtype = np.int8 if p < 2**7 else np.int16 if p < 2**15 else np.int32
         if self._counts is None or self._counts.dtype != dtype:
             check_memory_estimate(self._counts_bytes(), f"an n x n count matrix for n={n}")
             old = self._counts
