@@ -191,7 +191,8 @@ class Hopfield(BaseMemory):
 
     def hebbian_counts(self) -> np.ndarray:
         """The integer Hebbian couplings ``C_ij = sum_mu xi_i^mu xi_j^mu`` (zero diagonal; W = C / n),
-        int16 while P < 2**15, else int32, shape (n, n), on the host.
+        int8 while P < 2**7, int16 while P < 2**15, else int32 (|C_ij| <= P), shape (n, n), on the
+        host.
 
         Kept between calls and extended by the patterns stored since the last call (online
         storage costs the new patterns only). Built from the patterns packed one bit per entry,
