@@ -112,14 +112,15 @@ def retrieval(quick: bool) -> list[Result]:
     target = xi[which]
     impls = {"assoc numba": _assoc(xi, cues, "numba"), "assoc numpy": _assoc(xi, cues, "numpy"),
              "plain numpy": _plain_numpy(xi, cues)}
-    slow = {"plain numpy": 1 if quick else 3}
+    # the compiled run takes milliseconds: more repeats of it steady its median at little cost
+    slow = {"plain numpy": 1 if quick else 3, "assoc numpy": 3 if quick else 7}
     for name, factory in (("hopfieldnetwork", _hopfieldnetwork), ("neurodynex3", _neurodynex3)):
         try:
             impls[name] = factory(xi, cues)
             slow[name] = 1 if quick else 2
         except ImportError:
             pass
-    res = interleaved(impls, 3 if quick else 7, repeats_for=slow)
+    res = interleaved(impls, 3 if quick else 31, repeats_for=slow)
     return [Result("hopfield retrieval n=1000 P=100 B=50 async", k, t, len(ts), f"{_quality(out, target):.2f} retrieved")
             for k, (t, ts, out) in res.items()]
 
@@ -147,7 +148,7 @@ def batched_sync(quick: bool, gemm32: float) -> list[Result]:
     def products():  # the two products of one parallel update, nothing else
         return (x @ xf.T) @ xf
 
-    res = interleaved({"assoc sync": run, "two GEMMs": products}, 3 if quick else 7)
+    res = interleaved({"assoc sync": run, "two GEMMs": products}, 3 if quick else 15)
     t, ts, out = res["assoc sync"]
     flops_step = 2 * (2.0 * b * n * p)
     rate = steps["row-steps"] * flops_step / b / t  # the products actually computed
