@@ -148,3 +148,46 @@ def test_sparsey_store_and_encode_equal_the_composed_steps(be, sizes):
         _, g, best, _, ops = ref._match(pack_bits(x[rows]), x[rows].sum(axis=1).astype(np.int64))
         assert np.array_equal(r.extra["codes"], best) and np.array_equal(r.extra["familiarity"], g)
         assert mem.last_ops == ops + ref._select_ops(len(rows), True)
+
+
+@pytest.mark.parametrize("be", BACKENDS)
+def test_willshaw_and_kanerva_single_row_calls_equal_the_definitions(be):
+    """Row-by-row stores keep the value sizes k-WTA reads its winners from, the clipped
+    Hebbian synapses and Kanerva's counters; one-step recalls report one step, a fixed point,
+    and the states of the definitions."""
+    from assoc.memories.kanerva import KanervaSDM
+    from assoc.memories.willshaw import Willshaw
+
+    n, r = 130, 40
+    keys = sparse_binary(9, n, k=8, rng=13)
+    vals = sparse_binary(9, r, k=5, rng=14)
+    vals[4, :3] = 1  # value sizes differ: their mean is not an integer
+    w = Willshaw(n, r, "kwta", backend=be, seed=1)
+    sdm = KanervaSDM(n, 300, radius=58, n_out=r, backend=be, seed=2)
+    for i in range(len(keys)):
+        w.store(keys[i : i + 1], vals[i : i + 1])
+        sdm.store(keys[i : i + 1], vals[i : i + 1])
+    w.store(keys[:3], vals[:3])  # and a batch
+    assert w._value_sizes == [float(v.sum()) for v in vals] + [float(vals[:3].sum())]
+    assert all(type(v) is float for v in w._value_sizes)
+    dense = np.clip(keys.T.astype(np.int64) @ vals.astype(np.int64), 0, 1)
+    assert np.array_equal(w.weights(), dense)
+    winners = max(1, int(round(sum(w._value_sizes) / len(w))))
+    addresses = unpack_bits(np.asarray(sdm._addresses), n).astype(np.int64)
+    act = (addresses[None, :, :] != keys[:, None, :]).sum(axis=2) <= 58
+    counters = act.T.astype(np.int64) @ (2 * vals.astype(np.int64) - 1)
+    assert np.array_equal(np.asarray(sdm._counters), counters)
+    for i in range(4):
+        cue = keys[i : i + 1]
+        rw = w.recall(cue)
+        sums = cue.astype(np.int64) @ dense
+        kth = np.sort(sums[0])[::-1][winners - 1]
+        assert np.array_equal(np.asarray(rw.states)[0], ((sums[0] >= kth) & (sums[0] >= 1)).astype(np.int8))
+        rk = sdm.recall(cue)
+        a = (addresses != cue).sum(axis=1) <= 58
+        assert np.array_equal(np.asarray(rk.states)[0], (a.astype(np.int64) @ counters > 0).astype(np.int8))
+        assert rk.extra["activated"][0] == a.sum()
+        for res in (rw, rk):
+            assert res.steps.dtype == np.int64 and res.steps.tolist() == [1]
+            assert res.status.dtype == np.int8 and res.status.tolist() == [STATUS_FIXED]
+            assert res.converged.dtype == bool and res.converged.tolist() == [True]

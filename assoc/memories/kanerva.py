@@ -232,8 +232,9 @@ class KanervaSDM(BaseMemory):
         b = x.shape[0]
         if limit == 1:
             cur, activated = self._read(x)
-            steps = np.ones(b, dtype=np.int64)
-            status = np.full(b, STATUS_FIXED, dtype=np.int8)
+            steps = np.empty(b, dtype=np.int64)
+            steps.fill(1)
+            status = np.zeros(b, dtype=np.int8)  # STATUS_FIXED
         else:
             activated = np.zeros(b, dtype=np.int64)
 

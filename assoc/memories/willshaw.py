@@ -183,7 +183,7 @@ class Willshaw(BaseMemory):
         vpacked, vsizes, _ = (kpacked, ksizes, 0) if values is None else k.pack_rows(vals)
         k.or_values(self._w, be.asarray(kpacked), vals, self._mask)
         self._count += keys.shape[0]
-        self._value_sizes.append(float(vsizes.sum()))
+        self._value_sizes.append(float(vsizes[0]) if vsizes.shape[0] == 1 else float(vsizes.sum()))
         if self.keep_patterns:
             append_rows(self, "patterns", keys)
             append_rows(self, "values", vals)
@@ -284,8 +284,9 @@ class Willshaw(BaseMemory):
         b = x.shape[0]
         if limit == 1:
             states, sums, thr = self._step(be.asarray(packed), sizes)
-            steps = np.ones(b, dtype=np.int64)
-            status = np.full(b, STATUS_FIXED, dtype=np.int8)
+            steps = np.empty(b, dtype=np.int64)
+            steps.fill(1)
+            status = np.zeros(b, dtype=np.int8)  # STATUS_FIXED
         else:
             pack_rows = sdr_kernels(be.name).pack_rows
             sums = np.zeros((b, self.n_out), dtype=np.int32)  # the last sums and thresholds of each cue
