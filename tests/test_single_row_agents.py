@@ -177,3 +177,59 @@ def test_custom_encoder_codes_are_still_checked_by_the_family():
     mem._used = np.zeros(1, dtype=np.int64)
     with pytest.raises(ValueError, match="cues"):
         mem.read(np.zeros(4))
+
+
+def _reference_modern_one_step(m, x):
+    """One update of the modern Hopfield network and its books, by the batch expressions."""
+    from assoc.memories.modern import ModernHopfield
+
+    pat = m.patterns
+
+    def terms(s):
+        z = m.beta * (s @ pat.T)
+        c = z.max(axis=1, keepdims=True)
+        e = np.exp(z - c)
+        return c, e, e.sum(axis=1, keepdims=True)
+
+    c, e, total = terms(x)
+    new = (e / total) @ pat
+    moved = np.array(np.abs(new - x).max(axis=1), dtype=np.float64)
+    c, e, total = terms(new)
+    lse = (c[:, 0] + np.log(total[:, 0])) / m.beta
+    big = float((pat**2).sum(axis=1).max())
+    energy = -lse + 0.5 * (new * new).sum(axis=1) + np.log(len(pat)) / m.beta + 0.5 * big
+    converged = moved <= m.tol
+    regime, k = ModernHopfield.classify(e / total)
+    return new, e / total, energy, converged, k
+
+
+@pytest.mark.parametrize("beta", [0.05, 1.0, 8.0])
+def test_modern_hopfield_single_row_read_equals_the_batch_expressions(beta):
+    from assoc.memories.modern import ModernHopfield
+    from assoc.memory import STATUS_FIXED, STATUS_LIMIT
+
+    rng = np.random.default_rng(8)
+    m = ModernHopfield(24, beta=beta, backend="numba", tol=1e-3)
+    m.store(rng.standard_normal((30, 24)))
+    for _ in range(40):
+        x = rng.standard_normal((1, 24)) * rng.choice([0.1, 1.0, 10.0])
+        new, p, energy, converged, k = _reference_modern_one_step(m, x)
+        status = np.where(converged, np.int8(STATUS_FIXED), np.int8(STATUS_LIMIT))
+        for out in (m.recall(x, one_step=True), m._recall_checked(np.ascontiguousarray(x), one_step=True)):
+            assert np.asarray(out.states).tobytes() == new.tobytes()
+            assert np.asarray(out.extra["attention"]).tobytes() == p.tobytes()
+            assert out.energy.tobytes() == energy.tobytes()
+            assert out.extra["k_eff"].tobytes() == k.tobytes()
+            assert np.array_equal(out.converged, converged) and out.status.tobytes() == status.tobytes()
+            assert out.steps.tolist() == [1]
+    # a fixed point: converged with the fixed status
+    m2 = ModernHopfield(8, beta=50.0, backend="numba", tol=1e-6)
+    xi = np.eye(8) * 3.0
+    m2.store(xi)
+    out = m2.recall(xi[:1], one_step=True)
+    assert out.converged.tolist() == [True] and out.status.tolist() == [STATUS_FIXED]
+    # every entry moves by 5e-4: the largest move is within tol = 1e-3, their sum is not
+    m3 = ModernHopfield(8, beta=50.0, backend="numba", tol=1e-3)
+    m3.store(xi)
+    out = m3._recall_checked(xi[:1] + 5e-4, one_step=True)
+    assert out.converged.tolist() == [True] and out.status.tolist() == [STATUS_FIXED]

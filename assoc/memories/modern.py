@@ -164,6 +164,10 @@ class ModernHopfield(BaseMemory):
         exp(beta X x - c)`` and ``total`` its sum per state (``c`` and ``total`` of shape (B, 1)),
         the terms of both the softmax ``e / total`` and the energy."""
         z = self.beta * (x @ pat.T)
+        if xp is np:  # the reductions' ufuncs called directly (the methods' wrappers cost more than a row)
+            c = np.maximum.reduce(z, axis=1, keepdims=True)
+            e = np.exp(z - c)
+            return c, e, np.add.reduce(e, axis=1, keepdims=True)
         c = z.max(axis=1, keepdims=True)
         e = xp.exp(z - c)
         return c, e, e.sum(axis=1, keepdims=True)
@@ -180,11 +184,18 @@ class ModernHopfield(BaseMemory):
     def _energy_from(self, x: np.ndarray, c: np.ndarray, total: np.ndarray) -> np.ndarray:
         """The energy of host states ``x`` from the terms ``c`` and ``total`` of
         :meth:`_softmax_terms` (of ``x`` and the stored patterns)."""
-        lse = (c[:, 0] + np.log(total[:, 0])) / self.beta
         if self._largest[0] is not self.patterns:  # M**2, the largest squared norm of a stored pattern
             self._largest = (self.patterns, float((self.patterns**2).sum(axis=1).max()))
         big = self._largest[1]
-        return -lse + 0.5 * (x * x).sum(axis=1) + np.log(len(self)) / self.beta + 0.5 * big
+        log_p = np.log(len(self)) / self.beta
+        sq = np.add.reduce(x * x, axis=1)
+        if len(x) == 1:
+            # one state: the same IEEE operations, in order, on Python floats (the logarithm is
+            # NumPy's, as for a batch)
+            lse = (float(c[0, 0]) + float(np.log(total[:, 0])[0])) / self.beta
+            return np.array([-lse + 0.5 * float(sq[0]) + float(log_p) + 0.5 * big])
+        lse = (c[:, 0] + np.log(total[:, 0])) / self.beta
+        return -lse + 0.5 * sq + log_p + 0.5 * big
 
     def update(self, states: Any) -> np.ndarray:
         """One update ``X^T softmax(beta X x)`` of each state, shape (B, n)."""
@@ -258,9 +269,14 @@ class ModernHopfield(BaseMemory):
         for it in range(limit):  # limit >= 1: the first update sets moved and active for every cue
             if it == 0:  # every cue runs: the update of the whole batch, no gathering
                 new = self._softmax(xp, x, pat) @ pat
-                moved = np.array(be.to_numpy(xp.abs(new - x).max(axis=1)), dtype=np.float64)
+                if xp is np:
+                    moved = np.maximum.reduce(np.abs(new - x), axis=1)  # a fresh float64 array
+                else:
+                    moved = np.array(be.to_numpy(xp.abs(new - x).max(axis=1)), dtype=np.float64)
                 x = new
                 steps += 1
+                if limit == 1:  # one update (the attention read-out): nothing left to run
+                    break
                 active = ~(moved <= self.tol)
             else:
                 idx = np.nonzero(active)[0]
@@ -283,7 +299,10 @@ class ModernHopfield(BaseMemory):
             energy = self._energy(final)
         regime, k = self.classify(p)
         converged = moved <= self.tol
-        status = np.where(converged, np.int8(STATUS_FIXED), np.int8(STATUS_LIMIT))
+        if b <= _SMALL_BATCH:  # the same int8 codes, chosen in Python
+            status = np.array([STATUS_FIXED if v else STATUS_LIMIT for v in converged.tolist()], dtype=np.int8)
+        else:
+            status = np.where(converged, np.int8(STATUS_FIXED), np.int8(STATUS_LIMIT))
         overlaps = cosine_overlaps_cached(np.asarray(final, dtype=np.float64), self.patterns, self._norms)
         return Recall(states=be.asarray(final), overlaps=be.asarray(overlaps),
                       steps=steps, converged=converged, status=status, energy=energy,
