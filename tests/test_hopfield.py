@@ -694,3 +694,27 @@ def test_pattern_space_recall_summarises_the_overlaps_its_sweeps_kept(backend, w
     ov, en = mem._summaries(np.asarray(out.states))
     np.testing.assert_array_equal(np.asarray(out.overlaps), np.asarray(ov))
     np.testing.assert_array_equal(out.energy, en)
+
+
+@pytest.mark.parametrize("dynamics,temperature", [("async", 0.0), ("sync", 0.0), ("glauber", 0.5)])
+def test_recall_checked_equals_recall(dynamics, temperature):
+    """The entry for checked cues (EpisodicMemory's reads) gives the public recall's states,
+    overlaps, energies, steps and generator state, with and without a clamp mask."""
+    n = 90
+    xi = pt.random_pm1(8, n, rng=99)
+    cues = pt.flip(xi[:4], 0.2, rng=100)
+    cues[:, 60:] = 0
+    clamp = np.zeros(cues.shape, dtype=bool)
+    clamp[:, :60] = True
+    for mask in (None, clamp):
+        a, b = (assoc.Hopfield(n, dynamics=dynamics, temperature=temperature, max_steps=8, backend="numba", seed=4)
+                for _ in range(2))
+        a.store(xi)
+        b.store(xi)
+        ra = a.recall(cues, clamp=mask)
+        rb = b._recall_checked(cues.copy(), clamp=None if mask is None else mask.copy())
+        for field in ("states", "overlaps", "energy", "steps", "status"):
+            np.testing.assert_array_equal(np.asarray(getattr(ra, field)), np.asarray(getattr(rb, field)))
+        assert a.rng.bit_generator.state == b.rng.bit_generator.state
+        if mask is not None:
+            assert (np.asarray(rb.states)[:, :60] == cues[:, :60]).all()  # clamped entries kept

@@ -345,16 +345,26 @@ class Hopfield(BaseMemory):
         """
         s = self._check_cues(cues, alphabet="ternary")
         steps_limit = self.max_steps if max_steps is None else check_int("max_steps", max_steps, low=1)
-        mask = check_clamp(clamp, s.shape)
+        mask = None if clamp is None else check_clamp(clamp, s.shape)
+        return self._recall_checked(s, clamp=mask, max_steps=steps_limit)
+
+    def _recall_checked(self, s: np.ndarray, *, clamp: np.ndarray | None = None,
+                        max_steps: int | None = None) -> Recall:
+        """:meth:`recall` of checked arguments: ``s`` a ``(B, n)`` int8 batch in {-1, 0, +1}
+        (B >= 1, never written to), ``clamp`` None or a host boolean array of its shape,
+        ``max_steps`` None or an int >= 1. :class:`assoc.agents.EpisodicMemory` reads through it
+        with ``[code | 0]`` cues of key codes it has checked."""
+        steps_limit = self.max_steps if max_steps is None else max_steps
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
         if self.dynamics == "sync":
-            states, steps, status, raw = self._run_sync(s, mask if clamp is not None else None, steps_limit)
+            states, steps, status, raw = self._run_sync(s, clamp, steps_limit)
             # a cue at a fixed point was last stepped from its final state; after a two-cycle
             # or the step limit its last product was of another state
             known = status == STATUS_FIXED
         else:
             # the overlaps a run in pattern space kept up to date are those of the final states
+            mask = np.zeros(s.shape, dtype=bool) if clamp is None else clamp
             states, steps, status, raw = self._run_async(s, mask, steps_limit)
             known = np.ones(len(states), dtype=bool)
         overlaps, energy = self._summaries(states, raw, None if raw is None else known)
