@@ -535,7 +535,7 @@ class Hopfield(BaseMemory):
         odt = overlap_dtype(n, p)
         b = s.shape[0]
         whole = self._whole_run(s.shape, n_per_visit=p)
-        if whole:  # a few cues: integer sums in one compiled call
+        if whole and b * p * n < SMALL_SUMMARIES:  # a few cues: integer sums in one compiled call
             ov = _cpu().pattern_overlaps(s, xi_t, np.empty((b, p), dtype=odt))
         else:  # s @ xi.T as a float32 product: integers of magnitude <= n, exact
             ov = be.asarray((s.astype(np.float32) @ self._patterns_as(np.float32).T).astype(odt))
