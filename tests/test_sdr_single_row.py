@@ -191,3 +191,24 @@ def test_willshaw_and_kanerva_single_row_calls_equal_the_definitions(be):
             assert res.steps.dtype == np.int64 and res.steps.tolist() == [1]
             assert res.status.dtype == np.int8 and res.status.tolist() == [STATUS_FIXED]
             assert res.converged.dtype == bool and res.converged.tolist() == [True]
+
+
+@pytest.mark.parametrize("n, keys, radius", [(64, 1, 24), (64, 3, 30), (150, 2, 70), (150, 1, 0), (70, 2, 70)])
+def test_sdm_write_serial_equals_the_reference_twin(n, keys, radius):
+    """The compiled serial Kanerva write (activated locations found first, then their counters
+    updated) leaves the counters of the NumPy twin, on one- and multi-word addresses, radius 0
+    and radius n; a key equal to an address activates it at radius 0."""
+    pytest.importorskip("numba")
+    from assoc.kernels import cpu_sdr, kernel
+
+    rng = np.random.default_rng(n + keys + radius)
+    addresses = pack_bits(rng.random((500, n)) < 0.5)
+    k = (rng.random((keys, n)) < 0.5).astype(np.int8)
+    k[0] = unpack_bits(addresses[7:8], n)[0]
+    key_words = pack_bits(k)
+    vals = (rng.random((keys, 33)) < 0.3).astype(np.int8)
+    start = rng.integers(-50, 50, size=(500, 33)).astype(np.int32)
+    want, got = start.copy(), start.copy()
+    kernel("sdm_write", "numpy")(addresses, want, key_words, vals, radius)
+    cpu_sdr.sdm_write(addresses, got, key_words, vals, radius)
+    assert np.array_equal(got, want) and not np.array_equal(got, start)

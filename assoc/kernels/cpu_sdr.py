@@ -599,6 +599,37 @@ def _sdm_write_rows(addresses, counters, keys, vals, radius, l0, l1):
                     counters[l, j] += np.int32(2 * vals[mu, j] - 1)
 
 
+@njit(cache=True)
+def _activated(addresses, key, radius, hits):
+    """Indices of the hard locations within Hamming ``radius`` of a packed key, written to
+    ``hits`` in increasing order; returns how many (a branch-free scan of the addresses)."""
+    nl, nw = addresses.shape
+    c = 0
+    for l in range(nl):
+        d = np.uint64(0)
+        for q in range(nw):
+            d += popcount64(addresses[l, q] ^ key[q])
+        hits[c] = l
+        c += np.int64(d) <= radius
+    return c
+
+
+@njit(cache=True)
+def _sdm_write_ser(addresses, counters, keys, vals, radius):
+    """The serial write, key by key: the activated locations first, then their counters."""
+    r = counters.shape[1]
+    hits = np.empty(addresses.shape[0] + 1, dtype=np.int64)
+    delta = np.empty(r, dtype=np.int32)
+    for mu in range(keys.shape[0]):
+        for j in range(r):
+            delta[j] = np.int32(2 * vals[mu, j] - 1)
+        c = _activated(addresses, keys[mu], radius, hits)
+        for t in range(c):
+            row = counters[hits[t]]
+            for j in range(r):
+                row[j] += delta[j]
+
+
 @njit(cache=True, parallel=True)
 def _sdm_write_par(addresses, counters, keys, vals, radius):
     nl = addresses.shape[0]
@@ -619,7 +650,7 @@ def sdm_write(addresses, counters, keys, vals, radius):
     if cpu.run_parallel(keys.shape[0] * nl * (addresses.shape[1] + counters.shape[1]), nl):
         _sdm_write_par(addresses, counters, keys, vals, radius)
     else:
-        _sdm_write_rows(addresses, counters, keys, vals, radius, 0, nl)
+        _sdm_write_ser(addresses, counters, keys, vals, radius)
 
 
 @njit(cache=True)
