@@ -486,6 +486,14 @@ def memory_budget() -> int:
     return _BUDGET[0] if _BUDGET[0] is not None else available_memory_bytes() // 2
 
 
+def fits_budget(nbytes: int | float) -> bool:
+    """Whether ``nbytes`` of working memory fit :func:`memory_budget`; under the default budget a
+    request of at most :data:`SMALL_REQUEST_BYTES` fits without reading the available memory."""
+    if _BUDGET[0] is None and nbytes <= SMALL_REQUEST_BYTES:
+        return True
+    return nbytes <= memory_budget()
+
+
 def chunk_rows(rows: int, row_bytes: int | float, what: str, *, fixed_bytes: int | float = 0) -> int:
     """Rows of a batch to process at a time so that ``fixed_bytes + chunk * row_bytes`` stays
     within :func:`memory_budget` (``rows`` itself when everything fits, at least 1). Under the

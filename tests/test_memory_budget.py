@@ -327,3 +327,44 @@ def test_sparsey_index_catches_up_with_later_stores(monkeypatch):
     late = mem.recall(x[20:25]).extra["code_agreement"]
     assert first.shape == (5, 20) and late.shape == (5, 40)
     assert np.array_equal(late, (mem.codes[None, :, :] == mem.codes[20:25, None, :]).sum(axis=2) / 8)
+
+
+def test_fits_budget_reads_the_available_memory_only_for_large_requests(monkeypatch):
+    """Under the default budget a request up to SMALL_REQUEST_BYTES fits without reading the
+    available memory; a larger one is compared with half of it; a set budget is compared as set."""
+    def unread():
+        raise AssertionError("read the available memory")
+
+    monkeypatch.setattr(amem, "available_memory_bytes", unread)
+    assert amem.fits_budget(amem.SMALL_REQUEST_BYTES)
+    monkeypatch.setattr(amem, "available_memory_bytes", lambda: 4 * amem.SMALL_REQUEST_BYTES)
+    assert amem.fits_budget(2 * amem.SMALL_REQUEST_BYTES)
+    assert not amem.fits_budget(2 * amem.SMALL_REQUEST_BYTES + 1)
+    amem.set_memory_budget(1000)
+    try:
+        assert amem.fits_budget(1000) and not amem.fits_budget(1001)
+    finally:
+        amem.set_memory_budget(None)
+
+
+def test_hopfield_counts_that_do_not_fit_the_budget_leave_recall_in_pattern_space():
+    """A Hebbian recall buys the integer counts (2 n**2 bytes with their update) only when they
+    fit the working-memory budget; below it the run stays in pattern space, with the same
+    states and steps."""
+    from assoc import Hopfield
+
+    n = 120
+    xi = random_pm1(40, n, rng=14)  # alpha = 0.33: long runs, the counts pay at once
+    cues = flip(xi[:10], 0.2, rng=15)
+    outs = []
+    for budget in (None, 2 * n * n - 1):
+        mem = Hopfield(n, backend="numba", seed=3)
+        mem.store(xi)
+        amem.set_memory_budget(budget)
+        try:
+            outs.append(mem.recall(cues))
+        finally:
+            amem.set_memory_budget(None)
+        assert (mem._counted == 40) == (budget is None)
+    np.testing.assert_array_equal(outs[0].states, outs[1].states)
+    np.testing.assert_array_equal(outs[0].steps, outs[1].steps)

@@ -48,7 +48,7 @@ from ..memory import (
     check_memory_estimate,
     check_patterns,
     chunk_rows,
-    memory_budget,
+    fits_budget,
 )
 from ..metrics import cosine_from_dots
 from .bits import pack_bits
@@ -558,7 +558,7 @@ class Hopfield(BaseMemory):
             return h.astype(np.int32 if n * p < 2**31 else np.int64)
 
         def to_counts(h=None):
-            if 2 * self._counts_bytes() > memory_budget():  # they do not fit: stay in pattern space
+            if not fits_budget(2 * self._counts_bytes()):  # they do not fit: stay in pattern space
                 run["spent"] = -np.inf
             else:
                 run["counts"] = self.hebbian_counts()
