@@ -212,3 +212,27 @@ def test_sdm_write_serial_equals_the_reference_twin(n, keys, radius):
     kernel("sdm_write", "numpy")(addresses, want, key_words, vals, radius)
     cpu_sdr.sdm_write(addresses, got, key_words, vals, radius)
     assert np.array_equal(got, want) and not np.array_equal(got, start)
+
+
+@pytest.mark.parametrize("pairs, cols", [(1, 32), (4, 32), (3, 1), (1, 1)])
+@pytest.mark.parametrize("pool", [False, True])
+def test_or_values_equals_the_reference_twin(pairs, cols, pool, monkeypatch):
+    """The compiled clipped-Hebbian store (planned and stored in one call below the thread
+    pool's threshold, planned again above it, and with one column) sets the synapses of the
+    NumPy twin."""
+    pytest.importorskip("numba")
+    from assoc.kernels import cpu, cpu_sdr, kernel
+
+    if pool:
+        monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 0)
+    rng = np.random.default_rng(pairs * 100 + cols)
+    n = 200
+    keys = pack_bits((rng.random((pairs, n)) < 0.1).astype(np.int8))
+    vals = (rng.random((pairs, cols)) < 0.4).astype(np.int8)
+    vals[0, 0] = 1
+    mask = pack_bits((rng.random((cols, n)) < 0.9).astype(np.int8)).T.copy()
+    start = pack_bits((rng.random((cols, n)) < 0.05).astype(np.int8)).T.copy()
+    want, got = start.copy(), start.copy()
+    kernel("or_values", "numpy")(want, keys, vals, mask)
+    cpu_sdr.or_values(got, keys, vals, mask)
+    assert np.array_equal(got, want) and not np.array_equal(got, start)

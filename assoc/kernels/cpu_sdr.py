@@ -481,15 +481,30 @@ def _or_plan(keys, vals):
     return indptr, members, idx, cnt, work
 
 
+@njit(cache=True)
+def _or_values_below(wt, keys, vals, mask_t, limit):
+    """:func:`_or_plan`, then the serial store when its work is below ``limit`` (one call
+    that returns one number for a small store). Returns the work, or -1 when stored."""
+    indptr, members, idx, cnt, work = _or_plan(keys, vals)
+    if work < limit:
+        _or_columns_ser(wt, indptr, members, keys, mask_t, idx, cnt)
+        return -1
+    return work
+
+
 def or_values(wt, keys, vals, mask_t):
     """Clipped Hebbian storage of (key, value) pairs in word-major layout: ``wt[:, j] |=
     keys[mu] & mask_t[:, j]`` for every pair mu whose value has unit j active.
 
     wt : uint64 (W, R) updated in place; keys : uint64 (P, W) packed keys
     vals : int8 (P, R) {0,1} values; mask_t : uint64 (W, R) connectivity
-    The loops of :func:`or_columns`, with its CSR lists built here.
+    The loops of :func:`or_columns`, with its CSR lists built here. With more than one
+    column, work below the thread pool's threshold (:data:`assoc.kernels.cpu.PARALLEL_MIN_WORK`)
+    is stored by the planning call itself, which hands back no arrays.
     """
-    indptr, members, idx, cnt, work = _or_plan(keys, vals)
+    if wt.shape[1] > 1 and _or_values_below(wt, keys, vals, mask_t, cpu.PARALLEL_MIN_WORK) < 0:
+        return
+    indptr, members, idx, cnt, work = _or_plan(keys, vals)  # large work (planned again) or one column
     if cpu.run_parallel(work, wt.shape[1]):
         _or_columns_par(wt, indptr, members, keys, mask_t, idx, cnt)
     else:
