@@ -236,3 +236,36 @@ def test_or_values_equals_the_reference_twin(pairs, cols, pool, monkeypatch):
     kernel("or_values", "numpy")(want, keys, vals, mask)
     cpu_sdr.or_values(got, keys, vals, mask)
     assert np.array_equal(got, want) and not np.array_equal(got, start)
+
+
+@pytest.mark.parametrize("b", [0, 1, 5])
+def test_serial_kernels_with_caller_arrays_equal_the_reference_twins(b):
+    """pack_rows, willshaw_step (every read-out rule) and code_agreement, serial, with their
+    outputs allocated outside the compiled call, return the NumPy twins' arrays (values,
+    dtypes and shapes), no rows included."""
+    pytest.importorskip("numba")
+    from assoc.kernels import cpu_sdr, ref_sdr
+    from assoc.kernels.ref_sdr import CLASSIC, CLASSIC_DILUTED, FIXED, KWTA
+
+    def same(a, r):
+        assert len(a) == len(r)
+        for u, v in zip(a, r):
+            u, v = np.asarray(u), np.asarray(v)
+            assert u.dtype == v.dtype and u.shape == v.shape and np.array_equal(u, v)
+
+    rng = np.random.default_rng(40 + b)
+    x = (rng.random((b, 150)) < 0.1).astype(np.int8)
+    if b:
+        x[-1] = 0  # an empty row: the fewest active bits is 0
+    got, want = cpu_sdr.pack_rows(x), ref_sdr.pack_rows(x)
+    same(got[:2], want[:2])
+    assert got[2] == want[2] and type(got[2]) in (int, np.int64) and got[2] == (x.sum(axis=1).min() if b else 0)
+    wt = pack_bits((rng.random((40, 150)) < 0.3).astype(np.int8)).T.copy()
+    mask = pack_bits((rng.random((40, 150)) < 0.8).astype(np.int8)).T.copy()
+    packed, sizes, _ = ref_sdr.pack_rows(x)
+    for rule, theta, winners in ((CLASSIC, 0, 0), (CLASSIC_DILUTED, 0, 0), (FIXED, 3, 0), (KWTA, 0, 4)):
+        same(cpu_sdr.willshaw_step(wt, mask, packed, sizes, rule, theta, winners),
+             ref_sdr.willshaw_step(wt, mask, packed, sizes, rule, theta, winners))
+    stored = rng.integers(0, 3, size=(7, 6))
+    codes = np.concatenate([stored[0:1], stored[2:3], rng.integers(0, 3, size=(b, 6))])[:b]  # best 0, best 2
+    same(cpu_sdr.code_agreement(stored, codes, 6), ref_sdr.code_agreement(stored, codes, 6))

@@ -376,10 +376,11 @@ def _least(sizes):
 
 
 @njit(cache=True)
-def _pack_ser(x):
-    out, sizes = _pack_out(x)
+def _pack_into(x, out, sizes):
+    """The serial packing into arrays allocated by the caller (a compiled call that hands back
+    only a number: boxing new arrays costs more than passing them in)."""
     _pack_rows(x, out, sizes, 0, x.shape[0])
-    return out, sizes, _least(sizes)
+    return _least(sizes)
 
 
 @njit(cache=True, parallel=True)
@@ -401,7 +402,9 @@ def pack_rows(x):
     """
     if cpu.run_parallel(x.shape[0] * (x.shape[1] // 8), x.shape[0]):  # a word operation per 8 bytes read
         return _pack_par(x)
-    return _pack_ser(x)
+    out = np.zeros((x.shape[0], (x.shape[1] + 63) >> 6), dtype=np.uint64)
+    sizes = np.empty(x.shape[0], dtype=np.int64)
+    return out, sizes, _pack_into(x, out, sizes)
 
 
 @njit(cache=True)
@@ -561,11 +564,10 @@ def _step_out(nb, r, rule):
 
 
 @njit(cache=True)
-def _step_ser(wt, mask_t, cues, sizes, rule, theta, winners):
+def _step_ser(wt, mask_t, cues, sizes, rule, theta, winners, states, sums, thr):
+    """The serial step into arrays allocated by the caller (``sums`` and ``thr`` zeroed)."""
     idx, cnt, _ = _nonzero_words(cues)
-    states, sums, thr = _step_out(cues.shape[0], wt.shape[1], rule)
     _step_rows(wt, mask_t, cues, sizes, rule, theta, winners, idx, cnt, states, sums, thr, 0, cues.shape[0])
-    return states, sums, thr
 
 
 @njit(cache=True, parallel=True)
@@ -598,7 +600,12 @@ def willshaw_step(wt, mask_t, cues, sizes, rule, theta, winners):
         idx, cnt, total = _nonzero_words(cues)
         if cpu.run_parallel(total * per_word, nb):
             return _step_par(wt, mask_t, cues, sizes, rule, theta, winners, idx, cnt)
-    return _step_ser(wt, mask_t, cues, sizes, rule, theta, winners)
+    r = wt.shape[1]
+    states = np.empty((nb, r), dtype=np.int8)
+    sums = np.zeros((nb, r), dtype=np.int32)
+    thr = np.zeros((nb, r if rule == CLASSIC_DILUTED else 1), dtype=np.int32)
+    _step_ser(wt, mask_t, cues, sizes, rule, theta, winners, states, sums, thr)
+    return states, sums, thr
 
 
 @njit(cache=True)
@@ -864,7 +871,6 @@ def sparsey_draw(e, p, chi, draws, w, packed):
     return winners
 
 
-@njit(cache=True)
 def code_agreement(stored, codes, modules):
     """Fraction of the ``modules`` modules in which each code (B, Q) agrees with each stored
     code (P, Q), the best-agreeing stored code (lowest index among ties) and whether it agrees
@@ -873,6 +879,14 @@ def code_agreement(stored, codes, modules):
     agree = np.empty((nb, p), dtype=np.float64)
     best = np.zeros(nb, dtype=np.int64)
     exact = np.zeros(nb, dtype=np.bool_)
+    _code_agreement(stored, codes, modules, agree, best, exact)
+    return agree, best, exact
+
+
+@njit(cache=True)
+def _code_agreement(stored, codes, modules, agree, best, exact):
+    """:func:`code_agreement` into arrays allocated by the caller (``best``, ``exact`` zeroed)."""
+    nb, p = codes.shape[0], stored.shape[0]
     for b in range(nb):
         for mu in range(p):
             c = 0
@@ -883,7 +897,6 @@ def code_agreement(stored, codes, modules):
             if agree[b, mu] > agree[b, best[b]]:
                 best[b] = mu
         exact[b] = p > 0 and agree[b, best[b]] == 1.0
-    return agree, best, exact
 
 
 @njit(cache=True)
