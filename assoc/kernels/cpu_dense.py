@@ -31,8 +31,8 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ..memory import STATUS_FIXED, STATUS_LIMIT
-from .cpu import Dual, _fill_order, _fill_uniforms, _new_spin, _seed, run_parallel
+from . import sweeps
+from .cpu import Dual, _async_run, _moves_patterns, _new_spin, _renamed, run_parallel
 from .cpu_sdr import popcount64
 
 
@@ -578,6 +578,17 @@ def _dense_async_sweep_cubic(s, overlaps, xt, lanes, colsum, order, active, clam
     return flips
 
 
+@njit(cache=True, inline="always")
+def _cue_cubic(b, s, overlaps, couplings, order, clamp, temperature, uniforms, gscale):
+    lanes, colsum, p = couplings
+    return _cubic_cue(b, s, overlaps, p, lanes, colsum, order, clamp, gscale, temperature, uniforms)
+
+
+#: The whole-run loop of :mod:`assoc.kernels.cpu` (``_async_run``) bound to the cubic sweep body.
+_cubic_whole = njit(cache=True)(_renamed(sweeps.bind(_async_run, cue_sweep=_cue_cubic, cue_moves=_moves_patterns),
+                                         "_cubic"))
+
+
 @njit(cache=True)
 def _cubic_run(s, overlaps, xt, lanes, colsum, clamp, gscale, temperature, key_order, key_uniform, limit):
     """Every sweep of the cubic form over a small batch in one call, serially, cues numbered
@@ -586,31 +597,9 @@ def _cubic_run(s, overlaps, xt, lanes, colsum, clamp, gscale, temperature, key_o
     order at sweep k from ``(key_order, cue, k)``, its heat-bath uniforms from
     ``(key_uniform, cue, k)``); a cue stops after a sweep that flips nothing (T = 0) or after
     ``limit`` sweeps. ``s`` and ``overlaps`` are updated in place. Returns steps (int64) and
-    status (int8: fixed or limit) per cue."""
-    rows, n = s.shape
-    p = xt.shape[1]
-    glauber = temperature > 0.0
-    steps = np.zeros(rows, dtype=np.int64)
-    status = np.full(rows, STATUS_LIMIT, dtype=np.int8)
-    active = np.ones(rows, dtype=np.bool_)
-    order = np.zeros((rows, n), dtype=np.int64)
-    uniforms = np.zeros((rows, n) if glauber else (1, 1))
-    for k in range(limit):
-        running = False
-        for b in range(rows):
-            if active[b]:
-                _fill_order(order, b, _seed(key_order, b, k))
-                if glauber:
-                    _fill_uniforms(uniforms, b, _seed(key_uniform, b, k))
-                flips = _cubic_cue(b, s, overlaps, p, lanes, colsum, order, clamp, gscale, temperature, uniforms)
-                steps[b] += 1
-                if not glauber and flips == 0:
-                    status[b] = STATUS_FIXED
-                    active[b] = False
-                running = True
-        if not running:
-            break
-    return steps, status
+    status (int8: fixed or limit) per cue (the loop of the Hopfield whole runs)."""
+    return _cubic_whole(s, overlaps, (lanes, colsum, xt.shape[1]), clamp, temperature, key_order, key_uniform,
+                        limit, gscale)
 
 
 def _dense_overlaps(s, xt):
