@@ -269,3 +269,43 @@ def test_serial_kernels_with_caller_arrays_equal_the_reference_twins(b):
     stored = rng.integers(0, 3, size=(7, 6))
     codes = np.concatenate([stored[0:1], stored[2:3], rng.integers(0, 3, size=(b, 6))])[:b]  # best 0, best 2
     same(cpu_sdr.code_agreement(stored, codes, 6), ref_sdr.code_agreement(stored, codes, 6))
+
+
+@pytest.mark.parametrize("family", ["segments", "sparsey"])
+def test_checked_recall_entry_equals_recall_and_serves_episodic_reads(family):
+    """The auto-associative sparse families' entry for checked cues returns recall's result
+    (states, overlaps, steps, status, extras) and leaves the same state; EpisodicMemory reads
+    through it; Sparsey still refuses a cue row without an active bit."""
+    from assoc.agents import EpisodicMemory
+
+    rng = np.random.default_rng(50)
+    keys = rng.standard_normal((12, 16))
+    vals = np.zeros((12, 32), dtype=np.int8)
+    for r in range(12):
+        vals[r, rng.choice(32, 4, replace=False)] = 1
+    epi = EpisodicMemory(family, key_dim=16, value_dim=32, encoder="auto", backend="numba", seed=0)
+    epi.write(keys, vals)
+    assert epi._checked_cues
+    mem = epi.memory
+    cue = np.concatenate([epi.encode(keys[:3]), np.zeros((3, 32), dtype=np.int8)], axis=1)
+    for rows in (slice(0, 1), slice(0, 3)):
+        before = mem.state_dict()
+        a, b = mem.recall(cue[rows]), mem._recall_checked(cue[rows].copy())
+        for name in ("states", "overlaps", "steps", "converged", "status"):
+            u, v = np.asarray(getattr(a, name)), np.asarray(getattr(b, name))
+            assert u.dtype == v.dtype and np.array_equal(u, v)
+        assert a.extra.keys() == b.extra.keys()
+        assert all(np.array_equal(np.asarray(a.extra[k]), np.asarray(b.extra[k])) for k in a.extra)
+        after = mem.state_dict()
+        assert after["rng"] == before["rng"]
+    calls = []
+    entry = mem._recall_checked
+    mem._recall_checked = lambda *args, **kw: calls.append(1) or entry(*args, **kw)
+    got, _ = epi.read(keys[:2])
+    assert calls == [1]
+    assert np.array_equal(got, np.asarray(mem.recall(cue[:2]).states)[:, epi.code_dim:])
+    if family == "sparsey":
+        bad = cue[:2].copy()
+        bad[1] = 0
+        with pytest.raises(ValueError, match=r"cues must have at least one active bit per row; rows \[1\]"):
+            mem._recall_checked(bad)

@@ -121,7 +121,12 @@ class DendriticSegments(BaseMemory):
             cue cells (on the backend); ``extra["segment_overlap"]`` (B, G) int32 synapses
             on active cue cells and ``extra["segment_match"]`` (B, G) bool.
         """
-        x = self._check_cues(cues)
+        return self._recall_checked(self._check_cues(cues))
+
+    def _recall_checked(self, x: np.ndarray) -> Recall:
+        """:meth:`recall` of a checked ``(B, n)`` int8 {0,1} batch (B >= 1, never written to).
+        :class:`assoc.agents.EpisodicMemory` reads through it with ``[code | 0]`` cues of key
+        codes it has checked."""
         p = self.patterns.shape[0]
         if p == 0:
             raise ValueError("recall needs stored patterns: call store() first")

@@ -22,7 +22,7 @@ from ..memory import (
     check_memory_estimate,
     set_rows,
 )
-from .bits import _binary_overlaps, _check_sparse_packed, n_words, pack_bits, sdr_kernels
+from .bits import _binary_overlaps, _check_sparse_packed, _refuse_empty_rows, n_words, pack_bits, sdr_kernels
 from .index import SDRIndex
 
 
@@ -233,7 +233,15 @@ class Sparsey(BaseMemory):
             code agrees with each stored code (on the backend); ``extra["codes"]`` (B, Q),
             ``extra["familiarity"]`` G (B,), ``extra["best"]`` item index (B,).
         """
-        x, packed, sizes = self._check_inputs("cues", cues)
+        return self._recall_checked(self._check_cues(cues))
+
+    def _recall_checked(self, x: np.ndarray) -> Recall:
+        """:meth:`recall` of a checked ``(B, n)`` int8 {0,1} batch (B >= 1, never written to);
+        rows without an active bit are still refused. :class:`assoc.agents.EpisodicMemory`
+        reads through it with ``[code | 0]`` cues of key codes it has checked."""
+        packed, sizes, least = self._kernels.pack_rows(x)
+        if least == 0:
+            _refuse_empty_rows("cues", sizes)
         if len(self) == 0:
             raise ValueError("recall needs stored patterns: call store() first")
         _, g, codes, _, ops = self._match(packed, sizes)
