@@ -17,6 +17,7 @@ from assoc.kernels import cpu, cpu_dense, cpu_sdr  # noqa: E402
 from assoc.memories.bits import pack_bits  # noqa: E402
 from assoc.memories.index import SDRIndex  # noqa: E402
 from assoc.memories.willshaw import Willshaw  # noqa: E402
+from episodic_values import episodic_values  # noqa: E402
 
 _SDR_PARALLEL = ("_and_par", "_xor_par", "_or_columns_par", "_or_rows_par", "_overlap_par", "_best_par")
 _DUALS = ((cpu, "async_sweep_patterns"), (cpu, "async_sweep_weights"),
@@ -41,17 +42,6 @@ def _forbid_parallel(monkeypatch):
             monkeypatch.setattr(dual, "parallel", refuse)
 
 
-def _values(alphabet, rng, b, d):
-    if alphabet == "pm1":
-        return rng.choice(np.array([-1, 1], dtype=np.int8), size=(b, d))
-    if alphabet == "binary":
-        v = np.zeros((b, d), dtype=np.int8)
-        for r in range(b):
-            v[r, rng.choice(d, 4, replace=False)] = 1
-        return v
-    return rng.standard_normal((b, d))
-
-
 def test_policy_rules(monkeypatch):
     assert not cpu.run_parallel(10**12, 1)  # one row: nothing to share out
     assert not cpu.run_parallel(cpu.PARALLEL_MIN_WORK - 1, 64)
@@ -66,7 +56,7 @@ def test_single_row_agent_calls_stay_serial(family, monkeypatch):
     fam = episodic_families()[family]
     rng = np.random.default_rng(3)
     keys = rng.standard_normal((51, 16))
-    vals = _values(fam.alphabet, rng, 51, 32)
+    vals = episodic_values(fam.alphabet, rng, 51, 32)
     mem = EpisodicMemory(family, key_dim=16, value_dim=32, encoder="auto", backend="numba", seed=0)
     mem.write(keys[:50], vals[:50])
     expected, _ = mem.read(keys[:1])

@@ -10,6 +10,7 @@ from assoc.agents import EpisodicMemory
 from assoc.agents.encoders import BinarySignProjection, SignProjection
 from assoc.memories.dense import DenseAssociativeMemory
 from assoc.memories.fastweight import DeltaProduct, normalize_rows
+from episodic_values import episodic_values
 
 
 def _reference_normalize(x):
@@ -107,17 +108,6 @@ def _reference_read(mem: EpisodicMemory, keys):
     return states.astype(np.float64 if fam.alphabet == "real" else np.int8), scores, out
 
 
-def _values(alphabet, rng, b, d):
-    if alphabet == "pm1":
-        return rng.choice(np.array([-1, 1], dtype=np.int8), size=(b, d))
-    if alphabet == "binary":
-        v = np.zeros((b, d), dtype=np.int8)
-        for r in range(b):
-            v[r, rng.choice(d, 4, replace=False)] = 1
-        return v
-    return rng.standard_normal((b, d))
-
-
 @pytest.mark.parametrize("family,kwargs", [
     ("dense", {}), ("dense", {"dynamics": "glauber", "temperature": 0.3}), ("dense", {"dynamics": "sync"}),
     ("hopfield", {}), ("modern_hopfield", {}), ("delta_product", {}), ("gated_deltanet", {}),
@@ -132,7 +122,7 @@ def test_episodic_reads_and_writes_equal_the_reference(family, kwargs):
                                 **kwargs)
     a, b = mk(), mk()
     keys = rng.standard_normal((30, 8))
-    vals = _values(a.alphabet, rng, 30, 12)
+    vals = episodic_values(a.alphabet, rng, 30, 12)
     for m in (a, b):
         m.write(keys[:20], vals[:20])
     for i in range(6):
@@ -155,7 +145,7 @@ def test_episodic_reads_and_writes_equal_the_reference(family, kwargs):
 def test_episodic_read_leaves_its_clamp_mask_as_built():
     mem = EpisodicMemory("dense", key_dim=8, value_dim=12, encoder="auto", backend="numba", seed=0)
     rng = np.random.default_rng(0)
-    mem.write(rng.standard_normal((5, 8)), _values("pm1", rng, 5, 12))
+    mem.write(rng.standard_normal((5, 8)), episodic_values("pm1", rng, 5, 12))
     for _ in range(3):
         mem.read(rng.standard_normal(8))
     mask = mem._recall_kwargs(1)["clamp"]

@@ -413,14 +413,14 @@ class Hopfield(BaseMemory):
         energy = xp.empty(b, dtype=xp.float64)
         for lo in range(0, b, step):
             hi = min(b, lo + step)
-            miss = np.arange(hi - lo) if raw_known is None else np.nonzero(~known[lo:hi])[0]
             if raw_known is None:
                 raw = be.asarray(states[lo:hi], dtype=dtype) @ self._patterns_as(dtype, be).T  # (chunk, P) integers
-            elif len(miss):
-                raw = raw_known[lo:hi].copy()
-                raw[be.asarray(miss)] = be.asarray(states[lo + miss], dtype=dtype) @ self._patterns_as(dtype, be).T
             else:
                 raw = raw_known[lo:hi]
+                miss = np.nonzero(~known[lo:hi])[0]
+                if len(miss):
+                    raw = raw.copy()
+                    raw[be.asarray(miss)] = be.asarray(states[lo + miss], dtype=dtype) @ self._patterns_as(dtype, be).T
             if full:
                 xp.divide(raw, self.n, out=overlaps[lo:hi], dtype=xp.float64)
             else:
